@@ -1,0 +1,63 @@
+# doudi — every target sets up what it needs itself.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+PROTO_FILES := $(shell find protos -name '*.proto' 2>/dev/null)
+MEMBER_PYPROJECTS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml deploy/*/pyproject.toml)
+STAMP := libs/contracts/src/doudi/PROTOS_DIGEST
+
+.PHONY: setup proto proto-check run test test-fast bench lint clean help
+
+help:
+	@echo "make run    start the whole platform on loopback (Ctrl-C stops it)"
+	@echo "make test   set everything up and run every test"
+	@echo "make bench  run the benchmarks and print their numbers"
+	@echo "make lint   ruff and the import contracts"
+	@echo "make proto  regenerate Python code from protos/"
+	@echo "make clean  remove everything the targets built"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock $(MEMBER_PYPROJECTS)
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced
+
+$(STAMP): $(VENV)/.synced $(PROTO_FILES) libs/contracts/build_protos.py
+	$(PY) libs/contracts/build_protos.py
+
+proto: $(STAMP)
+
+proto-check: proto
+	$(PY) -m pytest -q libs/contracts/tests
+
+run: proto
+	$(PY) -m doudi_platform run
+
+test: proto
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m pytest libs services deploy tests
+
+test-fast: proto
+	$(PY) -m pytest -m "not platform" libs services deploy
+
+bench: proto
+	$(PY) tests/bench/run.py
+
+lint: proto
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .run libs/contracts/src/doudi .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

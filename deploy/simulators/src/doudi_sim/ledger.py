@@ -1,0 +1,105 @@
+"""The simulated bank's books: each idempotency key is paid at most once, whatever is resubmitted."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from doudi_common.errors import FieldViolation, InvalidArgument, NotFound
+
+
+@dataclass(frozen=True)
+class Order:
+    idempotency_key: str
+    account_name: str
+    account_number: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    idempotency_key: str
+    result: str  # SETTLED | RETURNED
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    batch_id: str
+    duplicate_keys: tuple[str, ...]
+
+
+class Ledger:
+    def __init__(self, *, return_accounts_ending: str = "0000") -> None:
+        self._return_ending = return_accounts_ending
+        self._lock = threading.Lock()
+        self._outcomes: dict[str, Outcome] = {}
+        self._batches: dict[str, list[str]] = {}
+        self._batch_of_request: dict[str, Accepted] = {}
+
+    @staticmethod
+    def validate(request_id: str, orders: list[Order], control_count: int, control_total_fen: int) -> None:
+        violations: list[FieldViolation] = []
+        if not request_id:
+            violations.append(FieldViolation("request_id", "is required"))
+        if not orders:
+            violations.append(FieldViolation("orders", "must hold at least one payment"))
+        seen: set[str] = set()
+        for index, order in enumerate(orders):
+            if not order.idempotency_key:
+                violations.append(FieldViolation(f"orders[{index}].idempotency_key", "is required"))
+            elif order.idempotency_key in seen:
+                violations.append(
+                    FieldViolation(f"orders[{index}].idempotency_key", "appears twice in the batch")
+                )
+            seen.add(order.idempotency_key)
+            if order.amount_fen <= 0:
+                violations.append(FieldViolation(f"orders[{index}].amount_fen", "must be positive"))
+            if not order.account_number:
+                violations.append(FieldViolation(f"orders[{index}].account_number", "is required"))
+        if control_count != len(orders):
+            violations.append(
+                FieldViolation("control_count", f"declares {control_count}, the batch holds {len(orders)}")
+            )
+        total = sum(order.amount_fen for order in orders)
+        if control_total_fen != total:
+            violations.append(
+                FieldViolation(
+                    "control_total_fen", f"declares {control_total_fen}, the orders sum to {total}"
+                )
+            )
+        if violations:
+            raise InvalidArgument(violations)
+
+    def submit(
+        self, request_id: str, orders: list[Order], control_count: int, control_total_fen: int
+    ) -> Accepted:
+        self.validate(request_id, orders, control_count, control_total_fen)
+        with self._lock:
+            if request_id in self._batch_of_request:
+                return self._batch_of_request[request_id]
+            batch_id = f"batch-{len(self._batches) + 1:06d}"
+            duplicates = tuple(o.idempotency_key for o in orders if o.idempotency_key in self._outcomes)
+            for order in orders:
+                if order.idempotency_key in self._outcomes:
+                    continue
+                if self._return_ending and order.account_number.endswith(self._return_ending):
+                    outcome = Outcome(order.idempotency_key, "RETURNED", "account closed")
+                else:
+                    outcome = Outcome(order.idempotency_key, "SETTLED")
+                self._outcomes[order.idempotency_key] = outcome
+            self._batches[batch_id] = [o.idempotency_key for o in orders]
+            accepted = Accepted(batch_id, duplicates)
+            self._batch_of_request[request_id] = accepted
+            return accepted
+
+    def status(self, batch_id: str) -> list[Outcome]:
+        with self._lock:
+            keys = self._batches.get(batch_id)
+            if keys is None:
+                raise NotFound(f"no batch {batch_id!r}")
+            return [self._outcomes[key] for key in keys]
+
+    def paid_count(self) -> int:
+        with self._lock:
+            return len(self._outcomes)

@@ -1,0 +1,47 @@
+"""The simulated bank pays each idempotency key at most once and checks control totals."""
+
+from __future__ import annotations
+
+import pytest
+
+from doudi_common.errors import InvalidArgument, NotFound
+from doudi_sim.ledger import Ledger, Order
+
+
+def orders(*keys_and_amounts: tuple[str, int], account: str = "6222020000001234") -> list[Order]:
+    return [Order(key, "张三", account, amount) for key, amount in keys_and_amounts]
+
+
+def test_a_key_is_paid_once_across_batches() -> None:
+    ledger = Ledger()
+    first = ledger.submit("r1", orders(("k1", 100), ("k2", 200)), 2, 300)
+    second = ledger.submit("r2", orders(("k2", 200), ("k3", 300)), 2, 500)
+    assert first.duplicate_keys == ()
+    assert second.duplicate_keys == ("k2",)
+    assert ledger.paid_count() == 3
+
+
+def test_resubmitting_a_batch_returns_the_same_batch() -> None:
+    ledger = Ledger()
+    first = ledger.submit("r1", orders(("k1", 100)), 1, 100)
+    assert ledger.submit("r1", orders(("k1", 100)), 1, 100) == first
+    assert ledger.paid_count() == 1
+
+
+def test_control_totals_and_amounts_are_checked() -> None:
+    with pytest.raises(InvalidArgument) as raised:
+        Ledger().submit("r1", orders(("k1", 100), ("k2", 0)), 3, 999)
+    fields = {v.field for v in raised.value.violations}
+    assert fields == {"orders[1].amount_fen", "control_count", "control_total_fen"}
+
+
+def test_a_closed_account_comes_back_returned() -> None:
+    ledger = Ledger(return_accounts_ending="0000")
+    batch = ledger.submit("r1", orders(("k1", 100), account="6222020000000000"), 1, 100)
+    (outcome,) = ledger.status(batch.batch_id)
+    assert (outcome.result, outcome.reason) == ("RETURNED", "account closed")
+
+
+def test_an_unknown_batch_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        Ledger().status("batch-missing")

@@ -1,0 +1,129 @@
+"""Both simulators over real gRPC with token auth: answers, field errors, faults, idempotency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import grpc
+import pytest
+
+from doudi.bank.v1 import bank_pb2, bank_pb2_grpc
+from doudi.common.v1 import types_pb2
+from doudi.records.v1 import records_pb2, records_pb2_grpc
+from doudi_common.testing import make_resident_id
+from doudi_runtime.grpc.errors import field_violations_from
+from doudi_runtime.grpc.server import GrpcServer
+from doudi_runtime.service import build_context
+from doudi_sim.main import BANK, RECORDS
+from doudi_sim.settings import BankSettings, RecordsSettings
+
+TOKEN = "sim-token"
+AUTH = (("authorization", f"Bearer {TOKEN}"),)
+
+
+def serve(definition: Any, settings: Any) -> Iterator[grpc.Channel]:
+    server = GrpcServer(settings, list(definition.grpc_bindings(build_context(definition, settings))))
+    port = server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield channel
+    finally:
+        channel.close()
+        server.stop(0)
+
+
+@pytest.fixture
+def records() -> Iterator[records_pb2_grpc.DepartmentRecordsServiceStub]:
+    settings = RecordsSettings(
+        grpc_port=0, metrics_port=0, auth_tokens=f'{{"{TOKEN}": "verification"}}', sim_down_sources="TAX"
+    )
+    for channel in serve(RECORDS, settings):
+        yield records_pb2_grpc.DepartmentRecordsServiceStub(channel)
+
+
+@pytest.fixture
+def bank() -> Iterator[bank_pb2_grpc.BankServiceStub]:
+    settings = BankSettings(grpc_port=0, metrics_port=0, auth_tokens=f'{{"{TOKEN}": "disbursement"}}')
+    for channel in serve(BANK, settings):
+        yield bank_pb2_grpc.BankServiceStub(channel)
+
+
+def query(id_number: str, **overrides: Any) -> records_pb2.QueryPersonRequest:
+    request = records_pb2.QueryPersonRequest(
+        id_number=types_pb2.IdNumber(value=id_number),
+        purpose="DIBAO_ASSESSMENT",
+        consent_reference="consent-1",
+        period_from=types_pb2.Period(month="2025-11"),
+        period_to=types_pb2.Period(month="2026-10"),
+    )
+    for name, value in overrides.items():
+        setattr(request, name, value)
+    return request
+
+
+def test_records_answer_deterministically_with_as_of_dates_and_a_down_source(records) -> None:  # type: ignore[no-untyped-def]
+    person = make_resident_id(date(1970, 1, 2))
+    first = records.QueryPerson(query(person), metadata=AUTH, timeout=5)
+    again = records.QueryPerson(query(person), metadata=AUTH, timeout=5)
+    assert first == again
+    by_source = {answer.source: answer for answer in first.answers}
+    assert len(by_source) == 14
+    assert by_source[records_pb2.SOURCE_TAX].status == records_pb2.SOURCE_STATUS_UNAVAILABLE
+    hr = by_source[records_pb2.SOURCE_HUMAN_RESOURCES]
+    assert hr.status == records_pb2.SOURCE_STATUS_OK
+    assert (hr.as_of.year, hr.as_of.month, hr.as_of.day) == (2026, 10, 31)
+
+
+def test_records_name_every_field_at_fault(records) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.RpcError) as raised:
+        records.QueryPerson(query("12345", purpose="", consent_reference=""), metadata=AUTH, timeout=5)
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {f for f, _ in field_violations_from(raised.value)} == {
+        "id_number",
+        "purpose",
+        "consent_reference",
+    }
+
+
+def test_the_bank_never_pays_a_key_twice(bank) -> None:  # type: ignore[no-untyped-def]
+    order = bank_pb2.PaymentOrder(
+        idempotency_key="hh1/DIBAO/2026-11/BASE",
+        account_name="马建国",
+        account_number="6222021234",
+        amount_fen=56_000,
+    )
+    first = bank.SubmitBatch(
+        bank_pb2.SubmitBatchRequest(
+            request_id="b1", orders=[order], control_count=1, control_total_fen=56_000
+        ),
+        metadata=AUTH,
+        timeout=5,
+    )
+    second = bank.SubmitBatch(
+        bank_pb2.SubmitBatchRequest(
+            request_id="b2", orders=[order], control_count=1, control_total_fen=56_000
+        ),
+        metadata=AUTH,
+        timeout=5,
+    )
+    assert list(second.duplicate_keys) == [order.idempotency_key]
+    status = bank.GetBatchStatus(
+        bank_pb2.GetBatchStatusRequest(batch_id=first.batch_id), metadata=AUTH, timeout=5
+    )
+    assert [p.result for p in status.payments] == [bank_pb2.PAYMENT_RESULT_SETTLED]
+
+
+def test_the_bank_checks_control_totals(bank) -> None:  # type: ignore[no-untyped-def]
+    order = bank_pb2.PaymentOrder(idempotency_key="k", account_name="a", account_number="1", amount_fen=100)
+    with pytest.raises(grpc.RpcError) as raised:
+        bank.SubmitBatch(
+            bank_pb2.SubmitBatchRequest(
+                request_id="b3", orders=[order], control_count=2, control_total_fen=100
+            ),
+            metadata=AUTH,
+            timeout=5,
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in field_violations_from(raised.value)] == ["control_count"]

@@ -1,0 +1,1 @@
+"""gRPC glue every doudi service shares: server, interceptor chain, client channels, call context."""

@@ -1,0 +1,81 @@
+"""Per-call context (request id, principal, inbound deadline) carried in contextvars.
+
+The server's interceptor chain sets these for the duration of one call; log lines and outbound
+calls made while handling it read them. Background workers (event consumers, the relay) may set
+them too with :func:`call_scope` so their log lines and outbound calls carry the same context.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_request_id: ContextVar[str | None] = ContextVar("doudi_request_id", default=None)
+_principal: ContextVar[str | None] = ContextVar("doudi_principal", default=None)
+# Absolute time.monotonic() value; monotonic so a wall-clock step cannot stretch a deadline.
+_deadline: ContextVar[float | None] = ContextVar("doudi_deadline", default=None)
+
+REQUEST_ID_KEY = "x-request-id"
+
+
+def current_request_id() -> str | None:
+    """The request id of the call being handled, if any."""
+    return _request_id.get()
+
+
+def current_principal() -> str | None:
+    """Who is calling: a token's principal, a client certificate's CN, or "anonymous"."""
+    return _principal.get()
+
+
+def current_deadline() -> float | None:
+    """The inbound call's deadline as an absolute ``time.monotonic()`` value, or None."""
+    return _deadline.get()
+
+
+def remaining_time() -> float | None:
+    """Seconds left before the inbound deadline (never negative), or None without one."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return None
+    return max(deadline - time.monotonic(), 0.0)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def set_request_id(value: str | None) -> None:
+    _request_id.set(value)
+
+
+def set_principal(value: str | None) -> None:
+    _principal.set(value)
+
+
+def set_deadline(value: float | None) -> None:
+    _deadline.set(value)
+
+
+@contextmanager
+def call_scope(
+    *,
+    request_id: str | None = None,
+    principal: str | None = None,
+    timeout: float | None = None,
+) -> Iterator[None]:
+    """Bind a request id, principal and deadline (``timeout`` seconds from now) for a block."""
+    tokens = (
+        _request_id.set(request_id),
+        _principal.set(principal),
+        _deadline.set(None if timeout is None else time.monotonic() + timeout),
+    )
+    try:
+        yield
+    finally:
+        _deadline.reset(tokens[2])
+        _principal.reset(tokens[1])
+        _request_id.reset(tokens[0])

@@ -1,0 +1,534 @@
+"""The server interceptor chain: metrics → deadline → auth → logging → error mapping, around every call.
+
+One ``grpc.ServerInterceptor`` wraps each handler (all four arities) and runs the steps as nested
+scopes, outermost first, so e.g. the metrics step sees the status an auth rejection or the error
+mapping produced. Each call runs in its own ``contextvars.Context`` so the request id, principal
+and deadline of one call never leak into the next call served by the same pool thread.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hmac
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from prometheus_client import Counter, Histogram
+
+from doudi_common.errors import DomainError, InvalidArgument
+from doudi_runtime.grpc import context as call_context
+from doudi_runtime.grpc.context import current_deadline, current_principal, current_request_id
+from doudi_runtime.grpc.errors import invalid_argument_status, status_code_for
+from doudi_runtime.settings import ServiceSettings
+
+__all__ = [
+    "CallStep",
+    "ServerCall",
+    "ServerInterceptor",
+    "current_deadline",
+    "current_principal",
+    "current_request_id",
+    "default_steps",
+    "outcome_code",
+    "server_metrics",
+]
+
+log = logging.getLogger("doudi_runtime.grpc.server")
+
+HEALTH_METHOD_PREFIX = "/grpc.health.v1.Health/"
+ANONYMOUS = "anonymous"
+# A longer "remaining time" means the caller set no deadline (grpc reports an infinite one).
+_NO_DEADLINE_THRESHOLD_S = 10 * 365 * 24 * 3600.0
+# Caller-chosen request ids are echoed and logged, so only a harmless shape is accepted.
+_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+
+@dataclass
+class ServerCall:
+    """What the steps know about the call being handled."""
+
+    method: str
+    rpc_type: str
+    context: grpc.ServicerContext
+    metadata: dict[str, str]
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def service(self) -> str:
+        return _split_method(self.method)[0]
+
+    @property
+    def method_name(self) -> str:
+        return _split_method(self.method)[1]
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def _split_method(full_method: str) -> tuple[str, str]:
+    service, _, name = full_method.lstrip("/").partition("/")
+    return service or "unknown", name or "unknown"
+
+
+def outcome_code(context: grpc.ServicerContext, error: BaseException | None) -> grpc.StatusCode:
+    """The status the call ends with, as grpc itself will decide it.
+
+    grpc uses the code a handler set (``set_code`` or ``abort``) whether it returned or raised; an
+    exception with no code set becomes UNKNOWN; a handler that returned after its client went away
+    ended with CANCELLED or DEADLINE_EXCEEDED.
+    """
+    code = context.code()
+    if isinstance(code, grpc.StatusCode):
+        return code
+    if error is not None:
+        return grpc.StatusCode.CANCELLED if isinstance(error, GeneratorExit) else grpc.StatusCode.UNKNOWN
+    if not context.is_active():
+        remaining = context.time_remaining()
+        if remaining is not None and remaining <= 0:
+            return grpc.StatusCode.DEADLINE_EXCEEDED
+        return grpc.StatusCode.CANCELLED
+    return grpc.StatusCode.OK
+
+
+class CallStep:
+    """One link of the chain: a scope around the handler, plus per-message hooks."""
+
+    def scope(self, call: ServerCall) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def message_received(self, call: ServerCall) -> None:
+        """Called for every request message."""
+
+    def message_sent(self, call: ServerCall) -> None:
+        """Called for every response message."""
+
+
+# --------------------------------------------------------------------------------------------- metrics
+
+
+@dataclass(frozen=True)
+class ServerMetrics:
+    """The go-grpc-prometheus server metrics, so the standard gRPC dashboards work unchanged."""
+
+    started: Counter
+    handled: Counter
+    handling_seconds: Histogram
+    msg_received: Counter
+    msg_sent: Counter
+
+
+_metrics: ServerMetrics | None = None
+_metrics_lock = threading.Lock()
+
+
+def server_metrics() -> ServerMetrics:
+    """Register the metrics in the default registry once per process, on first use (not at import)."""
+    global _metrics
+    with _metrics_lock:
+        if _metrics is None:
+            labels = ("grpc_type", "grpc_service", "grpc_method")
+            _metrics = ServerMetrics(
+                started=Counter(
+                    "grpc_server_started_total", "Total number of RPCs started on the server.", labels
+                ),
+                handled=Counter(
+                    "grpc_server_handled_total",
+                    "Total number of RPCs completed on the server, regardless of success or failure.",
+                    (*labels, "grpc_code"),
+                ),
+                handling_seconds=Histogram(
+                    "grpc_server_handling_seconds",
+                    "Histogram of response latency (seconds) of gRPC that had been application-level "
+                    "handled by the server.",
+                    labels,
+                ),
+                msg_received=Counter(
+                    "grpc_server_msg_received_total",
+                    "Total number of RPC stream messages received on the server.",
+                    labels,
+                ),
+                msg_sent=Counter(
+                    "grpc_server_msg_sent_total",
+                    "Total number of gRPC stream messages sent by the server.",
+                    labels,
+                ),
+            )
+        return _metrics
+
+
+class MetricsStep(CallStep):
+    def __init__(self) -> None:
+        self._metrics = server_metrics()
+
+    @staticmethod
+    def _labels(call: ServerCall) -> tuple[str, str, str]:
+        return (call.rpc_type, call.service, call.method_name)
+
+    @contextmanager
+    def scope(self, call: ServerCall) -> Iterator[None]:
+        labels = self._labels(call)
+        self._metrics.started.labels(*labels).inc()
+        error: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            code = outcome_code(call.context, error)
+            self._metrics.handled.labels(*labels, code.name).inc()
+            self._metrics.handling_seconds.labels(*labels).observe(call.elapsed())
+
+    def message_received(self, call: ServerCall) -> None:
+        self._metrics.msg_received.labels(*self._labels(call)).inc()
+
+    def message_sent(self, call: ServerCall) -> None:
+        self._metrics.msg_sent.labels(*self._labels(call)).inc()
+
+
+# -------------------------------------------------------------------------------------------- deadline
+
+
+class DeadlineStep(CallStep):
+    """Refuse work nobody waits for any more; hand the deadline on to outbound calls."""
+
+    @contextmanager
+    def scope(self, call: ServerCall) -> Iterator[None]:
+        remaining = call.context.time_remaining()
+        if remaining is None or math.isinf(remaining) or remaining > _NO_DEADLINE_THRESHOLD_S:
+            call_context.set_deadline(None)
+        elif remaining <= 0:
+            log.debug("deadline passed before handling", extra={"grpc_method": call.method})
+            call.context.abort(
+                grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded before the call was handled"
+            )
+        else:
+            call_context.set_deadline(time.monotonic() + remaining)
+        yield
+
+
+# ------------------------------------------------------------------------------------------------ auth
+
+
+class AuthStep(CallStep):
+    """Identify the caller: bearer token, client certificate CN, or nobody (auth_mode=off only)."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._mode = settings.auth_mode
+        # Encoded once; compare_digest on bytes avoids leaking a token's prefix through timing.
+        self._tokens = [(token.encode(), name) for token, name in settings.token_principals().items()]
+
+    def _token_principal(self, call: ServerCall) -> str | None:
+        header = call.metadata.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        presented = token.strip().encode()
+        principal = None
+        for candidate, name in self._tokens:
+            if hmac.compare_digest(candidate, presented):
+                principal = name
+        return principal
+
+    @staticmethod
+    def _certificate_principal(call: ServerCall) -> str | None:
+        names = call.context.auth_context().get("x509_common_name") or []
+        if not names:
+            return None
+        return names[0].decode("utf-8", errors="replace") or None
+
+    @contextmanager
+    def scope(self, call: ServerCall) -> Iterator[None]:
+        if call.method.startswith(HEALTH_METHOD_PREFIX):
+            # Kubelet and load-balancer probes carry no credentials.
+            call_context.set_principal(None)
+            yield
+            return
+        if self._mode == "off":
+            principal: str | None = ANONYMOUS
+        elif self._mode == "mtls":
+            principal = self._certificate_principal(call)
+        else:
+            principal = self._token_principal(call)
+        if principal is None:
+            # The logging step runs inside this one, so a rejection is logged here or not at all.
+            log.warning(
+                "rejected an unauthenticated call",
+                extra={"grpc_method": call.method, "peer": call.context.peer(), "auth_mode": self._mode},
+            )
+            call.context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid credentials")
+        call_context.set_principal(principal)
+        yield
+
+
+# --------------------------------------------------------------------------------------------- logging
+
+
+class LoggingStep(CallStep):
+    """One structured line per call; the request id is taken from the caller or made, and echoed back."""
+
+    @staticmethod
+    def _request_id(call: ServerCall) -> str:
+        given = call.metadata.get(call_context.REQUEST_ID_KEY, "")
+        return given if _REQUEST_ID_PATTERN.match(given) else call_context.new_request_id()
+
+    @contextmanager
+    def scope(self, call: ServerCall) -> Iterator[None]:
+        request_id = self._request_id(call)
+        call_context.set_request_id(request_id)
+        error: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _echo_request_id(call.context, request_id)
+            code = outcome_code(call.context, error)
+            if call.method.startswith(HEALTH_METHOD_PREFIX):
+                level = logging.DEBUG
+            elif code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DATA_LOSS):
+                level = logging.ERROR
+            else:
+                level = logging.INFO
+            log.log(
+                level,
+                "grpc call %s %s",
+                call.method,
+                code.name,
+                extra={
+                    "grpc_method": call.method,
+                    "grpc_type": call.rpc_type,
+                    "grpc_code": code.name,
+                    "duration_ms": round(call.elapsed() * 1000, 3),
+                    "peer": call.context.peer(),
+                },
+            )
+
+
+def _echo_request_id(context: grpc.ServicerContext, request_id: str) -> None:
+    # Merged, not set: a handler or abort_with_status may have put its own trailing metadata there.
+    existing = tuple(context.trailing_metadata() or ())
+    if not any(key == call_context.REQUEST_ID_KEY for key, _ in existing):
+        context.set_trailing_metadata((*existing, (call_context.REQUEST_ID_KEY, request_id)))
+
+
+# --------------------------------------------------------------------------------------- error mapping
+
+
+class ErrorMappingStep(CallStep):
+    """DomainError → its status code (INVALID_ARGUMENT with BadRequest details); anything else → INTERNAL."""
+
+    @contextmanager
+    def scope(self, call: ServerCall) -> Iterator[None]:
+        context = call.context
+        try:
+            yield
+        except InvalidArgument as exc:
+            context.abort_with_status(invalid_argument_status(exc, tuple(context.trailing_metadata() or ())))
+        except DomainError as exc:
+            context.abort(status_code_for(exc), exc.message)
+        except Exception as exc:
+            chosen = context.code()
+            if isinstance(chosen, grpc.StatusCode) and chosen is not grpc.StatusCode.OK:
+                # The handler chose its status (context.abort raises a bare Exception): keep it, but
+                # never let grpc put the exception's text in the details.
+                if context.details() is None:
+                    context.set_details(chosen.name.lower().replace("_", " "))
+                if type(exc) is not Exception or exc.args:
+                    log.warning(
+                        "error after the handler set %s in %s", chosen.name, call.method, exc_info=exc
+                    )
+                raise
+            request_id = call_context.current_request_id() or "-"
+            log.error(
+                "unhandled error in %s: %s",
+                call.method,
+                type(exc).__name__,
+                exc_info=exc,
+                extra={"grpc_method": call.method},
+            )
+            context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id})")
+
+
+# ----------------------------------------------------------------------------------------------- chain
+
+
+def default_steps(settings: ServiceSettings) -> list[CallStep]:
+    """The chain every doudi server runs, outermost first."""
+    return [MetricsStep(), DeadlineStep(), AuthStep(settings), LoggingStep(), ErrorMappingStep()]
+
+
+_NewCall = Callable[[grpc.ServicerContext], ServerCall]
+
+_RPC_TYPES = {
+    (False, False): "unary",
+    (True, False): "client_stream",
+    (False, True): "server_stream",
+    (True, True): "bidi_stream",
+}
+
+
+class ServerInterceptor(grpc.ServerInterceptor):
+    """Runs the steps, outermost first, around every handler of every arity."""
+
+    def __init__(self, steps: Sequence[CallStep]) -> None:
+        self._steps = tuple(steps)
+
+    @classmethod
+    def for_settings(cls, settings: ServiceSettings) -> ServerInterceptor:
+        return cls(default_steps(settings))
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        metadata = _metadata_dict(handler_call_details.invocation_metadata)
+        rpc_type = _RPC_TYPES[(handler.request_streaming, handler.response_streaming)]
+
+        def new_call(context: grpc.ServicerContext) -> ServerCall:
+            return ServerCall(method=method, rpc_type=rpc_type, context=context, metadata=metadata)
+
+        unary, streamed = self._unary_response, self._stream_response
+        wrappers = {
+            "unary": (grpc.unary_unary_rpc_method_handler, handler.unary_unary, unary),
+            "client_stream": (grpc.stream_unary_rpc_method_handler, handler.stream_unary, unary),
+            "server_stream": (grpc.unary_stream_rpc_method_handler, handler.unary_stream, streamed),
+            "bidi_stream": (grpc.stream_stream_rpc_method_handler, handler.stream_stream, streamed),
+        }
+        make_handler, behavior, wrap = wrappers[rpc_type]
+        return make_handler(
+            wrap(behavior, new_call, handler.request_streaming),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    @contextmanager
+    def _scopes(self, call: ServerCall) -> Iterator[None]:
+        with ExitStack() as stack:
+            # Entered inside the stack, so a step that aborts on entry still unwinds the outer ones.
+            for step in self._steps:
+                stack.enter_context(step.scope(call))
+            yield
+
+    def _requests(self, call: ServerCall, request: Any, streaming: bool) -> Any:
+        if not streaming:
+            for step in self._steps:
+                step.message_received(call)
+            return request
+
+        def counted() -> Iterator[Any]:
+            for item in request:
+                for step in self._steps:
+                    step.message_received(call)
+                yield item
+
+        return counted()
+
+    def _sent(self, call: ServerCall) -> None:
+        for step in self._steps:
+            step.message_sent(call)
+
+    def _unary_response(
+        self, behavior: Callable[..., Any], new_call: _NewCall, streaming: bool
+    ) -> Callable[[Any, grpc.ServicerContext], Any]:
+        def handle(request: Any, context: grpc.ServicerContext) -> Any:
+            call = new_call(context)
+
+            def run() -> Any:
+                with self._scopes(call):
+                    response = behavior(self._requests(call, request, streaming), context)
+                    self._sent(call)
+                    return response
+
+            return contextvars.copy_context().run(run)
+
+        return handle
+
+    def _stream_response(
+        self, behavior: Callable[..., Any], new_call: _NewCall, streaming: bool
+    ) -> Callable[..., Any]:
+        if getattr(behavior, "experimental_non_blocking", False):
+            return self._non_blocking_stream_response(behavior, new_call, streaming)
+
+        def handle(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            call = new_call(context)
+
+            def responses() -> Iterator[Any]:
+                with self._scopes(call):
+                    for response in behavior(self._requests(call, request, streaming), context):
+                        self._sent(call)
+                        yield response
+
+            return _isolated(responses())
+
+        return handle
+
+
+    def _non_blocking_stream_response(
+        self, behavior: Callable[..., Any], new_call: _NewCall, streaming: bool
+    ) -> Callable[..., None]:
+        """Keep grpc's non-blocking form (health Watch) so an idle watcher holds no pool thread.
+
+        The chain runs around the registration only: the call is counted and logged as handled
+        when the handler returns, while its later messages are still counted as sent.
+        """
+
+        def handle(request: Any, context: grpc.ServicerContext, send_response: Callable[[Any], None]) -> None:
+            call = new_call(context)
+
+            def counted_send(response: Any) -> None:
+                if response is not None:
+                    self._sent(call)
+                send_response(response)
+
+            def run() -> None:
+                with self._scopes(call):
+                    behavior(self._requests(call, request, streaming), context, counted_send)
+
+            contextvars.copy_context().run(run)
+
+        handle.experimental_non_blocking = True  # type: ignore[attr-defined]
+        pool = getattr(behavior, "experimental_thread_pool", None)
+        if pool is not None:
+            handle.experimental_thread_pool = pool  # type: ignore[attr-defined]
+        return handle
+
+
+def _isolated(iterator: Iterator[Any]) -> Iterator[Any]:
+    """Drive a generator step by step inside one private Context, so its contextvars stay its own."""
+    ctx = contextvars.copy_context()
+    try:
+        while True:
+            try:
+                item = ctx.run(next, iterator)
+            except StopIteration:
+                return
+            yield item
+    finally:
+        # If grpc drops the stream early the inner scopes still close, in their own Context.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            ctx.run(close)
+
+
+def _metadata_dict(metadata: Sequence[tuple[str, str | bytes]] | None) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for key, value in metadata or ():
+        if key.endswith("-bin") or isinstance(value, bytes):
+            continue
+        result.setdefault(key.lower(), value)
+    return result

@@ -1,0 +1,158 @@
+"""The gRPC server every service runs: its APIs plus health and reflection, behind the interceptor chain."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent import futures
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from doudi_runtime.grpc.interceptors import ServerInterceptor
+from doudi_runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+OVERALL = ""
+
+
+@dataclass(frozen=True)
+class GrpcServiceBinding:
+    """One API a server serves: its full proto name, the servicer, and the generated ``add_…_to_server``."""
+
+    full_name: str
+    servicer: object
+    add_to_server: Callable[[Any, grpc.Server], None]
+
+
+def _address(host: str, port: int) -> str:
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+def server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials:
+    """mTLS credentials from the settings' files; client certificates are required, not optional."""
+    if not (settings.tls_cert_file and settings.tls_key_file and settings.tls_ca_file):
+        raise ValueError("AUTH_MODE=mtls needs TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE")
+    return grpc.ssl_server_credentials(
+        [(settings.tls_key_file.read_bytes(), settings.tls_cert_file.read_bytes())],
+        root_certificates=settings.tls_ca_file.read_bytes(),
+        require_client_auth=True,
+    )
+
+
+class GrpcServer:
+    """Serves the bindings with health, reflection and the interceptor chain; built once, started once.
+
+    ``extra_interceptors`` run inside the standard chain, so they see an authenticated caller and
+    the call's request id.
+    """
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        bindings: Sequence[GrpcServiceBinding],
+        *,
+        extra_interceptors: Sequence[grpc.ServerInterceptor] = (),
+    ) -> None:
+        names = [binding.full_name for binding in bindings]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate service bindings: {names}")
+        self._settings = settings
+        self._bindings = tuple(bindings)
+        self._extra_interceptors = tuple(extra_interceptors)
+        self._health = health.HealthServicer()
+        self._server: grpc.Server | None = None
+        self._port: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def port(self) -> int | None:
+        """The bound port once started."""
+        return self._port
+
+    def _service_names(self) -> list[str]:
+        return [binding.full_name for binding in self._bindings]
+
+    def start(self) -> int:
+        """Bind, start serving and report SERVING; returns the bound port (useful with port 0)."""
+        with self._lock:
+            if self._server is not None:
+                raise RuntimeError("the server is already started")
+            server = grpc.server(
+                futures.ThreadPoolExecutor(
+                    max_workers=self._settings.grpc_max_workers,
+                    thread_name_prefix=f"grpc-{self._settings.service_name}",
+                ),
+                interceptors=[ServerInterceptor.for_settings(self._settings), *self._extra_interceptors],
+                # Without this a second process could bind the same port and silently share traffic.
+                options=[("grpc.so_reuseport", 0)],
+            )
+            for binding in self._bindings:
+                binding.add_to_server(binding.servicer, server)
+            health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+            reflection.enable_server_reflection(
+                (
+                    *self._service_names(),
+                    health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                    reflection.SERVICE_NAME,
+                ),
+                server,
+            )
+            address = _address(self._settings.grpc_host, self._settings.grpc_port)
+            try:
+                if self._settings.auth_mode == "mtls":
+                    port = server.add_secure_port(address, server_credentials(self._settings))
+                else:
+                    port = server.add_insecure_port(address)
+            except RuntimeError as exc:
+                server.stop(None)  # releases the thread pool of a server that never started
+                raise RuntimeError(f"could not bind the gRPC server to {address} (in use?)") from exc
+            server.start()
+            self._server = server
+            self._port = port
+        self.set_serving(True)
+        log.info(
+            "grpc server started",
+            extra={
+                "grpc_port": port,
+                "services": self._service_names(),
+                "auth_mode": self._settings.auth_mode,
+            },
+        )
+        return port
+
+    def set_serving(self, serving: bool) -> None:
+        """Report SERVING / NOT_SERVING for the whole server and each API (e.g. while draining)."""
+        status = (
+            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in (OVERALL, *self._service_names()):
+            self._health.set(name, status)
+
+    def stop(self, grace: float | None = None) -> None:
+        """Report NOT_SERVING, then give in-flight calls ``grace`` seconds (default from settings)."""
+        with self._lock:
+            server = self._server
+        if server is None:
+            return
+        # Flips every status to NOT_SERVING and freezes it, so probes see the drain.
+        self._health.enter_graceful_shutdown()
+        grace = self._settings.shutdown_grace_seconds if grace is None else grace
+        server.stop(grace).wait()
+        log.info("grpc server stopped")
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the server stops; False if ``timeout`` passed first."""
+        with self._lock:
+            server = self._server
+        if server is None:
+            raise RuntimeError("the server is not started")
+        # grpc answers "did the wait time out", the opposite of what callers ask.
+        return not server.wait_for_termination(timeout)

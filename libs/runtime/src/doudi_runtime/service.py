@@ -1,0 +1,260 @@
+"""The composition root every service shares: one command line, four roles, same wiring.
+
+A service declares what it is (a ServiceDefinition); this module turns that into the
+``serve`` (gRPC front), ``consume`` (event consumers), ``relay`` (outbox publisher),
+``migrate`` (store migrations) and ``all`` (everything in one process, for local runs) roles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from alembic.operations import Operations
+from pydantic import ValidationError
+from sqlalchemy import MetaData, Table
+
+from doudi_runtime.events.consumer import EventConsumer, Subscription
+from doudi_runtime.events.outbox import Outbox
+from doudi_runtime.events.relay import OutboxRelay
+from doudi_runtime.events.tables import (
+    MessagingTables,
+    add_messaging_tables,
+    create_messaging_tables,
+    drop_messaging_tables,
+)
+from doudi_runtime.grpc.client import ChannelFactory
+from doudi_runtime.grpc.server import GrpcServer, GrpcServiceBinding
+from doudi_runtime.idempotency import TABLE_NAME as IDEMPOTENCY_TABLE
+from doudi_runtime.idempotency import add_idempotency_table, create_idempotency_table
+from doudi_runtime.logging import configure_logging
+from doudi_runtime.metrics import start_metrics_server
+from doudi_runtime.settings import ServiceSettings
+from doudi_runtime.store import Database, run_migrations
+
+log = logging.getLogger(__name__)
+
+ROLES = ("serve", "consume", "relay", "migrate", "all")
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+@dataclass(frozen=True)
+class ServiceStore:
+    """What a service's store module declares: its tables and its migrations."""
+
+    metadata: MetaData
+    messaging: MessagingTables
+    idempotency: Table
+    migrations_dir: Path
+
+    @classmethod
+    def create(cls, metadata: MetaData, migrations_dir: Path) -> ServiceStore:
+        """Attach the runtime's tables (outbox, inbox, idempotency keys) to a service's metadata."""
+        return cls(
+            metadata=metadata,
+            messaging=add_messaging_tables(metadata),
+            idempotency=add_idempotency_table(metadata),
+            migrations_dir=migrations_dir,
+        )
+
+
+def create_runtime_tables(op: Operations) -> None:
+    """DDL of the runtime's tables, called from every service's first migration."""
+    create_messaging_tables(op)
+    create_idempotency_table(op)
+
+
+def drop_runtime_tables(op: Operations) -> None:
+    op.drop_table(IDEMPOTENCY_TABLE)
+    drop_messaging_tables(op)
+
+
+@dataclass
+class ServiceContext(Generic[SettingsT]):
+    """Everything a service's api/app/events layers are handed at start-up."""
+
+    settings: SettingsT
+    channels: ChannelFactory
+    database: Database | None = None
+    store: ServiceStore | None = None
+    outbox: Outbox | None = None
+
+
+@dataclass(frozen=True)
+class ServiceDefinition(Generic[SettingsT]):
+    """A service, declared: its settings model, store, gRPC APIs and event subscriptions."""
+
+    name: str
+    settings_type: type[SettingsT]
+    store: ServiceStore | None
+    grpc_bindings: Callable[[ServiceContext[SettingsT]], Sequence[GrpcServiceBinding]]
+    subscriptions: Callable[[ServiceContext[SettingsT]], Sequence[Subscription]] = field(
+        default=lambda _context: ()
+    )
+    #: Extra loops the serve role runs beside the gRPC server (e.g. the gateway's HTTP server).
+    front_workers: Callable[[ServiceContext[SettingsT]], Sequence[Worker]] = field(
+        default=lambda _context: ()
+    )
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A named loop that runs until the process's stop event is set."""
+
+    name: str
+    run: Callable[[threading.Event], None]
+
+
+def load_settings(settings_type: type[SettingsT]) -> SettingsT:
+    """Read the settings once; a missing or malformed variable stops start-up with its name."""
+    try:
+        return settings_type()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']).upper() or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SystemExit(f"invalid settings for {settings_type.__name__}: {problems}") from None
+
+
+def build_context(definition: ServiceDefinition[SettingsT], settings: SettingsT) -> ServiceContext[SettingsT]:
+    channels = ChannelFactory(settings)
+    if definition.store is None:
+        return ServiceContext(settings=settings, channels=channels)
+    return ServiceContext(
+        settings=settings,
+        channels=channels,
+        database=Database(settings.effective_database_url),
+        store=definition.store,
+        outbox=Outbox(definition.name, definition.store.messaging),
+    )
+
+
+def _install_stop_signals(stop: threading.Event) -> None:
+    def _handler(signum: int, _frame: object) -> None:
+        log.info("stopping on signal", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+
+
+def migrate(definition: ServiceDefinition[SettingsT], settings: SettingsT) -> str | None:
+    if definition.store is None:
+        log.info("this service keeps no store; nothing to migrate")
+        return None
+    revision = run_migrations(settings.effective_database_url, definition.store.migrations_dir)
+    log.info("store migrated", extra={"revision": revision})
+    return revision
+
+
+class _Workers:
+    """Background loops (relay, consumers) that stop together and are joined on exit."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.threads: list[threading.Thread] = []
+
+    def start(self, name: str, target: Callable[[threading.Event], None]) -> None:
+        def _run() -> None:
+            try:
+                target(self.stop)
+            except Exception:
+                log.exception("worker crashed; stopping the process", extra={"worker": name})
+                self.stop.set()
+
+        thread = threading.Thread(target=_run, name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def join(self, timeout: float) -> None:
+        for thread in self.threads:
+            thread.join(timeout)
+
+
+def run_role(definition: ServiceDefinition[SettingsT], role: str, settings: SettingsT) -> int:
+    configure_logging(settings)
+    if role == "migrate":
+        migrate(definition, settings)
+        return 0
+    if settings.should_migrate_on_start:
+        migrate(definition, settings)
+
+    stop = threading.Event()
+    _install_stop_signals(stop)
+    context = build_context(definition, settings)
+    metrics_port = start_metrics_server(settings.metrics_host, settings.metrics_port)
+    workers = _Workers(stop)
+    server: GrpcServer | None = None
+    try:
+        store = definition.store
+        if role in ("relay", "all") and store is not None and context.database is not None:
+            relay = OutboxRelay(context.database, store.messaging, settings)
+            workers.start("outbox-relay", relay.run)
+        if role in ("consume", "all"):
+            subscriptions = list(definition.subscriptions(context))
+            if subscriptions and store is not None and context.database is not None:
+                consumer = EventConsumer(
+                    context.database,
+                    store.messaging,
+                    settings,
+                    group_id=f"doudi-{definition.name}",
+                    subscriptions=subscriptions,
+                )
+                workers.start("event-consumer", consumer.run)
+            elif role == "consume":
+                log.warning("this service subscribes to no topic yet; the consume role idles")
+        if role in ("serve", "all"):
+            server = GrpcServer(settings, list(definition.grpc_bindings(context)))
+            port = server.start()
+            for worker in definition.front_workers(context):
+                workers.start(worker.name, worker.run)
+            log.info("serving", extra={"grpc_port": port, "metrics_port": metrics_port, "role": role})
+        else:
+            log.info("running", extra={"metrics_port": metrics_port, "role": role})
+        stop.wait()
+    finally:
+        stop.set()
+        if server is not None:
+            server.set_serving(False)
+            server.stop(settings.shutdown_grace_seconds)
+        workers.join(settings.shutdown_grace_seconds + 5)
+        if context.database is not None:
+            context.database.dispose()
+        log.info("stopped", extra={"role": role})
+    return 0
+
+
+def main(definition: ServiceDefinition[SettingsT], argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"doudi-{definition.name}", description=f"doudi {definition.name} service"
+    )
+    parser.add_argument("role", choices=ROLES, help="what this process does")
+    args = parser.parse_args(argv)
+    settings = load_settings(definition.settings_type)
+    return run_role(definition, args.role, settings)
+
+
+def entrypoint(definition: ServiceDefinition[SettingsT]) -> None:
+    sys.exit(main(definition))
+
+
+def single_api(
+    full_name: str,
+    make_servicer: Callable[[ServiceContext[SettingsT]], object],
+    add_to_server: Callable[[object, object], None],
+) -> Callable[[ServiceContext[SettingsT]], Sequence[GrpcServiceBinding]]:
+    """The gRPC bindings of a service that serves one API (most of them)."""
+
+    def bindings(context: ServiceContext[SettingsT]) -> Sequence[GrpcServiceBinding]:
+        return [GrpcServiceBinding(full_name, make_servicer(context), add_to_server)]
+
+    return bindings

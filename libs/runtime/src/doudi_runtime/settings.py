@@ -1,0 +1,103 @@
+"""Typed settings read once from environment variables; each service subclasses ServiceSettings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every doudi process shares; names are the same env vars in every service.
+
+    Defaults serve the local platform (``make run``): loopback, SQLite under ``DATA_DIR``,
+    the broker on 127.0.0.1:9092. Production sets the same variables from the chart.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True, case_sensitive=False)
+
+    service_name: str
+    environment: Literal["local", "production"] = "local"
+
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int
+    grpc_max_workers: int = Field(default=16, ge=1)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+
+    data_dir: Path = Path(".run/data")
+    database_url: str = ""
+    migrate_on_start: bool | None = None
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(default=1000, ge=100)
+    kafka_max_poll_records: int = Field(default=200, ge=1)
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    consumer_retry_backoff_ms: int = Field(default=200, ge=0)
+    outbox_batch_size: int = Field(default=500, ge=1)
+    outbox_poll_interval_ms: int = Field(default=200, ge=10)
+
+    auth_mode: Literal["token", "mtls", "off"] = "token"
+    auth_tokens: SecretStr | None = None
+    client_token: SecretStr | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_ca_file: Path | None = None
+
+    default_deadline_ms: int = Field(default=5000, ge=1)
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @field_validator("grpc_port", "metrics_port")
+    @classmethod
+    def _valid_port(cls, value: int) -> int:
+        # A validator, not a Field bound: services redeclare these fields with their own defaults.
+        if not 0 <= value <= 65535:
+            raise ValueError("must be a port number between 0 and 65535")
+        return value
+
+    @field_validator("service_name")
+    @classmethod
+    def _snake_case_name(cls, value: str) -> str:
+        if not value.replace("_", "").isalnum() or value.lower() != value:
+            raise ValueError("service_name must be snake_case")
+        return value
+
+    @model_validator(mode="after")
+    def _require_secrets(self) -> ServiceSettings:
+        if self.auth_mode == "token" and self.auth_tokens is None:
+            raise ValueError("AUTH_MODE=token needs AUTH_TOKENS (a JSON object token -> principal)")
+        if self.auth_mode == "token":
+            self.token_principals()
+        if self.auth_mode == "mtls" and not (self.tls_cert_file and self.tls_key_file and self.tls_ca_file):
+            raise ValueError("AUTH_MODE=mtls needs TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / (self.service_name + '.db')}"
+
+    @property
+    def should_migrate_on_start(self) -> bool:
+        if self.migrate_on_start is not None:
+            return self.migrate_on_start
+        return self.environment == "local"
+
+    def token_principals(self) -> dict[str, str]:
+        """The accepted bearer tokens and the principal each one names."""
+        if self.auth_tokens is None:
+            return {}
+        try:
+            parsed = json.loads(self.auth_tokens.get_secret_value())
+        except json.JSONDecodeError as exc:
+            raise ValueError("AUTH_TOKENS must be a JSON object token -> principal") from exc
+        if not isinstance(parsed, dict) or not all(
+            isinstance(k, str) and k and isinstance(v, str) and v for k, v in parsed.items()
+        ):
+            raise ValueError("AUTH_TOKENS must be a JSON object of non-empty strings token -> principal")
+        return parsed

@@ -1,0 +1,49 @@
+"""A service's store: transactions are all-or-nothing, migrations are per service and repeatable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, inspect, select, text
+
+from doudi_runtime.store import Database, current_revision, run_migrations
+
+MIGRATIONS = Path(__file__).parent / "migrations_fixture"
+
+metadata = MetaData()
+notes = Table("notes", metadata, Column("id", Integer, primary_key=True), Column("body", String(100)))
+
+
+def test_sqlite_store_uses_wal_and_enforces_foreign_keys(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'nested' / 'svc.db'}")
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    database.dispose()
+
+
+def test_a_failed_transaction_writes_nothing(database_url: str) -> None:
+    database = Database(database_url)
+    metadata.create_all(database.engine)
+    with database.transaction() as session:
+        session.execute(insert(notes).values(body="kept"))
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        session.execute(insert(notes).values(body="lost"))
+        raise RuntimeError("the use-case failed half way")
+    with database.transaction() as session:
+        bodies = session.execute(select(notes.c.body)).scalars().all()
+    assert bodies == ["kept"]
+    database.dispose()
+
+
+def test_migrations_bring_a_store_to_head_and_can_run_again(database_url: str) -> None:
+    first = run_migrations(database_url, MIGRATIONS)
+    again = run_migrations(database_url, MIGRATIONS)
+    assert first == again == "0001"
+    database = Database(database_url)
+    assert "greetings" in inspect(database.engine).get_table_names()
+    assert current_revision(database.engine) == "0001"
+    with database.transaction() as session:
+        assert session.execute(select(func.count()).select_from(text("greetings"))).scalar() == 0
+    database.dispose()

@@ -1,0 +1,75 @@
+"""A mutating request's request_id maps to the one result it produced, across retries."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import MetaData
+
+from doudi_common.errors import AlreadyExists, InvalidArgument
+from doudi_runtime.idempotency import (
+    add_idempotency_table,
+    fingerprint_of,
+    previous_result,
+    record_result,
+    validate_request_id,
+)
+from doudi_runtime.store import Database
+
+
+@pytest.fixture
+def store(database_url: str):  # type: ignore[no-untyped-def]
+    metadata = MetaData()
+    table = add_idempotency_table(metadata)
+    database = Database(database_url)
+    metadata.create_all(database.engine)
+    yield database, table
+    database.dispose()
+
+
+def test_a_new_request_has_no_earlier_result(store) -> None:  # type: ignore[no-untyped-def]
+    database, table = store
+    with database.transaction() as session:
+        assert previous_result(session, table, method="Submit", request_id="r-1", fingerprint="f") is None
+
+
+def test_a_retry_finds_the_first_result(store) -> None:  # type: ignore[no-untyped-def]
+    database, table = store
+    fingerprint = fingerprint_of("household", 3)
+    with database.transaction() as session:
+        record_result(
+            session, table, method="Submit", request_id="r-1", fingerprint=fingerprint, result_ref="app_1"
+        )
+    with database.transaction() as session:
+        found = previous_result(session, table, method="Submit", request_id="r-1", fingerprint=fingerprint)
+    assert found == "app_1"
+
+
+def test_a_request_id_reused_for_another_request_is_refused(store) -> None:  # type: ignore[no-untyped-def]
+    database, table = store
+    with database.transaction() as session:
+        record_result(session, table, method="Submit", request_id="r-1", fingerprint="a", result_ref="app_1")
+    with pytest.raises(AlreadyExists), database.transaction() as session:
+        previous_result(session, table, method="Submit", request_id="r-1", fingerprint="b")
+    with pytest.raises(AlreadyExists), database.transaction() as session:
+        previous_result(session, table, method="Withdraw", request_id="r-1", fingerprint="a")
+
+
+def test_a_result_recorded_in_a_rolled_back_transaction_is_forgotten(store) -> None:  # type: ignore[no-untyped-def]
+    database, table = store
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        record_result(session, table, method="Submit", request_id="r-1", fingerprint="a", result_ref="app_1")
+        raise RuntimeError("the state change failed")
+    with database.transaction() as session:
+        assert previous_result(session, table, method="Submit", request_id="r-1", fingerprint="a") is None
+
+
+@pytest.mark.parametrize("request_id", ["", "x" * 129, "line\nbreak"])
+def test_request_ids_are_validated(request_id: str) -> None:
+    with pytest.raises(InvalidArgument) as raised:
+        validate_request_id(request_id)
+    assert raised.value.violations[0].field == "request_id"
+
+
+def test_fingerprints_tell_requests_apart() -> None:
+    assert fingerprint_of("a", 1) == fingerprint_of("a", 1)
+    assert fingerprint_of("a", 1) != fingerprint_of("a", 2)

@@ -1,0 +1,66 @@
+"""Settings are read once from the environment, typed, and refuse to start without secrets."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from doudi_runtime.settings import ServiceSettings
+
+
+class DemoSettings(ServiceSettings):
+    service_name: str = "demo"
+    grpc_port: int = 50999
+    metrics_port: int = 9999
+
+
+def test_defaults_serve_the_local_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_TOKENS", '{"secret": "platform"}')
+    settings = DemoSettings()
+    assert settings.grpc_host == "127.0.0.1"
+    assert settings.kafka_bootstrap_servers == "127.0.0.1:9092"
+    assert settings.effective_database_url.startswith("sqlite:///")
+    assert settings.effective_database_url.endswith("demo.db")
+    assert settings.should_migrate_on_start is True
+
+
+def test_environment_variables_override_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_TOKENS", '{"secret": "platform"}')
+    monkeypatch.setenv("GRPC_PORT", "51000")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/demo")
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    settings = DemoSettings()
+    assert settings.grpc_port == 51000
+    assert settings.effective_database_url == "postgresql://postgres@127.0.0.1:5432/demo"
+    assert settings.should_migrate_on_start is False
+
+
+def test_token_auth_without_tokens_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUTH_TOKENS", raising=False)
+    with pytest.raises(ValidationError, match="AUTH_TOKENS"):
+        DemoSettings()
+
+
+def test_malformed_tokens_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_TOKENS", '["not", "an", "object"]')
+    with pytest.raises(ValidationError, match="AUTH_TOKENS"):
+        DemoSettings()
+
+
+def test_mtls_needs_its_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_MODE", "mtls")
+    with pytest.raises(ValidationError, match="TLS_CERT_FILE"):
+        DemoSettings()
+
+
+def test_auth_can_only_be_switched_off_explicitly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUTH_TOKENS", raising=False)
+    monkeypatch.setenv("AUTH_MODE", "off")
+    assert DemoSettings().auth_mode == "off"
+
+
+def test_ports_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_TOKENS", '{"secret": "platform"}')
+    monkeypatch.setenv("GRPC_PORT", "70000")
+    with pytest.raises(ValidationError, match="grpc_port"):
+        DemoSettings()

@@ -1,0 +1,1 @@
+"""The care service's gRPC API: proto <-> command, validation, errors; no logic."""

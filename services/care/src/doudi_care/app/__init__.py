@@ -1,0 +1,1 @@
+"""Use-cases of the care service; each handler owns its transaction."""

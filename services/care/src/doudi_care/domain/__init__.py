@@ -1,0 +1,1 @@
+"""Pure rules and state machines of the care service (no I/O)."""

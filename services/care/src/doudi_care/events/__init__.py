@@ -1,0 +1,1 @@
+"""The care service's events: domain events <-> protos, outbox publishing, inbox consumers."""

@@ -1,0 +1,1 @@
+"""The care service's store: tables and migrations."""

@@ -1,0 +1,5 @@
+"""Run the disbursement service: python -m doudi_disbursement <role>."""
+
+from doudi_disbursement.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The disbursement service's gRPC API: proto <-> command, validation, errors; no logic."""

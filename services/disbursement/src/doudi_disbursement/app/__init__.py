@@ -1,0 +1,1 @@
+"""Use-cases of the disbursement service; each handler owns its transaction."""

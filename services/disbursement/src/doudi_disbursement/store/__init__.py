@@ -1,0 +1,1 @@
+"""The disbursement service's store: tables and migrations."""

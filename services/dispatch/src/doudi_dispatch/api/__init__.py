@@ -1,0 +1,1 @@
+"""The dispatch service's gRPC API: proto <-> command, validation, errors; no logic."""

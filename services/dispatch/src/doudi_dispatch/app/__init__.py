@@ -1,0 +1,1 @@
+"""Use-cases of the dispatch service; each handler owns its transaction."""

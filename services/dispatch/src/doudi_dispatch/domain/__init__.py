@@ -1,0 +1,1 @@
+"""Pure rules and state machines of the dispatch service (no I/O)."""

@@ -1,0 +1,1 @@
+"""The dispatch service's store: tables and migrations."""

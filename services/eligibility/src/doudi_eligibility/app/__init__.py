@@ -1,0 +1,1 @@
+"""Use-cases of the eligibility service; each handler owns its transaction."""

@@ -1,0 +1,1 @@
+"""The eligibility service's store: tables and migrations."""

@@ -1,0 +1,128 @@
+"""The HTTP front for people: JSON over doudi's gRPC APIs, with OpenAPI docs at /docs."""
+
+# No "from __future__ import annotations": FastAPI resolves the dependencies declared in
+# create_app from real annotation objects, not from strings naming local functions.
+
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import grpc
+from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi.responses import JSONResponse
+from google.protobuf import json_format
+from prometheus_client import Counter, Histogram
+from starlette.concurrency import run_in_threadpool
+
+from doudi.intake.v1 import intake_pb2, intake_pb2_grpc
+from doudi_gateway.errors import error_body, response_for_rpc_error
+from doudi_runtime.grpc.client import ChannelFactory
+
+HTTP_REQUESTS = Counter(
+    "doudi_gateway_http_requests_total",
+    "HTTP requests answered by the gateway.",
+    ["method", "route", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "doudi_gateway_http_request_seconds", "Time the gateway took to answer, by route.", ["method", "route"]
+)
+_FIELD_IN_PARSE_ERROR = re.compile(r"Failed to parse (\w+) field|no field named \"(\w+)\"")
+
+
+class BodyError(Exception):
+    """A request body that does not fit the API's message."""
+
+    def __init__(self, field: str, description: str) -> None:
+        super().__init__(description)
+        self.field = field
+        self.description = description
+
+
+def _parse_body(body: Any, message: Any) -> Any:
+    if not isinstance(body, dict):
+        raise BodyError("body", "must be a JSON object")
+    try:
+        return json_format.ParseDict(body, message)
+    except json_format.ParseError as exc:
+        match = _FIELD_IN_PARSE_ERROR.search(str(exc))
+        field = next((g for g in match.groups() if g), "body") if match else "body"
+        raise BodyError(field, str(exc)) from None
+
+
+def _to_json(message: Any) -> dict[str, Any]:
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+
+
+def create_app(*, token_principals: dict[str, str], channels: ChannelFactory, intake_target: str) -> FastAPI:
+    app = FastAPI(
+        title="doudi gateway",
+        version="1",
+        description="HTTP access to doudi for caseworkers and citizens' services. Every call needs "
+        "`Authorization: Bearer <token>`. Errors answer with the gRPC code and the fields at fault.",
+    )
+    intake = intake_pb2_grpc.IntakeServiceStub(channels.channel(intake_target))
+
+    def caller(authorization: Annotated[str | None, Header()] = None) -> str:
+        scheme, _, token = (authorization or "").partition(" ")
+        principal = token_principals.get(token) if scheme.lower() == "bearer" else None
+        if principal is None:
+            raise _Unauthenticated()
+        return principal
+
+    @app.exception_handler(BodyError)
+    async def _body_error(_request: Request, exc: BodyError) -> JSONResponse:
+        return JSONResponse(
+            status_code=422,
+            content=error_body("INVALID_ARGUMENT", exc.description, [(exc.field, exc.description)]),
+        )
+
+    @app.exception_handler(grpc.RpcError)
+    async def _rpc_error(_request: Request, exc: grpc.RpcError) -> JSONResponse:
+        return response_for_rpc_error(exc)
+
+    @app.exception_handler(_Unauthenticated)
+    async def _unauthenticated(_request: Request, _exc: _Unauthenticated) -> JSONResponse:
+        return JSONResponse(
+            status_code=401,
+            content=error_body("UNAUTHENTICATED", "a valid bearer token is required"),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.middleware("http")
+    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        HTTP_REQUESTS.labels(request.method, template, str(response.status_code)).inc()
+        HTTP_SECONDS.labels(request.method, template).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/v1/applications", status_code=201, tags=["intake"])
+    async def submit_application(
+        body: dict[str, Any], _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """Submit an application for any programme (the one window). Idempotent on `request_id`."""
+        request = _parse_body(body, intake_pb2.SubmitApplicationRequest())
+        response = await run_in_threadpool(channels.call, intake.SubmitApplication, request, idempotent=True)
+        return _to_json(response)
+
+    @app.get("/v1/applications/{application_id}", tags=["intake"])
+    async def get_application(
+        application_id: str, _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """One application with its household and state."""
+        request = intake_pb2.GetApplicationRequest(application_id=application_id)
+        response = await run_in_threadpool(channels.call, intake.GetApplication, request, idempotent=True)
+        return _to_json(response)
+
+    return app
+
+
+class _Unauthenticated(Exception):
+    """No or an unknown bearer token."""

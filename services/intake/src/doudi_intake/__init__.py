@@ -1,0 +1,1 @@
+"""doudi intake service."""

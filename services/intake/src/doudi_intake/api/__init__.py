@@ -1,0 +1,1 @@
+"""The intake service's gRPC API: proto <-> command, validation, errors; no logic."""

@@ -1,0 +1,1 @@
+"""Use-cases of the intake service; each handler owns its transaction."""

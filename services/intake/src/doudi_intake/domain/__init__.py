@@ -1,0 +1,1 @@
+"""Pure rules and state machines of the intake service (no I/O)."""

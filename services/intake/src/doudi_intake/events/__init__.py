@@ -1,0 +1,1 @@
+"""The intake service's events: domain events <-> protos, outbox publishing, inbox consumers."""

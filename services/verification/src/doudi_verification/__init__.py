@@ -1,0 +1,1 @@
+"""doudi verification service."""

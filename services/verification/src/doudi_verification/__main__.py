@@ -1,0 +1,5 @@
+"""Run the verification service: python -m doudi_verification <role>."""
+
+from doudi_verification.main import main
+
+main()

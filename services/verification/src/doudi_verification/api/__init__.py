@@ -1,0 +1,1 @@
+"""The verification service's gRPC API: proto <-> command, validation, errors; no logic."""

@@ -1,0 +1,1 @@
+"""Use-cases of the verification service; each handler owns its transaction."""

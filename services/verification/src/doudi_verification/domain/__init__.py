@@ -1,0 +1,1 @@
+"""Pure rules and state machines of the verification service (no I/O)."""

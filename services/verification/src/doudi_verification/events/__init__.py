@@ -1,0 +1,1 @@
+"""The verification service's events: domain events <-> protos, outbox publishing, inbox consumers."""

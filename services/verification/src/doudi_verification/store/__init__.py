@@ -1,0 +1,1 @@
+"""The verification service's store: tables and migrations."""

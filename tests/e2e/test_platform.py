@@ -1,0 +1,258 @@
+"""The whole local platform, started by the runner behind `make run`, driven only through its public APIs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from kafka import KafkaConsumer
+
+from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.intake.v1 import events_pb2, intake_pb2, intake_pb2_grpc
+from doudi_common.testing import EXAMPLE_TOWNSHIP, EXAMPLE_VILLAGE, make_resident_id
+from doudi_runtime.events.envelope import decode, unpack
+from doudi_runtime.grpc.errors import field_violations_from
+
+pytestmark = pytest.mark.platform
+
+PORT_OFFSET = 3000
+START_TIMEOUT_SECONDS = 150
+API_OF = {
+    "intake": "doudi.intake.v1.IntakeService",
+    "verification": "doudi.verification.v1.VerificationService",
+    "eligibility": "doudi.eligibility.v1.EligibilityService",
+    "disbursement": "doudi.disbursement.v1.DisbursementService",
+    "care": "doudi.care.v1.CareService",
+    "dispatch": "doudi.dispatch.v1.DispatchService",
+    "records": "doudi.records.v1.DepartmentRecordsService",
+    "bank": "doudi.bank.v1.BankService",
+}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone in every way that matters here.
+    status = Path(f"/proc/{pid}/stat")
+    return not (status.exists() and status.read_text().split(") ", 1)[-1].startswith("Z"))
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    run_dir = tmp_path_factory.mktemp("platform")
+    output = (run_dir / "runner.out").open("wb")
+    runner = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "doudi_platform",
+            "run",
+            "--run-dir",
+            str(run_dir),
+            "--port-offset",
+            str(PORT_OFFSET),
+        ],
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    state_file = run_dir / "platform.json"
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not state_file.exists():
+        if runner.poll() is not None or time.monotonic() > deadline:
+            runner.kill()
+            pytest.fail(f"the platform did not come up:\n{(run_dir / 'runner.out').read_text()[-4000:]}")
+        time.sleep(0.2)
+    state = json.loads(state_file.read_text())
+    state["token"] = Path(state["operator_token_file"]).read_text().strip()
+    state["by_name"] = {c["name"]: c for c in state["components"]}
+    print(f"platform up in {state['startup_seconds']:.1f} s")
+    try:
+        yield state
+    finally:
+        runner.send_signal(signal.SIGINT)
+        try:
+            runner.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            runner.kill()
+            pytest.fail("the runner did not stop within 60 s of Ctrl-C")
+        leftovers = [c["name"] for c in state["components"] if c.get("pid") and _pid_alive(c["pid"])]
+        assert leftovers == [], f"processes left behind after Ctrl-C: {leftovers}"
+        assert not state_file.exists()
+
+
+def _channel(component: dict[str, Any]) -> grpc.Channel:
+    return grpc.insecure_channel(f"127.0.0.1:{component['grpc_port']}")
+
+
+def _auth(platform: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {platform['token']}"),)
+
+
+def _served_components(platform: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in platform["components"] if c.get("grpc_port")]
+
+
+def test_every_component_answers_health_serving(platform: dict[str, Any]) -> None:
+    served = _served_components(platform)
+    assert {c["name"] for c in served} >= set(API_OF) | {"gateway"}
+    for component in served:
+        with _channel(component) as channel:
+            answer = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=5
+            )
+        assert answer.status == health_pb2.HealthCheckResponse.SERVING, component["name"]
+
+
+def _reflected_services(channel: grpc.Channel, metadata: Any) -> set[str]:
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    responses = stub.ServerReflectionInfo(
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")]), metadata=metadata, timeout=5
+    )
+    return {service.name for response in responses for service in response.list_services_response.service}
+
+
+def test_every_component_lists_its_api_by_reflection(platform: dict[str, Any]) -> None:
+    for component in _served_components(platform):
+        with _channel(component) as channel:
+            services = _reflected_services(channel, _auth(platform))
+        assert "grpc.health.v1.Health" in services, component["name"]
+        if component["name"] in API_OF:
+            assert API_OF[component["name"]] in services, component["name"]
+
+
+def test_reflection_needs_a_token(platform: dict[str, Any]) -> None:
+    with _channel(platform["by_name"]["intake"]) as channel, pytest.raises(grpc.RpcError) as raised:
+        _reflected_services(channel, ())
+    assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_every_component_exposes_grpc_metrics_after_a_call(platform: dict[str, Any]) -> None:
+    for component in _served_components(platform):
+        with _channel(component) as channel:
+            _reflected_services(channel, _auth(platform))
+        url = f"http://127.0.0.1:{component['metrics_port']}/metrics"
+        body = urllib.request.urlopen(url, timeout=5).read().decode()
+        handled = [line for line in body.splitlines() if line.startswith("grpc_server_handled_total{")]
+        assert any('grpc_method="ServerReflectionInfo"' in line for line in handled), component["name"]
+        assert "grpc_server_handling_seconds_bucket" in body, component["name"]
+
+
+def _application(request_id: str, id_number: str) -> intake_pb2.SubmitApplicationRequest:
+    return intake_pb2.SubmitApplicationRequest(
+        request_id=request_id,
+        programme=programme_pb2.PROGRAMME_TEKUN,
+        channel=programme_pb2.CHANNEL_HOTLINE,
+        township=types_pb2.RegionCode(code=EXAMPLE_TOWNSHIP),
+        household=intake_pb2.Household(
+            residence_region=types_pb2.RegionCode(code=EXAMPLE_VILLAGE),
+            members=[
+                intake_pb2.HouseholdMember(
+                    person=types_pb2.Person(id_number=types_pb2.IdNumber(value=id_number), name="张玉兰"),
+                    relation_to_applicant=intake_pb2.RELATION_SELF,
+                    counted=True,
+                    consent_signed=True,
+                )
+            ],
+        ),
+    )
+
+
+def test_a_malformed_rpc_is_invalid_argument_naming_the_field(platform: dict[str, Any]) -> None:
+    broken = make_resident_id(date(1959, 3, 8), female=True)[:-1] + "0"
+    if broken == make_resident_id(date(1959, 3, 8), female=True):
+        broken = broken[:-1] + "1"
+    with _channel(platform["by_name"]["intake"]) as channel, pytest.raises(grpc.RpcError) as raised:
+        intake_pb2_grpc.IntakeServiceStub(channel).SubmitApplication(
+            _application(f"e2e-{uuid.uuid4()}", broken), metadata=_auth(platform), timeout=10
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert ("household.members[0].person.id_number") in {f for f, _ in field_violations_from(raised.value)}
+
+
+def test_a_submitted_application_is_announced_on_its_topic(platform: dict[str, Any]) -> None:
+    with _channel(platform["by_name"]["intake"]) as channel:
+        response = intake_pb2_grpc.IntakeServiceStub(channel).SubmitApplication(
+            _application(f"e2e-{uuid.uuid4()}", make_resident_id(date(1959, 3, 8), female=True)),
+            metadata=_auth(platform),
+            timeout=10,
+        )
+    application_id = response.application.application_id
+    consumer = KafkaConsumer(
+        "doudi.intake.application.v1",
+        bootstrap_servers=platform["broker"],
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=15000,
+    )
+    found = None
+    for message in consumer:
+        event = unpack(decode(message.value), events_pb2.ApplicationSubmitted)
+        if event.application_id == application_id:
+            found = (message.key, event)
+            break
+    consumer.close()
+    assert found is not None, "ApplicationSubmitted never reached the topic"
+    assert found[0] == application_id.encode()
+    assert found[1].application.state == intake_pb2.APPLICATION_STATE_SUBMITTED
+
+
+def _http(platform: dict[str, Any], method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        platform["gateway_http"] + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {platform['token']}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_gateway_fronts_intake_over_http(platform: dict[str, Any]) -> None:
+    body = {
+        "request_id": f"e2e-{uuid.uuid4()}",
+        "programme": "PROGRAMME_DIBAO",
+        "channel": "CHANNEL_ONLINE",
+        "township": {"code": EXAMPLE_TOWNSHIP},
+        "household": {
+            "residence_region": {"code": EXAMPLE_VILLAGE},
+            "members": [
+                {
+                    "person": {
+                        "id_number": {"value": make_resident_id(date(1975, 6, 1), 21)},
+                        "name": "李志强",
+                    },
+                    "relation_to_applicant": "RELATION_SELF",
+                    "counted": True,
+                }
+            ],
+        },
+    }
+    status, created = _http(platform, "POST", "/v1/applications", body)
+    assert status == 201, created
+    application_id = created["application"]["application_id"]
+    status, fetched = _http(platform, "GET", f"/v1/applications/{application_id}")
+    assert status == 200 and fetched["application"]["state"] == "APPLICATION_STATE_SUBMITTED"
+
+    body["request_id"] = f"e2e-{uuid.uuid4()}"
+    body["township"] = {"code": "not-a-region"}
+    status, refused = _http(platform, "POST", "/v1/applications", body)
+    assert status == 422
+    assert [v["field"] for v in refused["error"]["field_violations"]] == ["township"]
