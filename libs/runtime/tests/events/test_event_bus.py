@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -64,6 +65,11 @@ class RunningConsumer:
         self.thread.join(timeout=20)
 
 
+def new_group(prefix: str) -> str:
+    """A group of its own per test, so no member or offset of an earlier test is in the way."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
 def start_consumer(database: Database, bootstrap: str, topic: str, group: str, handler, worker="w1"):  # type: ignore[no-untyped-def]
     consumer = EventConsumer(
         database,
@@ -118,7 +124,9 @@ def test_an_outbox_event_is_delivered_once_and_a_rolled_back_one_never(
         raise RuntimeError("the state change failed, so the event must not exist")
     (event_id,) = publish_through_outbox(database, kafka_broker.bootstrap, topic, 1)
 
-    running = start_consumer(database, kafka_broker.bootstrap, topic, "g-once", record_effect("w1"))
+    running = start_consumer(
+        database, kafka_broker.bootstrap, topic, new_group("g-once"), record_effect("w1")
+    )
     try:
         wait_until(lambda: count_effects(database) == (1, 1), what="the event's effect")
         time.sleep(1.0)
@@ -143,7 +151,7 @@ def test_the_same_event_delivered_twice_has_one_effect(
     producer.send(topic, key=b"hh-2", value=encode(second)).get(timeout=10)
     producer.close()
 
-    running = start_consumer(database, kafka_broker.bootstrap, topic, "g-dup", record_effect("w1"))
+    running = start_consumer(database, kafka_broker.bootstrap, topic, new_group("g-dup"), record_effect("w1"))
     try:
         wait_until(lambda: count_effects(database)[1] == 2, what="both events")
         time.sleep(1.0)
@@ -172,7 +180,7 @@ def test_a_poison_event_goes_to_the_dlq_with_its_error_and_the_rest_flow_on(
     producer.send(topic, key=b"hh-3", value=b"\xff not an envelope").get(timeout=10)
     producer.close()
 
-    running = start_consumer(database, kafka_broker.bootstrap, topic, "g-dlq", handler)
+    running = start_consumer(database, kafka_broker.bootstrap, topic, new_group("g-dlq"), handler)
     try:
         wait_until(lambda: count_effects(database) == (1, 1), what="the good event")
     finally:
@@ -201,6 +209,7 @@ def test_a_consumer_killed_mid_batch_resumes_without_loss_or_double_effect(
     topic = new_topic(kafka_broker.bootstrap)
     events = 150
     publish_through_outbox(database, kafka_broker.bootstrap, topic, events)
+    group = new_group("g-kill")
 
     def consumer_process(worker: str) -> subprocess.Popen[bytes]:
         log = (tmp_path / f"{worker}.log").open("wb")
@@ -212,7 +221,7 @@ def test_a_consumer_killed_mid_batch_resumes_without_loss_or_double_effect(
                 database.url,
                 kafka_broker.bootstrap,
                 topic,
-                "g-kill",
+                group,
                 worker,
                 "0.03",
             ],
@@ -245,12 +254,9 @@ def test_two_consumers_in_one_group_share_the_partitions(
     database: Database, kafka_broker: BrokerProcess
 ) -> None:
     topic = new_topic(kafka_broker.bootstrap)
-    one = start_consumer(
-        database, kafka_broker.bootstrap, topic, "g-share", record_effect("one", 0.01), "one"
-    )
-    two = start_consumer(
-        database, kafka_broker.bootstrap, topic, "g-share", record_effect("two", 0.01), "two"
-    )
+    group = new_group("g-share")
+    one = start_consumer(database, kafka_broker.bootstrap, topic, group, record_effect("one", 0.01), "one")
+    two = start_consumer(database, kafka_broker.bootstrap, topic, group, record_effect("two", 0.01), "two")
     try:
         time.sleep(8)  # both members join before the events arrive
         publish_through_outbox(database, kafka_broker.bootstrap, topic, 70)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, IllegalStateError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy import insert, select
@@ -42,6 +43,11 @@ CONSUMER_EVENTS = Counter(
 )
 HANDLER_SECONDS = Histogram(
     "doudi_consumer_handler_seconds", "Time to handle one event, inbox included.", ["service", "topic"]
+)
+COMMITS_REFUSED = Counter(
+    "doudi_consumer_commits_refused_total",
+    "Offset commits the group refused after a rebalance (the events are redelivered).",
+    ["service"],
 )
 DLQ_SEND_TIMEOUT_SECONDS = 15.0
 
@@ -215,10 +221,23 @@ class EventConsumer:
         )
 
     def commit_progress(self) -> None:
+        """Commit what was handled; a commit refused by a rebalance is dropped, not fatal.
+
+        The partitions' next owner then sees those events again, and its inbox turns them into
+        no-ops, so giving up the commit loses nothing.
+        """
         with self._lock:
             progress, self._progress = self._progress, {}
-        if progress and self._consumer is not None:
+        if not progress or self._consumer is None:
+            return
+        try:
             self._consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in progress.items()})
+        except (CommitFailedError, IllegalStateError) as exc:
+            COMMITS_REFUSED.labels(self._service).inc()
+            log.warning(
+                "offset commit refused by a rebalance; the events will be seen again",
+                extra={"error": f"{type(exc).__name__}: {exc}", "partitions": len(progress)},
+            )
 
     def _report_lag(self) -> None:
         consumer = self._consumer
