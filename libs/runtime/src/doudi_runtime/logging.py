@@ -17,9 +17,14 @@ from typing import IO, Any
 from doudi_runtime.grpc.context import current_principal, current_request_id
 from doudi_runtime.settings import ServiceSettings
 
-_STANDARD_ATTRIBUTES = frozenset(
-    vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))
-) | {"message", "asctime", "taskName", "service", "request_id", "principal"}
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "service",
+    "request_id",
+    "principal",
+}
 
 # Used only while doudi_common.masking is unavailable: an 18-character resident ID number
 # (GB 11643) and an 11-digit mainland mobile number, each outside a longer run of digits/letters.

@@ -144,7 +144,16 @@ def _add_echo(servicer: EchoServicer, server: grpc.Server) -> None:
     handlers = {
         name: uu(getattr(servicer, name))
         for name in (
-            "Echo", "WhoAmI", "Reject", "Missing", "Boom", "Abort", "SetCode", "Flaky", "Slow", "Remaining",
+            "Echo",
+            "WhoAmI",
+            "Reject",
+            "Missing",
+            "Boom",
+            "Abort",
+            "SetCode",
+            "Flaky",
+            "Slow",
+            "Remaining",
             "Relay",
         )
     }

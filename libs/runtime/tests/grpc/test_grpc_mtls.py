@@ -30,12 +30,33 @@ def _issue(directory: Path, name: str, common_name: str, extensions: str) -> Non
     (directory / f"{name}.ext").write_text(extensions)
     _openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", f"{name}.key", cwd=directory)
     _openssl(
-        "req", "-new", "-key", f"{name}.key", "-subj", f"/CN={common_name}", "-out", f"{name}.csr",
+        "req",
+        "-new",
+        "-key",
+        f"{name}.key",
+        "-subj",
+        f"/CN={common_name}",
+        "-out",
+        f"{name}.csr",
         cwd=directory,
     )
     _openssl(
-        "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", "1", "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=directory,
+        "x509",
+        "-req",
+        "-in",
+        f"{name}.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        f"{name}.ext",
+        "-out",
+        f"{name}.pem",
+        cwd=directory,
     )
 
 
@@ -44,17 +65,34 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("pki")
     _openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key", cwd=directory)
     _openssl(
-        "req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=doudi-test-ca", "-days", "1",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        "-out", "ca.pem", cwd=directory,
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "ca.key",
+        "-subj",
+        "/CN=doudi-test-ca",
+        "-days",
+        "1",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        "-out",
+        "ca.pem",
+        cwd=directory,
     )
     _issue(
-        directory, "server", "demo",
+        directory,
+        "server",
+        "demo",
         "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n"
         "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
     )
     _issue(
-        directory, "client", "verification",
+        directory,
+        "client",
+        "verification",
         "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
     )
     return directory

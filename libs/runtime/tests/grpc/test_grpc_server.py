@@ -118,7 +118,7 @@ def test_the_request_id_is_echoed_back_or_made_up(echo: Any) -> None:
     _, call = echo.rpc("Echo").with_call(Period(), metadata=(*AUTH, ("x-request-id", "abc-123")), timeout=5)
     assert ("x-request-id", "abc-123") in tuple(call.trailing_metadata())
     # A value that could smuggle text into logs is replaced by a fresh id.
-    _, call = echo.rpc("Echo").with_call(Period(), metadata=(*AUTH, ("x-request-id", "a b \"c\"")), timeout=5)
+    _, call = echo.rpc("Echo").with_call(Period(), metadata=(*AUTH, ("x-request-id", 'a b "c"')), timeout=5)
     echoed = dict(call.trailing_metadata())["x-request-id"]
     assert echoed and " " not in echoed
 

@@ -477,7 +477,6 @@ class ServerInterceptor(grpc.ServerInterceptor):
 
         return handle
 
-
     def _non_blocking_stream_response(
         self, behavior: Callable[..., Any], new_call: _NewCall, streaming: bool
     ) -> Callable[..., None]:
