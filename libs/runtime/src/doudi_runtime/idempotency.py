@@ -7,7 +7,9 @@ result in the same transaction, so a retried request finds the first answer and 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from alembic.operations import Operations
 from sqlalchemy import Column, MetaData, String, Table, insert, select
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session
 from doudi_common.errors import AlreadyExists, InvalidArgument
 from doudi_runtime.store.types import UtcDateTime
 
+T = TypeVar("T")
 TABLE_NAME = "idempotency_keys"
 MAX_REQUEST_ID_LENGTH = 128
 
@@ -79,3 +82,28 @@ def record_result(
             created_at=datetime.now(UTC),
         )
     )
+
+
+def run_once(
+    session: Session,
+    table: Table,
+    *,
+    method: str,
+    request_id: str,
+    fingerprint: str,
+    perform: Callable[[], tuple[str, T]],
+    replay: Callable[[str], T],
+) -> T:
+    """Do a command once per request_id inside the caller's transaction.
+
+    ``perform`` changes state and returns (a reference to its result, the result); a retry gets
+    ``replay(reference)`` instead, so it sees the first answer and changes nothing.
+    """
+    earlier = previous_result(session, table, method=method, request_id=request_id, fingerprint=fingerprint)
+    if earlier is not None:
+        return replay(earlier)
+    reference, result = perform()
+    record_result(
+        session, table, method=method, request_id=request_id, fingerprint=fingerprint, result_ref=reference
+    )
+    return result

@@ -87,6 +87,19 @@ class ServiceContext(Generic[SettingsT]):
     store: ServiceStore | None = None
     outbox: Outbox | None = None
 
+    def persistence(self) -> Persistence:
+        """The store, its database and its outbox, for a service that keeps one."""
+        if self.database is None or self.store is None or self.outbox is None:
+            raise RuntimeError("this service was defined without a store")
+        return Persistence(self.database, self.store, self.outbox)
+
+
+@dataclass(frozen=True)
+class Persistence:
+    database: Database
+    store: ServiceStore
+    outbox: Outbox
+
 
 @dataclass(frozen=True)
 class ServiceDefinition(Generic[SettingsT]):
@@ -103,6 +116,10 @@ class ServiceDefinition(Generic[SettingsT]):
     front_workers: Callable[[ServiceContext[SettingsT]], Sequence[Worker]] = field(
         default=lambda _context: ()
     )
+    #: Timers and sweeps (deadlines, escalations) the consume role runs beside the event consumer.
+    background_workers: Callable[[ServiceContext[SettingsT]], Sequence[Worker]] = field(
+        default=lambda _context: ()
+    )
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,24 @@ class Worker:
 
     name: str
     run: Callable[[threading.Event], None]
+
+
+def periodic(name: str, interval_seconds: float, tick: Callable[[], object]) -> Worker:
+    """A worker that calls ``tick`` every interval until stopped.
+
+    A failing tick (the database briefly away, say) is logged and tried again at the next interval:
+    a sweep must outlive a hiccup, and every tick re-reads its work from the store.
+    """
+
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                tick()
+            except Exception:
+                log.exception("periodic task failed; retrying at the next interval", extra={"task": name})
+            stop.wait(interval_seconds)
+
+    return Worker(name, run)
 
 
 def load_settings(settings_type: type[SettingsT]) -> SettingsT:
@@ -212,6 +247,8 @@ def run_role(definition: ServiceDefinition[SettingsT], role: str, settings: Sett
                 workers.start("event-consumer", consumer.run)
             elif role == "consume":
                 log.warning("this service subscribes to no topic yet; the consume role idles")
+            for worker in definition.background_workers(context):
+                workers.start(worker.name, worker.run)
         if role in ("serve", "all"):
             server = GrpcServer(settings, list(definition.grpc_bindings(context)))
             port = server.start()

@@ -11,6 +11,7 @@ from doudi_runtime.idempotency import (
     fingerprint_of,
     previous_result,
     record_result,
+    run_once,
     validate_request_id,
 )
 from doudi_runtime.store import Database
@@ -73,3 +74,29 @@ def test_request_ids_are_validated(request_id: str) -> None:
 def test_fingerprints_tell_requests_apart() -> None:
     assert fingerprint_of("a", 1) == fingerprint_of("a", 1)
     assert fingerprint_of("a", 1) != fingerprint_of("a", 2)
+
+
+def test_run_once_performs_the_first_time_and_replays_after(store) -> None:  # type: ignore[no-untyped-def]
+    database, table = store
+    performed: list[str] = []
+
+    def perform() -> tuple[str, str]:
+        performed.append("done")
+        return "ref-1", "first answer"
+
+    answers = []
+    for _ in range(2):
+        with database.transaction() as session:
+            answers.append(
+                run_once(
+                    session,
+                    table,
+                    method="Accept",
+                    request_id="r-9",
+                    fingerprint="f",
+                    perform=perform,
+                    replay=lambda ref: f"replayed {ref}",
+                )
+            )
+    assert performed == ["done"]
+    assert answers == ["first answer", "replayed ref-1"]

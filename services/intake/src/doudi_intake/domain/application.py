@@ -104,6 +104,23 @@ class Submission:
     requested_amount_fen: int = 0
 
 
+class DuplicateScope(StrEnum):
+    SAME_COUNTY = "SAME_COUNTY"
+    OTHER_COUNTY = "OTHER_COUNTY"
+
+
+@dataclass(frozen=True)
+class DuplicateFlag:
+    """A member who is also in another open application of a conflicting programme (DOMAIN §12.1)."""
+
+    member_index: int
+    id_number: str
+    programme: Programme
+    scope: DuplicateScope
+    region: str
+    other_application_id: str
+
+
 @dataclass(frozen=True)
 class Application:
     application_id: str
@@ -115,6 +132,22 @@ class Application:
     submitted_at: datetime
     statement: str
     requested_amount_fen: int
+    updated_at: datetime | None = None
+    missing_items: tuple[str, ...] = ()
+    correction_due: date | None = None
+    accepted_at: datetime | None = None
+    decision_due: date | None = None
+    state_reason: str = ""
+    transferred_to: str = ""
+    transferred_from: str = ""
+    transferred_as: str = ""
+    lead_id: str = ""
+    mandate_reference: str = ""
+    duplicates: tuple[DuplicateFlag, ...] = ()
+
+    @property
+    def counted_members(self) -> tuple[MemberDeclaration, ...]:
+        return tuple(m for m in self.household.members if m.counted)
 
 
 def _region_violation(value: str, field: str, *, must_be_township: bool = False) -> FieldViolation | None:
@@ -250,11 +283,23 @@ def _household_violations(members: tuple[MemberDeclaration, ...], today: date) -
     return violations
 
 
-def submit(submission: Submission, *, application_id: str, now: datetime) -> Application:
-    """A valid submission becomes an application in SUBMITTED (DOMAIN §7.2 row 2)."""
-    if now.tzinfo is None:
+def local_date(moment: datetime) -> date:
+    """The calendar day in China standard time; deadlines and birth dates are counted in it."""
+    if moment.tzinfo is None:
         raise ValueError("time must be timezone-aware")
-    validate_submission(submission, now.astimezone(CHINA_STANDARD_TIME).date())
+    return moment.astimezone(CHINA_STANDARD_TIME).date()
+
+
+def submit(
+    submission: Submission,
+    *,
+    application_id: str,
+    now: datetime,
+    lead_id: str = "",
+    mandate_reference: str = "",
+) -> Application:
+    """A valid submission becomes an application in SUBMITTED (DOMAIN §7.2 row 2)."""
+    validate_submission(submission, local_date(now))
     assert submission.programme is not None and submission.channel is not None
     return Application(
         application_id=application_id,
@@ -266,4 +311,7 @@ def submit(submission: Submission, *, application_id: str, now: datetime) -> App
         submitted_at=now,
         statement=submission.statement,
         requested_amount_fen=submission.requested_amount_fen,
+        updated_at=now,
+        lead_id=lead_id,
+        mandate_reference=mandate_reference,
     )
