@@ -160,6 +160,7 @@ def _application(request_id: str, id_number: str) -> intake_pb2.SubmitApplicatio
         channel=programme_pb2.CHANNEL_HOTLINE,
         township=types_pb2.RegionCode(code=EXAMPLE_TOWNSHIP),
         household=intake_pb2.Household(
+            household_type=intake_pb2.HOUSEHOLD_TYPE_RURAL,
             residence_region=types_pb2.RegionCode(code=EXAMPLE_VILLAGE),
             members=[
                 intake_pb2.HouseholdMember(
@@ -232,6 +233,7 @@ def test_the_gateway_fronts_intake_over_http(platform: dict[str, Any]) -> None:
         "channel": "CHANNEL_ONLINE",
         "township": {"code": EXAMPLE_TOWNSHIP},
         "household": {
+            "household_type": "HOUSEHOLD_TYPE_URBAN",
             "residence_region": {"code": EXAMPLE_VILLAGE},
             "members": [
                 {

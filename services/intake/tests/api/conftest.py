@@ -60,6 +60,7 @@ def submission(request_id: str = "req-1", **overrides: object) -> intake_pb2.Sub
         channel=programme_pb2.CHANNEL_WINDOW,
         township=types_pb2.RegionCode(code=EXAMPLE_TOWNSHIP),
         household=intake_pb2.Household(
+            household_type=intake_pb2.HOUSEHOLD_TYPE_RURAL,
             residence_region=types_pb2.RegionCode(code=EXAMPLE_VILLAGE),
             members=[
                 intake_pb2.HouseholdMember(

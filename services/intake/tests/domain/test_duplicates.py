@@ -14,6 +14,7 @@ from doudi_intake.domain.application import (
     Channel,
     DuplicateScope,
     HouseholdDeclaration,
+    HouseholdType,
     MemberDeclaration,
     Programme,
     Relation,
@@ -34,7 +35,9 @@ def application(programme: Programme = Programme.DIBAO, lodger_counted: bool = T
         MemberDeclaration(HUSBAND_ID, "杨军", Relation.SELF, counted=True),
         MemberDeclaration(WIFE_ID, "马兰", Relation.SPOUSE, counted=lodger_counted),
     )
-    submission = Submission(programme, Channel.WINDOW, TOWNSHIP, HouseholdDeclaration(VILLAGE, members))
+    submission = Submission(
+        programme, Channel.WINDOW, TOWNSHIP, HouseholdDeclaration(VILLAGE, members, HouseholdType.RURAL)
+    )
     return submit(submission, application_id="app_new", now=NOW)
 
 

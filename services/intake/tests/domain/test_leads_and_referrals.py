@@ -16,6 +16,7 @@ from doudi_intake.domain import leads, referrals
 from doudi_intake.domain.application import (
     Channel,
     HouseholdDeclaration,
+    HouseholdType,
     MemberDeclaration,
     Programme,
     Relation,
@@ -38,7 +39,9 @@ REPORT = leads.LeadReport(
 
 def on_behalf(id_number: str = WIDOW, mandate: str = "委托书-2026-118"):  # type: ignore[no-untyped-def]
     household = HouseholdDeclaration(
-        VILLAGE, (MemberDeclaration(id_number, "王桂英", Relation.SELF, counted=True, consent_signed=True),)
+        VILLAGE,
+        (MemberDeclaration(id_number, "王桂英", Relation.SELF, counted=True, consent_signed=True),),
+        HouseholdType.RURAL,
     )
     submission = Submission(Programme.DIBAO, Channel.PROACTIVE, TOWNSHIP, household)
     return submit(submission, application_id="app_7", now=NOW, lead_id="lead_1", mandate_reference=mandate)

@@ -17,6 +17,7 @@ from doudi_intake.domain.application import (
     ApplicationState,
     Channel,
     HouseholdDeclaration,
+    HouseholdType,
     MemberDeclaration,
     Programme,
     Relation,
@@ -39,7 +40,11 @@ def dibao(*members: MemberDeclaration, **changes: object) -> Submission:
         programme=Programme.DIBAO,
         channel=Channel.WINDOW,
         township=TOWNSHIP,
-        household=HouseholdDeclaration(residence_region=VILLAGE, members=members or (APPLICANT, SPOUSE, SON)),
+        household=HouseholdDeclaration(
+            residence_region=VILLAGE,
+            members=members or (APPLICANT, SPOUSE, SON),
+            household_type=HouseholdType.URBAN,
+        ),
     )
     return replace(submission, **changes)
 
@@ -121,7 +126,9 @@ def test_time_must_be_timezone_aware() -> None:
 
 
 def test_an_empty_household_is_refused() -> None:
-    submission = Submission(Programme.TEKUN, Channel.HOTLINE, TOWNSHIP, HouseholdDeclaration(VILLAGE, ()))
+    submission = Submission(
+        Programme.TEKUN, Channel.HOTLINE, TOWNSHIP, HouseholdDeclaration(VILLAGE, (), HouseholdType.RURAL)
+    )
     assert fields_at_fault(submission) == {"household.members"}
 
 
@@ -134,3 +141,9 @@ def test_no_arbitrary_text_passes_as_an_id_number(text: str) -> None:
         assert "household.members[0].person.id_number" in {v.field for v in exc.violations}
     else:
         pytest.fail(f"{text!r} was accepted as an ID number")
+
+
+def test_the_household_type_is_required_because_it_decides_the_standard() -> None:
+    untyped = dibao()
+    untyped = replace(untyped, household=replace(untyped.household, household_type=None))
+    assert fields_at_fault(untyped) == {"household.household_type"}

@@ -20,6 +20,7 @@ from doudi_intake.domain.application import (
     ApplicationState,
     Channel,
     HouseholdDeclaration,
+    HouseholdType,
     MemberDeclaration,
     Programme,
     Relation,
@@ -40,7 +41,7 @@ DAUGHTER = MemberDeclaration(
 
 
 def submitted(*members: MemberDeclaration) -> Application:
-    household = HouseholdDeclaration(residence_region=VILLAGE, members=members or (APPLICANT, DAUGHTER))
+    household = HouseholdDeclaration(VILLAGE, members or (APPLICANT, DAUGHTER), HouseholdType.RURAL)
     submission = Submission(Programme.DIBAO, Channel.WINDOW, TOWNSHIP, household, statement="家中无收入")
     return submit(submission, application_id="app_1", now=NOW)
 

@@ -18,6 +18,7 @@ from doudi_intake.domain.application import (
     ApplicationState,
     Channel,
     HouseholdDeclaration,
+    HouseholdType,
     MemberDeclaration,
     Programme,
     Relation,
@@ -76,6 +77,9 @@ def household_from_proto(message: intake_pb2.Household) -> HouseholdDeclaration:
     return HouseholdDeclaration(
         residence_region=message.residence_region.code,
         members=tuple(_member(m, i) for i, m in enumerate(message.members)),
+        household_type=_domain_enum(
+            HouseholdType, intake_pb2.HouseholdType, message.household_type, "HOUSEHOLD_TYPE_"
+        ),
     )
 
 

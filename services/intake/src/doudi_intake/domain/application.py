@@ -58,6 +58,11 @@ class Relation(StrEnum):
     OTHER = "OTHER"
 
 
+class HouseholdType(StrEnum):
+    URBAN = "URBAN"
+    RURAL = "RURAL"
+
+
 class ApplicationState(StrEnum):
     SUBMITTED = "SUBMITTED"
     NEEDS_CORRECTION = "NEEDS_CORRECTION"
@@ -92,6 +97,7 @@ class MemberDeclaration:
 class HouseholdDeclaration:
     residence_region: str
     members: tuple[MemberDeclaration, ...]
+    household_type: HouseholdType | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +208,8 @@ def validate_submission(submission: Submission, today: date) -> None:
     residence = _region_violation(submission.household.residence_region, "household.residence_region")
     if residence:
         violations.append(residence)
+    if submission.household.household_type is None:
+        violations.append(FieldViolation("household.household_type", "is required: URBAN or RURAL"))
     if len(submission.statement) > MAX_STATEMENT_LENGTH:
         violations.append(FieldViolation("statement", f"must be at most {MAX_STATEMENT_LENGTH} characters"))
     if submission.requested_amount_fen < 0:

@@ -77,6 +77,11 @@ def application_to_proto(application: Application) -> intake_pb2.Application:
         household=intake_pb2.Household(
             residence_region=types_pb2.RegionCode(code=application.household.residence_region),
             members=[_member_to_proto(m) for m in application.household.members],
+            household_type=intake_pb2.HouseholdType.Value(
+                f"HOUSEHOLD_TYPE_{application.household.household_type.value}"
+            )
+            if application.household.household_type
+            else intake_pb2.HouseholdType.HOUSEHOLD_TYPE_UNSPECIFIED,
         ),
         state=intake_pb2.ApplicationState.Value(f"APPLICATION_STATE_{application.state.value}"),
         submitted_at=timestamp(application.submitted_at),

@@ -18,6 +18,7 @@ from doudi_intake.domain.application import (
     DuplicateFlag,
     DuplicateScope,
     HouseholdDeclaration,
+    HouseholdType,
     MemberDeclaration,
     Programme,
     Relation,
@@ -36,7 +37,11 @@ def _household_to_json(household: HouseholdDeclaration) -> str:
         return data
 
     return json.dumps(
-        {"residence_region": household.residence_region, "members": [member(m) for m in household.members]},
+        {
+            "residence_region": household.residence_region,
+            "household_type": household.household_type.value if household.household_type else None,
+            "members": [member(m) for m in household.members],
+        },
         ensure_ascii=False,
     )
 
@@ -48,7 +53,12 @@ def _household_from_json(text: str) -> HouseholdDeclaration:
         m["birth_date"] = date.fromisoformat(m["birth_date"]) if m["birth_date"] else None
         m["relation"] = Relation(m["relation"]) if m["relation"] else None
         members.append(MemberDeclaration(**m))
-    return HouseholdDeclaration(residence_region=data["residence_region"], members=tuple(members))
+    household_type = data.get("household_type")
+    return HouseholdDeclaration(
+        residence_region=data["residence_region"],
+        members=tuple(members),
+        household_type=HouseholdType(household_type) if household_type else None,
+    )
 
 
 def _duplicates_to_json(flags: tuple[DuplicateFlag, ...]) -> str:
