@@ -23,9 +23,11 @@ from kafka import KafkaConsumer
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.intake.v1 import events_pb2, intake_pb2, intake_pb2_grpc
+from doudi.verification.v1 import verification_pb2, verification_pb2_grpc
 from doudi_common.testing import EXAMPLE_TOWNSHIP, EXAMPLE_VILLAGE, make_resident_id
 from doudi_runtime.events.envelope import decode, unpack
 from doudi_runtime.grpc.errors import field_violations_from
+from doudi_sim.fixtures import example_households
 
 pytestmark = pytest.mark.platform
 
@@ -258,3 +260,66 @@ def test_the_gateway_fronts_intake_over_http(platform: dict[str, Any]) -> None:
     status, refused = _http(platform, "POST", "/v1/applications", body)
     assert status == 422
     assert [v["field"] for v in refused["error"]["field_violations"]] == ["township"]
+
+
+def test_an_accepted_application_is_verified_against_the_departments(platform: dict[str, Any]) -> None:
+    """H01 of DOMAIN §13, end to end: intake accepts, verification hears it over Kafka, asks the
+    department-records simulator, and reports y = 540.00 < 560 with every asset rule passed or exempt."""
+    applicant, wife, son = example_households()["H01"]
+    request = intake_pb2.SubmitApplicationRequest(
+        request_id=f"e2e-{uuid.uuid4()}",
+        programme=programme_pb2.PROGRAMME_DIBAO,
+        channel=programme_pb2.CHANNEL_WINDOW,
+        township=types_pb2.RegionCode(code=EXAMPLE_TOWNSHIP),
+        household=intake_pb2.Household(
+            household_type=intake_pb2.HOUSEHOLD_TYPE_URBAN,
+            residence_region=types_pb2.RegionCode(code=EXAMPLE_VILLAGE),
+            members=[
+                intake_pb2.HouseholdMember(
+                    person=types_pb2.Person(id_number=types_pb2.IdNumber(value=id_number), name=name),
+                    relation_to_applicant=relation,
+                    counted=True,
+                    consent_signed=True,
+                )
+                for id_number, name, relation in (
+                    (applicant, "李建军", intake_pb2.RELATION_SELF),
+                    (wife, "王丽", intake_pb2.RELATION_SPOUSE),
+                    (son, "李明", intake_pb2.RELATION_CHILD),
+                )
+            ],
+        ),
+    )
+    with _channel(platform["by_name"]["intake"]) as channel:
+        intake = intake_pb2_grpc.IntakeServiceStub(channel)
+        submitted = intake.SubmitApplication(request, metadata=_auth(platform), timeout=10).application
+        intake.AcceptApplication(
+            intake_pb2.AcceptApplicationRequest(
+                request_id=f"e2e-{uuid.uuid4()}", application_id=submitted.application_id
+            ),
+            metadata=_auth(platform),
+            timeout=10,
+        )
+    report = None
+    deadline = time.monotonic() + 60
+    with _channel(platform["by_name"]["verification"]) as channel:
+        verification = verification_pb2_grpc.VerificationServiceStub(channel)
+        while time.monotonic() < deadline:
+            try:
+                report = verification.GetReport(
+                    verification_pb2.GetReportRequest(application_id=submitted.application_id),
+                    metadata=_auth(platform),
+                    timeout=5,
+                ).report
+                break
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.NOT_FOUND, error
+                time.sleep(0.5)
+    assert report is not None, "no verification report within 60 s of acceptance"
+    assert report.state == verification_pb2.REPORT_STATE_COMPLETE, report.missing_sources
+    assert (report.per_capita_monthly.numerator, report.per_capita_monthly.denominator) == (54_000, 1)
+    assert report.per_capita_monthly.display_yuan == "540.00"
+    assert report.income_band == verification_pb2.INCOME_BAND_BELOW_STANDARD
+    assert {t.outcome for t in report.asset_tests} <= {
+        verification_pb2.ASSET_OUTCOME_PASS,
+        verification_pb2.ASSET_OUTCOME_EXEMPT,
+    }

@@ -127,3 +127,32 @@ def test_the_bank_checks_control_totals(bank) -> None:  # type: ignore[no-untype
         )
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [f for f, _ in field_violations_from(raised.value)] == ["control_count"]
+
+
+H01_APPLICANT = "640402198403091139"
+
+
+def test_a_worked_example_is_answered_from_its_fixed_records(records) -> None:  # type: ignore[no-untyped-def]
+    request = query(H01_APPLICANT)
+    request.sources.extend([records_pb2.SOURCE_HUMAN_RESOURCES, records_pb2.SOURCE_TAX])
+    response = records.QueryPerson(request, metadata=AUTH, timeout=5)
+    by_source = {answer.source: answer for answer in response.answers}
+    wage = by_source[records_pb2.SOURCE_HUMAN_RESOURCES]
+    assert [(i.item, i.amount_fen) for i in wage.items] == [("wage_income", 1_800 * 100 * 12)]
+    assert by_source[records_pb2.SOURCE_TAX].status == records_pb2.SOURCE_STATUS_UNAVAILABLE
+
+
+def test_a_slow_source_times_out_alone() -> None:
+    settings = RecordsSettings(
+        grpc_port=0,
+        metrics_port=0,
+        auth_tokens=f'{{"{TOKEN}": "verification"}}',
+        sim_slow_sources="FINANCIAL",
+        sim_slow_source_ms=10,
+    )
+    for channel in serve(RECORDS, settings):
+        stub = records_pb2_grpc.DepartmentRecordsServiceStub(channel)
+        response = stub.QueryPerson(query(H01_APPLICANT), metadata=AUTH, timeout=5)
+        statuses = {records_pb2.Source.Name(a.source): a.status for a in response.answers}
+        assert statuses.pop("SOURCE_FINANCIAL") == records_pb2.SOURCE_STATUS_UNAVAILABLE
+        assert set(statuses.values()) == {records_pb2.SOURCE_STATUS_OK}

@@ -20,6 +20,10 @@ class RecordsSettings(SimulatorSettings):
     metrics_port: int = 9171
     #: Comma-separated Source names (e.g. "TAX,FINANCIAL") that answer UNAVAILABLE.
     sim_down_sources: str = ""
+    #: Comma-separated Source names that are slow: the adapter waits sim_slow_source_ms for them,
+    #: then reports them UNAVAILABLE (timed out) while the other sources answer.
+    sim_slow_sources: str = ""
+    sim_slow_source_ms: int = Field(default=200, ge=0)
 
 
 class BankSettings(SimulatorSettings):

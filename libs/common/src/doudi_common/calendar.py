@@ -5,10 +5,21 @@ from __future__ import annotations
 import csv
 import functools
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 
 _ONE_DAY = timedelta(days=1)
+#: China standard time has no daylight saving; every legal day (deadlines, birthdays) is counted in it.
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+
+
+def china_date(moment: datetime) -> date:
+    """The calendar day ``moment`` falls on in China; naive times are refused, never guessed."""
+    if moment.tzinfo is None:
+        raise ValueError("time must be timezone-aware")
+    return moment.astimezone(CHINA_STANDARD_TIME).date()
+
+
 _DATA_FILE = "cn_public_holidays.csv"
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from doudi_common.calendar import china_date
 from doudi_common.errors import InvalidArgument
 from doudi_common.region import PROVINCE_CODES
 
@@ -16,7 +17,6 @@ _EARLIEST_BIRTH = date(1900, 1, 1)
 # ASCII only: str.isdigit() would also accept full-width and superscript digits.
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 _SEVENTEEN_DIGITS = re.compile(r"[0-9]{17}")
-_CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
 
 class Sex(StrEnum):
@@ -56,7 +56,7 @@ def check_digit(first17: str) -> str:
 
 def china_today() -> date:
     """Today's date in China Standard Time, whatever the host's time zone."""
-    return datetime.now(_CHINA_STANDARD_TIME).date()
+    return china_date(datetime.now(UTC))
 
 
 def _reason(value: str, today: date) -> str | None:

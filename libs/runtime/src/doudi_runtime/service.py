@@ -40,6 +40,7 @@ from doudi_runtime.settings import ServiceSettings
 from doudi_runtime.store import Database, run_migrations
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ROLES = ("serve", "consume", "relay", "migrate", "all")
 
@@ -86,6 +87,16 @@ class ServiceContext(Generic[SettingsT]):
     database: Database | None = None
     store: ServiceStore | None = None
     outbox: Outbox | None = None
+    _shared: dict[str, object] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def shared(self, name: str, build: Callable[[], T]) -> T:
+        """One object per process for ``name`` (e.g. a service's use-cases), built on first use and then
+        shared by its API, its consumers and its workers."""
+        with self._lock:
+            if name not in self._shared:
+                self._shared[name] = build()
+            return self._shared[name]  # type: ignore[no-any-return]
 
     def persistence(self) -> Persistence:
         """The store, its database and its outbox, for a service that keeps one."""

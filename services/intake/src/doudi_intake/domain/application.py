@@ -8,15 +8,14 @@ and withdrawal (§7.2 rows 3–8) build on this.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from enum import StrEnum
 
+from doudi_common.calendar import china_date
 from doudi_common.errors import FieldViolation, InvalidArgument
 from doudi_common.idcard import ResidentId, parse_id_number
 from doudi_common.region import RegionCode
 
-#: Dates (birth dates, "today") are China standard time, which has no daylight saving.
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 MAX_MEMBERS = 30
 MAX_NAME_LENGTH = 50
 MAX_STATEMENT_LENGTH = 4000
@@ -293,9 +292,7 @@ def _household_violations(members: tuple[MemberDeclaration, ...], today: date) -
 
 def local_date(moment: datetime) -> date:
     """The calendar day in China standard time; deadlines and birth dates are counted in it."""
-    if moment.tzinfo is None:
-        raise ValueError("time must be timezone-aware")
-    return moment.astimezone(CHINA_STANDARD_TIME).date()
+    return china_date(moment)
 
 
 def submit(

@@ -2,10 +2,74 @@
 
 from pathlib import Path
 
-from sqlalchemy import MetaData
+from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, String, Table, Text
 
 from doudi_runtime.service import ServiceStore
+from doudi_runtime.store import UtcDateTime
 
 metadata = MetaData()
+
+#: One row per accepted application to verify: the household as intake accepted it, and where its
+#: checks stand. A row exists before any source is asked, so a crash never loses a verification.
+cases = Table(
+    "cases",
+    metadata,
+    Column("application_id", String(40), primary_key=True),
+    Column("programme", String(40), nullable=False),
+    Column("township", String(12), nullable=False),
+    Column("residence_region", String(12), nullable=False),
+    Column("household", Text, nullable=False),
+    Column("accepted_at", UtcDateTime, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("latest_report_id", String(40), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_cases_state_next_attempt", "state", "next_attempt_at"),
+)
+
+#: Every report produced for a case; the latest one prevails (DOMAIN §4.8).
+reports = Table(
+    "reports",
+    metadata,
+    Column("report_id", String(40), primary_key=True),
+    Column("application_id", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("counted_members", Integer, nullable=False),
+    Column("gross_income_fen", BigInteger, nullable=False),
+    Column("deductions_fen", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("produced_at", UtcDateTime, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Index("ix_reports_application_id", "application_id"),
+)
+
+#: Home surveys, with any data item they override (a reason is required and kept, DOMAIN §4.6, §12.4).
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("survey_id", String(40), primary_key=True),
+    Column("application_id", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_surveys_application_id", "application_id"),
+)
+
+#: Disputes of a report's item by the applicant, re-checked by a deadline (DOMAIN §4.8).
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("dispute_id", String(40), primary_key=True),
+    Column("report_id", String(40), nullable=False),
+    Column("application_id", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("recheck_due", Date, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("resolved_report_id", String(40), nullable=False),
+)
+
+# Monitoring and early-warning tables (DOMAIN §8) go below this line.
 
 STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")
