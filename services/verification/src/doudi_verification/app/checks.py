@@ -104,18 +104,25 @@ class VerificationUseCases:
             claimed = [cases_domain.claim(c, now, self.retry) for c in store.due_cases(session, now, limit)]
             for case in claimed:
                 store.save_case(session, case)
-        results = list(self._pool.map(self._check_and_record, claimed))
-        return sum(1 for done in results if done)
+        reports = list(self._pool.map(self._check_safely, claimed))
+        done = [(case, report) for case, report in zip(claimed, reports, strict=True) if report is not None]
+        if not done:
+            return 0
+        now = self.clock()
+        with self.persistence.database.transaction() as session:
+            recorded = [self._record(session, case, report, now) for case, report in done]
+        for recorded_report in (report for (_, report), ok in zip(done, recorded, strict=True) if ok):
+            CHECKS.labels(recorded_report.state.value).inc()
+        return sum(recorded)
 
-    def _check_and_record(self, case: Case) -> bool:
+    def _check_safely(self, case: Case) -> Report | None:
         try:
-            report = self._check(case)
+            return self._check(case)
         except Exception:
             log.exception(
                 "household check failed; it will be tried again", extra={"case": case.application_id}
             )
-            return False
-        return self._record(case, report)
+            return None
 
     def _check(self, case: Case) -> Report:
         now = self.clock()
@@ -143,42 +150,30 @@ class VerificationUseCases:
             overrides=overrides,
         )
 
-    def _record(self, claimed: Case, report: Report) -> bool:
-        """Store the report if the case is still ours (its lease may have passed to another worker)."""
-        now = self.clock()
-        with self.persistence.database.transaction() as session:
-            current = store.get_case(session, claimed.application_id, for_update=True)
-            if (
-                current is None
-                or current.state is not CaseState.CHECKING
-                or current.attempts != claimed.attempts
-            ):
-                log.info(
-                    "a newer check owns this case; report dropped", extra={"case": claimed.application_id}
-                )
-                return False
-            previous = (
-                store.get_report(session, current.latest_report_id) if current.latest_report_id else None
+    def _record(self, session: Session, claimed: Case, report: Report, now: datetime) -> bool:
+        """Store the report if the case is still ours (its lease may have passed to another worker).
+
+        All reports of one round are recorded in one transaction: one write lock instead of one per case.
+        """
+        current = store.get_case(session, claimed.application_id, for_update=True)
+        if current is None or current.state is not CaseState.CHECKING or current.attempts != claimed.attempts:
+            log.info("a newer check owns this case; report dropped", extra={"case": claimed.application_id})
+            return False
+        previous_missing = store.missing_sources_of(session, current.latest_report_id)
+        complete = report.state is ReportState.COMPLETE
+        store.insert_report(session, report)
+        store.save_case(session, cases_domain.settle(current, report.report_id, complete, now, self.retry))
+        if complete:
+            store.resolve_disputes(session, current.application_id, report.report_id)
+            self._announce(
+                session, current.application_id, events.household_verified(report), report.report_id
             )
-            complete = report.state is ReportState.COMPLETE
-            store.insert_report(session, report)
-            store.save_case(
-                session, cases_domain.settle(current, report.report_id, complete, now, self.retry)
+            if previous_missing is None or previous_missing:
+                CHECK_SECONDS.observe((now - current.accepted_at).total_seconds())
+        elif previous_missing != {m.source for m in report.missing}:
+            self._announce(
+                session, current.application_id, events.verification_incomplete(report), report.report_id
             )
-            if complete:
-                store.resolve_disputes(session, current.application_id, report.report_id)
-                self._announce(
-                    session, current.application_id, events.household_verified(report), report.report_id
-                )
-                if previous is None or previous.state is not ReportState.COMPLETE:
-                    CHECK_SECONDS.observe((now - current.accepted_at).total_seconds())
-            elif previous is None or {m.source for m in previous.missing} != {
-                m.source for m in report.missing
-            }:
-                self._announce(
-                    session, current.application_id, events.verification_incomplete(report), report.report_id
-                )
-        CHECKS.labels(report.state.value).inc()
         return True
 
     # -- requests from caseworkers and other systems ----------------------------------------------

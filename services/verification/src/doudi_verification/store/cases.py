@@ -271,3 +271,13 @@ def resolve_disputes(session: Session, application_id: str, report_id: str) -> i
         .values(state="RECHECKED", resolved_report_id=report_id)
     )
     return int(result.rowcount or 0)
+
+
+def missing_sources_of(session: Session, report_id: str) -> set[str] | None:
+    """The sources a report lacked (empty when it was complete); None when there is no such report."""
+    if not report_id:
+        return None
+    row = session.execute(select(reports.c.body).where(reports.c.report_id == report_id)).one_or_none()
+    if row is None:
+        return None
+    return {missing["source"] for missing in json.loads(row.body)["missing"]}
