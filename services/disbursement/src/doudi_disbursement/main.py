@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
+
+from pydantic import Field
+
 from doudi.disbursement.v1 import disbursement_pb2_grpc
 from doudi_disbursement.api.grpc import DisbursementApi
+from doudi_disbursement.app.bank_gateway import BankGateway
+from doudi_disbursement.app.payroll import PayrollUseCases
+from doudi_disbursement.events.entitlements import entitlement_subscription
 from doudi_disbursement.store.tables import STORE
-from doudi_runtime.service import ServiceDefinition, entrypoint, single_api
+from doudi_runtime.events.consumer import Subscription
+from doudi_runtime.grpc.server import GrpcServiceBinding
+from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic
 from doudi_runtime.settings import ServiceSettings
 
 
@@ -13,17 +23,67 @@ class DisbursementSettings(ServiceSettings):
     service_name: str = "disbursement"
     grpc_port: int = 50054
     metrics_port: int = 9104
+    #: The bank's payment endpoint (the simulator locally).
+    bank_target: str = "127.0.0.1:50072"
+    bank_deadline_seconds: float = Field(default=10.0, gt=0)
+    #: Payments per bank batch, and roster entries read per page while generating a shard.
+    bank_batch_size: int = Field(default=1000, ge=1, le=50_000)
+    roster_page_size: int = Field(default=1000, ge=1, le=50_000)
+    #: A worker holds a shard this long; after it, another replica may take the shard over.
+    shard_lease_seconds: float = Field(default=300.0, gt=0)
+    #: How often the payroll workers look for shards to generate, batches to send and results.
+    payroll_poll_seconds: float = Field(default=1.0, gt=0)
+
+
+def payroll(context: ServiceContext[DisbursementSettings]) -> PayrollUseCases:
+    """One set of payroll use-cases per process, shared by the API and the workers."""
+
+    def build() -> PayrollUseCases:
+        settings = context.settings
+        return PayrollUseCases(
+            context=context,
+            bank=BankGateway(
+                context.channels, settings.bank_target, deadline_seconds=settings.bank_deadline_seconds
+            ),
+            shard_lease=timedelta(seconds=settings.shard_lease_seconds),
+            roster_page_size=settings.roster_page_size,
+            batch_size=settings.bank_batch_size,
+        )
+
+    return context.shared("payroll", build)
+
+
+def _bindings(context: ServiceContext[DisbursementSettings]) -> Sequence[GrpcServiceBinding]:
+    return [
+        GrpcServiceBinding(
+            "doudi.disbursement.v1.DisbursementService",
+            DisbursementApi(payroll(context)),
+            disbursement_pb2_grpc.add_DisbursementServiceServicer_to_server,
+        )
+    ]
+
+
+def _subscriptions(context: ServiceContext[DisbursementSettings]) -> Sequence[Subscription]:
+    return [entitlement_subscription(payroll(context).clock)]
+
+
+def _workers(context: ServiceContext[DisbursementSettings]) -> Sequence[Worker]:
+    use_cases = payroll(context)
+    interval = context.settings.payroll_poll_seconds
+    return [
+        periodic("payroll-shards", interval, use_cases.generate_shards),
+        periodic("payroll-bank", interval, use_cases.send_to_bank),
+        periodic("payroll-reconcile", interval, use_cases.reconcile),
+    ]
 
 
 DEFINITION = ServiceDefinition(
     name="disbursement",
     settings_type=DisbursementSettings,
     store=STORE,
-    grpc_bindings=single_api(
-        "doudi.disbursement.v1.DisbursementService",
-        DisbursementApi,
-        disbursement_pb2_grpc.add_DisbursementServiceServicer_to_server,
-    ),
+    grpc_bindings=_bindings,
+    subscriptions=_subscriptions,
+    background_workers=_workers,
 )
 
 

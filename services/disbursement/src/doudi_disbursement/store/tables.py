@@ -2,10 +2,103 @@
 
 from pathlib import Path
 
-from sqlalchemy import MetaData
+from sqlalchemy import BigInteger, Column, Index, MetaData, String, Table, Text, text
 
 from doudi_runtime.service import ServiceStore
+from doudi_runtime.store import UtcDateTime
 
 metadata = MetaData()
+
+#: What each entitlement pays, with its amount history (fed by eligibility's entitlement events).
+roster = Table(
+    "roster",
+    metadata,
+    Column("entitlement_id", String(40), primary_key=True),
+    Column("beneficiary_id", String(40), nullable=False),
+    Column("programme", String(40), nullable=False),
+    Column("township", String(12), nullable=False),
+    Column("payee_name", String(100), nullable=False),
+    Column("payee_account", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_roster_township_entitlement", "township", "entitlement_id"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("period", String(7), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("approved_by", String(200), nullable=False),
+    Column("payment_count", BigInteger, nullable=False),
+    Column("total_fen", BigInteger, nullable=False),
+    Column("state_reason", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    # One live run per county and month: a second request finds the first.
+    Index(
+        "ux_runs_live_period_region",
+        "period",
+        "region",
+        unique=True,
+        sqlite_where=text("state != 'CANCELLED'"),
+        postgresql_where=text("state != 'CANCELLED'"),
+    ),
+)
+
+#: A run's townships; workers claim them under a lease, so several replicas share one run.
+run_shards = Table(
+    "run_shards",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("township", String(12), primary_key=True),
+    Column("state", String(20), nullable=False),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Column("payment_count", BigInteger, nullable=False),
+    Column("total_fen", BigInteger, nullable=False),
+)
+
+#: Every payment; its idempotency key (beneficiary, programme, period, component) is unique.
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", String(40), primary_key=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("run_id", String(40), nullable=False),
+    Column("entitlement_id", String(40), nullable=False),
+    Column("beneficiary_id", String(40), nullable=False),
+    Column("programme", String(40), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("component", String(20), nullable=False),
+    Column("township", String(12), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("payee_name", String(100), nullable=False),
+    Column("payee_account", String(64), nullable=False),
+    Column("batch_request_id", String(80), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_payments_run_township_state", "run_id", "township", "state"),
+    Index("ix_payments_batch", "batch_request_id"),
+    Index("ix_payments_beneficiary", "beneficiary_id"),
+)
+
+#: Batches sent to the bank; the request id is deterministic, so a retry after a crash is the same batch.
+bank_batches = Table(
+    "bank_batches",
+    metadata,
+    Column("batch_request_id", String(80), primary_key=True),
+    Column("run_id", String(40), nullable=False),
+    Column("township", String(12), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("bank_batch_id", String(80), nullable=False),
+    Column("payment_count", BigInteger, nullable=False),
+    Column("total_fen", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_bank_batches_state", "state"),
+)
 
 STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")

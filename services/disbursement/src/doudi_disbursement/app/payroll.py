@@ -1,0 +1,337 @@
+"""Use-cases of the monthly payroll: open a run, generate its shards, release it under dual control,
+send it to the bank, reconcile. Every step is safe to repeat after a crash: payments are unique by
+their idempotency key, bank batches carry deterministic request ids, and workers hold leases."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import grpc
+from google.protobuf.message import Message
+from prometheus_client import Counter
+from sqlalchemy.orm import Session
+
+from doudi_common.errors import InvalidArgument, NotFound
+from doudi_common.ids import new_id
+from doudi_common.period import Period
+from doudi_common.region import RegionCode, RegionLevel
+from doudi_disbursement.app.bank_gateway import Order, Result
+from doudi_disbursement.domain import runs as runs_domain
+from doudi_disbursement.domain.payments import PaymentState, lines_for
+from doudi_disbursement.domain.runs import Run, RunState
+from doudi_disbursement.events import payroll as events
+from doudi_disbursement.store import payroll as store
+from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
+from doudi_runtime.service import Persistence, ServiceContext
+
+log = logging.getLogger(__name__)
+
+PAYMENTS = Counter(
+    "doudi_disbursement_payments_total", "Payments by the state they reached, and their amounts.", ["state"]
+)
+PAYMENT_FEN = Counter(
+    "doudi_disbursement_payment_fen_total", "Amounts in fen by the state they reached.", ["state"]
+)
+RESULT_STATES = {
+    "SETTLED": PaymentState.SETTLED,
+    "RETURNED": PaymentState.RETURNED,
+    "FAILED": PaymentState.FAILED,
+}
+
+
+class Bank(Protocol):
+    def submit(self, request_id: str, orders: list[Order]) -> str: ...
+    def status(self, batch_id: str) -> list[Result]: ...
+
+
+@dataclass
+class PayrollUseCases:
+    context: ServiceContext
+    bank: Bank
+    shard_lease: timedelta = timedelta(minutes=5)
+    roster_page_size: int = 1000
+    batch_size: int = 1000
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    @property
+    def persistence(self) -> Persistence:
+        return self.context.persistence()
+
+    def _announce(self, session: Session, topic: str, key: str, payload: Message, cause: str) -> None:
+        self.persistence.outbox.add(
+            session, topic=topic, subject_key=key, payload=payload, causation_id=cause
+        )
+
+    def _run(self, session: Session, run_id: str) -> Run:
+        if not run_id:
+            raise InvalidArgument.single("run_id", "is required")
+        run = store.get_run(session, run_id, for_update=True)
+        if run is None:
+            raise NotFound(f"no run {run_id!r}")
+        return run
+
+    # -- opening and generating -----------------------------------------------------------------
+
+    def generate_run(self, request_id: str, period_text: str, region: str, created_by: str) -> Run:
+        """Open the county's run for a month, one shard per township on the roster (DOMAIN §11.2)."""
+        violations = []
+        for check in (
+            lambda: validate_request_id(request_id),
+            lambda: Period.parse(period_text, field="period"),
+            lambda: _county(region),
+        ):
+            try:
+                check()
+            except InvalidArgument as exc:
+                violations.extend(exc.violations)
+        if violations:
+            raise InvalidArgument(violations)
+        period = Period.parse(period_text)
+        now = self.clock()
+        with self.persistence.database.transaction() as session:
+
+            def perform() -> tuple[str, Run]:
+                existing = store.live_run(session, period, region)
+                if existing is not None:
+                    return existing.run_id, existing
+                run = Run(new_id("run"), period, region, RunState.GENERATING, created_by, now, now)
+                townships = store.townships_within(session, RegionCode(region).prefix)
+                store.insert_run(session, run, townships)
+                if not townships:
+                    run = runs_domain.generated(run, 0, 0, now)
+                    store.save_run(session, run)
+                return run.run_id, run
+
+            return run_once(
+                session,
+                self.persistence.store.idempotency,
+                method="GenerateMonthlyRun",
+                request_id=request_id,
+                fingerprint=fingerprint_of(str(period), region),
+                perform=perform,
+                replay=lambda run_id: self._run(session, run_id),
+            )
+
+    def generate_shards(self) -> int:
+        """Claim and generate shards until none is left; returns how many were generated."""
+        done = 0
+        while self._generate_one_shard():
+            done += 1
+        return done
+
+    def _generate_one_shard(self) -> bool:
+        now = self.clock()
+        database = self.persistence.database
+        with database.transaction() as session:
+            claimed = store.claim_shard(session, now, now + self.shard_lease)
+            if claimed is None:
+                return False
+            run_id, township = claimed
+            run = store.get_run(session, run_id)
+            assert run is not None
+        with database.read() as reader:
+            pages = store.roster_pages(reader, township, self.roster_page_size)
+            for page in pages:
+                lines = list(lines_for(page, run.period))
+                with database.transaction() as session:
+                    store.insert_payments_once(session, run_id, lines, self.clock())
+        with database.transaction() as session:
+            store.finish_shard(session, run_id, township)
+            totals = store.run_totals_if_generated(session, run_id)
+            current = store.get_run(session, run_id, for_update=True)
+            if totals is not None and current is not None and current.state is RunState.GENERATING:
+                opened = runs_domain.generated(current, totals[0], totals[1], self.clock())
+                store.save_run(session, opened)
+                self._announce(session, events.TOPIC_PAYROLL, run_id, events.payroll_opened(opened), run_id)
+        return True
+
+    # -- dual control -----------------------------------------------------------------------------
+
+    def _change_run(self, method: str, request_id: str, run_id: str, fingerprint: str, change) -> Run:  # type: ignore[no-untyped-def]
+        validate_request_id(request_id)
+        with self.persistence.database.transaction() as session:
+
+            def perform() -> tuple[str, Run]:
+                changed = change(session, self._run(session, run_id), self.clock())
+                store.save_run(session, changed)
+                return changed.run_id, changed
+
+            return run_once(
+                session,
+                self.persistence.store.idempotency,
+                method=method,
+                request_id=request_id,
+                fingerprint=fingerprint_of(run_id, fingerprint),
+                perform=perform,
+                replay=lambda reference: self._run(session, reference),
+            )
+
+    def approve(self, request_id: str, run_id: str, approver: str, count: int, total_fen: int) -> Run:
+        return self._change_run(
+            "ApproveRun",
+            request_id,
+            run_id,
+            f"{approver}|{count}|{total_fen}",
+            lambda _session, run, now: runs_domain.approve(run, approver, count, total_fen, now),
+        )
+
+    def hold(self, request_id: str, run_id: str, reason: str) -> Run:
+        if not reason.strip():
+            raise InvalidArgument.single("reason", "is required")
+        return self._change_run(
+            "HoldRun",
+            request_id,
+            run_id,
+            reason,
+            lambda _s, run, now: runs_domain.hold(run, reason.strip(), now),
+        )
+
+    def resume(self, request_id: str, run_id: str) -> Run:
+        return self._change_run(
+            "ResumeRun", request_id, run_id, "", lambda _s, run, now: runs_domain.resume(run, now)
+        )
+
+    def cancel(self, request_id: str, run_id: str, reason: str) -> Run:
+        if not reason.strip():
+            raise InvalidArgument.single("reason", "is required")
+
+        def change(session: Session, run: Run, now: datetime) -> Run:
+            cancelled = runs_domain.cancel(run, reason.strip(), now)
+            store.delete_unsent_payments(session, run.run_id)
+            return cancelled
+
+        return self._change_run("CancelRun", request_id, run_id, reason, change)
+
+    # -- the bank ---------------------------------------------------------------------------------
+
+    def send_to_bank(self) -> int:
+        """Send formed batches (again, after a crash or a timeout), then form and send new ones."""
+        database = self.persistence.database
+        sent = 0
+        with database.read() as session:
+            formed = [row.batch_request_id for row in store.open_batches(session, "FORMED")]
+        for batch_request_id in formed:
+            sent += self._send(batch_request_id)
+        with database.read() as session:
+            released = [run.run_id for run in store.runs_in(session, RunState.RELEASED)]
+        for run_id in released:
+            while True:
+                with database.transaction() as session:
+                    batch_request_id = store.form_batch(session, run_id, self.batch_size, self.clock())
+                if batch_request_id is None:
+                    break
+                if not self._send(batch_request_id):
+                    break
+                sent += 1
+        return sent
+
+    def _send(self, batch_request_id: str) -> int:
+        database = self.persistence.database
+        with database.read() as session:
+            rows = store.batch_orders(session, batch_request_id)
+        orders = [Order(r.idempotency_key, r.payee_name, r.payee_account, int(r.amount_fen)) for r in rows]
+        try:
+            bank_batch_id = self.bank.submit(batch_request_id, orders)
+        except grpc.RpcError as error:
+            log.warning(
+                "bank did not confirm the batch; it will be sent again under the same request id",
+                extra={"batch": batch_request_id, "code": error.code().name},
+            )
+            return 0
+        with database.transaction() as session:
+            store.mark_batch(session, batch_request_id, "SUBMITTED", bank_batch_id, self.clock())
+            for row in store.batch_orders(session, batch_request_id):
+                if row.state == PaymentState.SUBMITTED.value:
+                    self._announce(
+                        session,
+                        events.TOPIC_PAYMENTS,
+                        row.beneficiary_id,
+                        events.payment_event(row),
+                        batch_request_id,
+                    )
+        PAYMENTS.labels("SUBMITTED").inc(len(orders))
+        PAYMENT_FEN.labels("SUBMITTED").inc(sum(o.amount_fen for o in orders))
+        return 1
+
+    def reconcile(self) -> int:
+        """Close every payment the bank has answered; close runs with nothing left open."""
+        database = self.persistence.database
+        with database.read() as session:
+            submitted = [
+                (row.batch_request_id, row.bank_batch_id, row.run_id)
+                for row in store.open_batches(session, "SUBMITTED")
+            ]
+        closed = 0
+        touched_runs: set[str] = set()
+        for batch_request_id, bank_batch_id, run_id in submitted:
+            try:
+                results = self.bank.status(bank_batch_id)
+            except grpc.RpcError as error:
+                log.warning(
+                    "bank status unavailable", extra={"batch": batch_request_id, "code": error.code().name}
+                )
+                continue
+            with database.transaction() as session:
+                for result in results:
+                    state = RESULT_STATES.get(result.result)
+                    if state is None:
+                        continue
+                    row = store.settle_payment(
+                        session, result.idempotency_key, state, result.reason, self.clock()
+                    )
+                    if row is not None:
+                        closed += 1
+                        PAYMENTS.labels(state.value).inc()
+                        PAYMENT_FEN.labels(state.value).inc(int(row.amount_fen))
+                        self._announce(
+                            session,
+                            events.TOPIC_PAYMENTS,
+                            row.beneficiary_id,
+                            events.payment_event(row),
+                            bank_batch_id,
+                        )
+                if all(r.result in RESULT_STATES for r in results):
+                    store.mark_batch(session, batch_request_id, "RECONCILED", bank_batch_id, self.clock())
+            touched_runs.add(run_id)
+        for run_id in touched_runs:
+            with database.transaction() as session:
+                run = store.get_run(session, run_id, for_update=True)
+                if (
+                    run is None
+                    or run.state is not RunState.RELEASED
+                    or store.open_payments_left(session, run_id)
+                ):
+                    continue
+                closed_run = runs_domain.close(run, self.clock())
+                store.save_run(session, closed_run)
+                self._announce(
+                    session,
+                    events.TOPIC_PAYROLL,
+                    run_id,
+                    events.payroll_closed(closed_run, store.payments_by_state(session, run_id)),
+                    run_id,
+                )
+        return closed
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def get_run(self, run_id: str) -> tuple[Run, list, dict[str, int]]:  # type: ignore[type-arg]
+        with self.persistence.database.read() as session:
+            if not run_id:
+                raise InvalidArgument.single("run_id", "is required")
+            run = store.get_run(session, run_id)
+            if run is None:
+                raise NotFound(f"no run {run_id!r}")
+            return run, store.shards_of(session, run_id), store.payments_by_state(session, run_id)
+
+
+def _county(region: str) -> None:
+    code = RegionCode.parse(region, field="region")
+    if code.level is not RegionLevel.COUNTY:
+        raise InvalidArgument.single(
+            "region", "must be the 12-digit code of a county (the run pays a county)"
+        )

@@ -1,0 +1,414 @@
+"""Reading and writing the roster, runs, shards, payments and bank batches; queries never commit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from doudi_common.ids import new_id
+from doudi_common.period import Period
+from doudi_disbursement.domain.payments import PaymentLine, PaymentState
+from doudi_disbursement.domain.roster import AmountChange, RosterEntry
+from doudi_disbursement.domain.runs import Run, RunState
+from doudi_disbursement.store.tables import bank_batches, payments, roster, run_shards, runs
+
+
+def _roster_body(entry: RosterEntry) -> str:
+    return json.dumps(
+        {
+            "start": str(entry.start),
+            "last": str(entry.last) if entry.last else None,
+            "suspended_from": str(entry.suspended_from) if entry.suspended_from else None,
+            "changes": [
+                {"from": str(c.from_period), "components": dict(c.components), "reason": c.reason}
+                for c in entry.changes
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _roster_from_row(row: Any) -> RosterEntry:
+    body = json.loads(row.body)
+    return RosterEntry(
+        entitlement_id=row.entitlement_id,
+        beneficiary_id=row.beneficiary_id,
+        programme=row.programme,
+        township=row.township,
+        payee_name=row.payee_name,
+        payee_account=row.payee_account,
+        start=Period.parse(body["start"]),
+        changes=tuple(
+            AmountChange(Period.parse(c["from"]), tuple(sorted(c["components"].items())), c["reason"])
+            for c in body["changes"]
+        ),
+        last=Period.parse(body["last"]) if body["last"] else None,
+        suspended_from=Period.parse(body["suspended_from"]) if body["suspended_from"] else None,
+    )
+
+
+def get_roster_entry(session: Session, entitlement_id: str) -> RosterEntry | None:
+    row = session.execute(select(roster).where(roster.c.entitlement_id == entitlement_id)).one_or_none()
+    return None if row is None else _roster_from_row(row)
+
+
+def save_roster_entry(session: Session, entry: RosterEntry, now: datetime) -> None:
+    values = {
+        "beneficiary_id": entry.beneficiary_id,
+        "programme": entry.programme,
+        "township": entry.township,
+        "payee_name": entry.payee_name,
+        "payee_account": entry.payee_account,
+        "body": _roster_body(entry),
+        "updated_at": now,
+    }
+    updated = session.execute(
+        update(roster).where(roster.c.entitlement_id == entry.entitlement_id).values(**values)
+    )
+    if not updated.rowcount:
+        session.execute(insert(roster).values(entitlement_id=entry.entitlement_id, **values))
+
+
+def roster_pages(session: Session, township: str, page_size: int) -> Iterator[list[RosterEntry]]:
+    """A township's roster in pages (keyset on entitlement id): never the whole roster in memory."""
+    after = ""
+    while True:
+        rows = session.execute(
+            select(roster)
+            .where(roster.c.township == township, roster.c.entitlement_id > after)
+            .order_by(roster.c.entitlement_id)
+            .limit(page_size)
+        ).all()
+        if not rows:
+            return
+        yield [_roster_from_row(row) for row in rows]
+        after = rows[-1].entitlement_id
+
+
+def townships_within(session: Session, region_prefix: str) -> list[str]:
+    rows = session.execute(
+        select(roster.c.township).where(roster.c.township.startswith(region_prefix)).distinct()
+    ).all()
+    return sorted(row.township for row in rows)
+
+
+# -- runs -------------------------------------------------------------------------------------------
+
+
+def _run_values(run: Run) -> dict[str, Any]:
+    return {
+        "period": str(run.period),
+        "region": run.region,
+        "state": run.state.value,
+        "created_by": run.created_by,
+        "approved_by": run.approved_by,
+        "payment_count": run.payment_count,
+        "total_fen": run.total_fen,
+        "state_reason": run.state_reason,
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+    }
+
+
+def _run_from_row(row: Any) -> Run:
+    return Run(
+        run_id=row.run_id,
+        period=Period.parse(row.period),
+        region=row.region,
+        state=RunState(row.state),
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        payment_count=row.payment_count,
+        total_fen=row.total_fen,
+        approved_by=row.approved_by,
+        state_reason=row.state_reason,
+    )
+
+
+def insert_run(session: Session, run: Run, townships: Iterable[str]) -> None:
+    session.execute(insert(runs).values(run_id=run.run_id, **_run_values(run)))
+    rows = [
+        {
+            "run_id": run.run_id,
+            "township": t,
+            "state": "PENDING",
+            "lease_until": None,
+            "payment_count": 0,
+            "total_fen": 0,
+        }
+        for t in townships
+    ]
+    if rows:
+        session.execute(insert(run_shards), rows)
+
+
+def save_run(session: Session, run: Run) -> None:
+    session.execute(update(runs).where(runs.c.run_id == run.run_id).values(**_run_values(run)))
+
+
+def get_run(session: Session, run_id: str, *, for_update: bool = False) -> Run | None:
+    query = select(runs).where(runs.c.run_id == run_id)
+    if for_update:
+        query = query.with_for_update()
+    row = session.execute(query).one_or_none()
+    return None if row is None else _run_from_row(row)
+
+
+def live_run(session: Session, period: Period, region: str) -> Run | None:
+    row = session.execute(
+        select(runs).where(
+            runs.c.period == str(period), runs.c.region == region, runs.c.state != RunState.CANCELLED.value
+        )
+    ).one_or_none()
+    return None if row is None else _run_from_row(row)
+
+
+def runs_in(session: Session, state: RunState) -> list[Run]:
+    return [_run_from_row(r) for r in session.execute(select(runs).where(runs.c.state == state.value)).all()]
+
+
+def shards_of(session: Session, run_id: str) -> list[Any]:
+    return list(
+        session.execute(
+            select(run_shards).where(run_shards.c.run_id == run_id).order_by(run_shards.c.township)
+        ).all()
+    )
+
+
+def claim_shard(session: Session, now: datetime, lease_until: datetime) -> tuple[str, str] | None:
+    """A shard of a GENERATING run that nobody holds (or whose holder's lease ran out)."""
+    row = session.execute(
+        select(run_shards.c.run_id, run_shards.c.township)
+        .join(runs, runs.c.run_id == run_shards.c.run_id)
+        .where(
+            runs.c.state == RunState.GENERATING.value,
+            or_(
+                run_shards.c.state == "PENDING",
+                and_(run_shards.c.state == "CLAIMED", run_shards.c.lease_until < now),
+            ),
+        )
+        .order_by(run_shards.c.run_id, run_shards.c.township)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    if row is None:
+        return None
+    session.execute(
+        update(run_shards)
+        .where(run_shards.c.run_id == row.run_id, run_shards.c.township == row.township)
+        .values(state="CLAIMED", lease_until=lease_until)
+    )
+    return row.run_id, row.township
+
+
+def finish_shard(session: Session, run_id: str, township: str) -> None:
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(payments.c.amount_fen), 0)).where(
+            payments.c.run_id == run_id, payments.c.township == township
+        )
+    ).one()
+    session.execute(
+        update(run_shards)
+        .where(run_shards.c.run_id == run_id, run_shards.c.township == township)
+        .values(state="DONE", lease_until=None, payment_count=int(count), total_fen=int(total))
+    )
+
+
+def run_totals_if_generated(session: Session, run_id: str) -> tuple[int, int] | None:
+    """The run's control totals once every shard is done; None while some are not."""
+    rows = shards_of(session, run_id)
+    if any(row.state != "DONE" for row in rows):
+        return None
+    return sum(int(r.payment_count) for r in rows), sum(int(r.total_fen) for r in rows)
+
+
+# -- payments ---------------------------------------------------------------------------------------
+
+
+def insert_payments_once(session: Session, run_id: str, lines: list[PaymentLine], now: datetime) -> int:
+    """Insert the lines whose idempotency key is new; a key already paid (in any run) is skipped."""
+    if not lines:
+        return 0
+    rows = [
+        {
+            "payment_id": new_id("pay"),
+            "idempotency_key": line.idempotency_key,
+            "run_id": run_id,
+            "entitlement_id": line.entitlement_id,
+            "beneficiary_id": line.beneficiary_id,
+            "programme": line.programme,
+            "period": str(line.period),
+            "component": line.component,
+            "township": line.township,
+            "amount_fen": line.amount_fen,
+            "state": PaymentState.PENDING.value,
+            "reason": "",
+            "payee_name": line.payee_name,
+            "payee_account": line.payee_account,
+            "batch_request_id": "",
+            "updated_at": now,
+        }
+        for line in lines
+    ]
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(payments)
+    result = session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
+    return int(result.rowcount or 0)
+
+
+def delete_unsent_payments(session: Session, run_id: str) -> int:
+    result = session.execute(
+        delete(payments).where(payments.c.run_id == run_id, payments.c.state == PaymentState.PENDING.value)
+    )
+    return int(result.rowcount or 0)
+
+
+def payments_by_state(session: Session, run_id: str) -> dict[str, int]:
+    rows = session.execute(
+        select(payments.c.state, func.count()).where(payments.c.run_id == run_id).group_by(payments.c.state)
+    ).all()
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def list_payments(
+    session: Session, *, run_id: str, beneficiary_id: str, after: str | None, limit: int
+) -> list[Any]:
+    query = select(payments)
+    if run_id:
+        query = query.where(payments.c.run_id == run_id)
+    if beneficiary_id:
+        query = query.where(payments.c.beneficiary_id == beneficiary_id)
+    if after is not None:
+        query = query.where(payments.c.payment_id > after)
+    return list(session.execute(query.order_by(payments.c.payment_id).limit(limit)).all())
+
+
+# -- bank batches -----------------------------------------------------------------------------------
+
+
+def open_batches(session: Session, state: str) -> list[Any]:
+    return list(session.execute(select(bank_batches).where(bank_batches.c.state == state)).all())
+
+
+def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str | None:
+    """Put up to ``size`` unsent payments of one township of a released run into a new batch."""
+    row = session.execute(
+        select(payments.c.township)
+        .where(
+            payments.c.run_id == run_id,
+            payments.c.state == PaymentState.PENDING.value,
+            payments.c.batch_request_id == "",
+        )
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    township = row.township
+    ids = [
+        r.payment_id
+        for r in session.execute(
+            select(payments.c.payment_id)
+            .where(
+                payments.c.run_id == run_id,
+                payments.c.township == township,
+                payments.c.state == PaymentState.PENDING.value,
+                payments.c.batch_request_id == "",
+            )
+            .order_by(payments.c.payment_id)
+            .limit(size)
+        ).all()
+    ]
+    sequence = session.execute(
+        select(func.count())
+        .select_from(bank_batches)
+        .where(bank_batches.c.run_id == run_id, bank_batches.c.township == township)
+    ).scalar_one()
+    batch_request_id = f"{run_id}-{township}-{int(sequence) + 1:05d}"
+    session.execute(
+        update(payments)
+        .where(payments.c.payment_id.in_(ids))
+        .values(batch_request_id=batch_request_id, updated_at=now)
+    )
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(payments.c.amount_fen), 0)).where(
+            payments.c.batch_request_id == batch_request_id
+        )
+    ).one()
+    session.execute(
+        insert(bank_batches).values(
+            batch_request_id=batch_request_id,
+            run_id=run_id,
+            township=township,
+            state="FORMED",
+            bank_batch_id="",
+            payment_count=int(count),
+            total_fen=int(total),
+            updated_at=now,
+        )
+    )
+    return batch_request_id
+
+
+def batch_orders(session: Session, batch_request_id: str) -> list[Any]:
+    return list(
+        session.execute(
+            select(payments)
+            .where(payments.c.batch_request_id == batch_request_id)
+            .order_by(payments.c.payment_id)
+        ).all()
+    )
+
+
+def mark_batch(
+    session: Session, batch_request_id: str, state: str, bank_batch_id: str, now: datetime
+) -> None:
+    session.execute(
+        update(bank_batches)
+        .where(bank_batches.c.batch_request_id == batch_request_id)
+        .values(state=state, bank_batch_id=bank_batch_id, updated_at=now)
+    )
+    if state == "SUBMITTED":
+        session.execute(
+            update(payments)
+            .where(
+                payments.c.batch_request_id == batch_request_id,
+                payments.c.state == PaymentState.PENDING.value,
+            )
+            .values(state=PaymentState.SUBMITTED.value, updated_at=now)
+        )
+
+
+def settle_payment(
+    session: Session, idempotency_key: str, state: PaymentState, reason: str, now: datetime
+) -> Any:
+    """Record the bank's answer for a submitted payment; returns the row when it changed, else None."""
+    result = session.execute(
+        update(payments)
+        .where(
+            payments.c.idempotency_key == idempotency_key, payments.c.state == PaymentState.SUBMITTED.value
+        )
+        .values(state=state.value, reason=reason, updated_at=now)
+    )
+    if not result.rowcount:
+        return None
+    return session.execute(select(payments).where(payments.c.idempotency_key == idempotency_key)).one()
+
+
+def open_payments_left(session: Session, run_id: str) -> int:
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(payments)
+            .where(
+                payments.c.run_id == run_id,
+                payments.c.state.in_([PaymentState.PENDING.value, PaymentState.SUBMITTED.value]),
+            )
+        ).scalar_one()
+    )

@@ -1,0 +1,315 @@
+"""The monthly payroll through disbursement's gRPC API, against the bank simulator over a real socket
+and a real store (SQLite and PostgreSQL): roster from entitlement events, a run in township shards,
+dual-control release, bank submission, reconciliation — and nobody paid twice, whatever repeats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import grpc
+import pytest
+
+from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.disbursement.v1 import disbursement_pb2, disbursement_pb2_grpc
+from doudi.eligibility.v1 import eligibility_pb2
+from doudi.eligibility.v1 import events_pb2 as eligibility_events
+from doudi_common.period import Period
+from doudi_disbursement.app.payroll import PayrollUseCases
+from doudi_disbursement.domain.payments import lines_for
+from doudi_disbursement.main import DEFINITION, DisbursementSettings, payroll
+from doudi_disbursement.store import payroll as store
+from doudi_runtime.events.envelope import new_envelope
+from doudi_runtime.grpc.errors import field_violations_from
+from doudi_runtime.grpc.server import GrpcServer
+from doudi_runtime.service import ServiceContext, build_context, migrate
+from doudi_sim.main import BANK
+from doudi_sim.settings import BankSettings
+
+CLERK, FINANCE = "clerk-token", "finance-token"
+AS_CLERK = (("authorization", f"Bearer {CLERK}"),)
+AS_FINANCE = (("authorization", f"Bearer {FINANCE}"),)
+COUNTY = "640402000000"
+TOWNSHIPS = ("640402100000", "640402101000")
+
+
+@dataclass
+class Payroll:
+    stub: disbursement_pb2_grpc.DisbursementServiceStub
+    context: ServiceContext
+    use_cases: PayrollUseCases
+    bank: object
+
+
+@pytest.fixture
+def disbursement(database_url: str, tmp_path: Path) -> Iterator[Payroll]:
+    bank_settings = BankSettings(grpc_port=0, metrics_port=0, auth_tokens=f'{{"{CLERK}": "disbursement"}}')
+    bank_bindings = list(BANK.grpc_bindings(build_context(BANK, bank_settings)))
+    bank = GrpcServer(bank_settings, bank_bindings)
+    bank_port = bank.start()
+    settings = DisbursementSettings(
+        grpc_port=0,
+        metrics_port=0,
+        data_dir=tmp_path,
+        database_url=database_url,
+        auth_tokens=f'{{"{CLERK}": "county-clerk", "{FINANCE}": "finance-officer"}}',
+        client_token=CLERK,
+        shutdown_grace_seconds=0,
+        bank_target=f"127.0.0.1:{bank_port}",
+        bank_deadline_seconds=1,
+        bank_batch_size=3,
+        roster_page_size=2,
+    )
+    migrate(DEFINITION, settings)
+    context = build_context(DEFINITION, settings)
+    server = GrpcServer(settings, list(DEFINITION.grpc_bindings(context)))
+    port = server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield Payroll(
+            disbursement_pb2_grpc.DisbursementServiceStub(channel),
+            context,
+            payroll(context),
+            bank_bindings[0].servicer,
+        )
+    finally:
+        channel.close()
+        server.stop(0)
+        bank.stop(0)
+        context.database.dispose()
+
+
+def activated(index: int, township: str, amount_fen: int, account: str | None = None, care: int = 0):  # type: ignore[no-untyped-def]
+    components = [
+        eligibility_pb2.EntitlementComponent(
+            component=programme_pb2.BENEFIT_COMPONENT_BASE,
+            monthly_amount=types_pb2.Money(amount_fen=amount_fen),
+        )
+    ]
+    if care:
+        components.append(
+            eligibility_pb2.EntitlementComponent(
+                component=programme_pb2.BENEFIT_COMPONENT_CARE,
+                monthly_amount=types_pb2.Money(amount_fen=care),
+            )
+        )
+    return eligibility_events.EntitlementActivated(
+        entitlement=eligibility_pb2.Entitlement(
+            entitlement_id=f"ent_{index:03d}",
+            subject_id=f"hh_{index:03d}",
+            programme=programme_pb2.PROGRAMME_TEKUN if care else programme_pb2.PROGRAMME_DIBAO,
+            state=eligibility_pb2.ENTITLEMENT_STATE_ACTIVE,
+            monthly_amount=types_pb2.Money(amount_fen=amount_fen + care),
+            start_month=types_pb2.Period(month="2026-10"),
+            region=types_pb2.RegionCode(code=township),
+            components=components,
+            payee=eligibility_pb2.Payee(
+                account_name=f"户主{index}", account_number=account or f"62284800{index:08d}"
+            ),
+        )
+    )
+
+
+def deliver(p: Payroll, event) -> None:  # type: ignore[no-untyped-def]
+    (subscription,) = DEFINITION.subscriptions(p.context)
+    envelope = new_envelope(event, producer="eligibility", subject_key="k")
+    with p.context.database.transaction() as session:
+        subscription.handler(session, envelope)
+
+
+def roster_of_seven(p: Payroll) -> int:
+    """Seven entitlements in two townships; one Tekun with care; one account that the bank returns."""
+    events = [
+        activated(1, TOWNSHIPS[0], 6_000),
+        activated(2, TOWNSHIPS[0], 87_000),
+        activated(3, TOWNSHIPS[0], 56_000, account="6228480000000000"),
+        activated(4, TOWNSHIPS[0], 41_200, care=19_500),
+        activated(5, TOWNSHIPS[1], 24_000),
+        activated(6, TOWNSHIPS[1], 33_300),
+        activated(7, TOWNSHIPS[1], 67_200),
+    ]
+    for event in events:
+        deliver(p, event)
+    return sum(e.entitlement.monthly_amount.amount_fen for e in events)
+
+
+def generate(p: Payroll, request_id: str = "gen-1", period: str = "2026-11") -> disbursement_pb2.Run:
+    return p.stub.GenerateMonthlyRun(
+        disbursement_pb2.GenerateMonthlyRunRequest(
+            request_id=request_id,
+            period=types_pb2.Period(month=period),
+            region=types_pb2.RegionCode(code=COUNTY),
+        ),
+        metadata=AS_CLERK,
+        timeout=10,
+    ).run
+
+
+def get_run(p: Payroll, run_id: str) -> disbursement_pb2.Run:
+    return p.stub.GetRun(disbursement_pb2.GetRunRequest(run_id=run_id), metadata=AS_CLERK, timeout=10).run
+
+
+def approve(p: Payroll, run: disbursement_pb2.Run, metadata=AS_FINANCE, total: int | None = None):  # type: ignore[no-untyped-def]
+    return p.stub.ApproveRun(
+        disbursement_pb2.ApproveRunRequest(
+            request_id=f"approve-{run.run_id}-{total}-{metadata[0][1]}",
+            run_id=run.run_id,
+            expected_payment_count=run.payment_count,
+            expected_total_fen=run.total_fen if total is None else total,
+        ),
+        metadata=metadata,
+        timeout=10,
+    ).run
+
+
+def all_payments(p: Payroll, run_id: str) -> list[disbursement_pb2.Payment]:
+    found, token = [], ""
+    while True:
+        page = p.stub.ListPayments(
+            disbursement_pb2.ListPaymentsRequest(
+                run_id=run_id, page=types_pb2.PageRequest(page_size=3, page_token=token)
+            ),
+            metadata=AS_CLERK,
+            timeout=10,
+        )
+        found.extend(page.payments)
+        token = page.page.next_page_token
+        if not token:
+            return found
+
+
+def test_a_month_is_generated_released_by_a_second_person_paid_and_reconciled(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    expected_total = roster_of_seven(p)
+    run = generate(p)
+    assert run.state == disbursement_pb2.RUN_STATE_GENERATING
+    assert [s.township.code for s in run.shards] == list(TOWNSHIPS)
+    assert p.use_cases.generate_shards() == 2
+    run = get_run(p, run.run_id)
+    assert run.state == disbursement_pb2.RUN_STATE_AWAITING_APPROVAL
+    assert (run.payment_count, run.total_fen) == (8, expected_total)
+
+    with pytest.raises(grpc.RpcError) as raised:
+        approve(p, run, metadata=AS_CLERK)
+    assert raised.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.RpcError) as raised:
+        approve(p, run, total=run.total_fen + 1)
+    assert [f for f, _ in field_violations_from(raised.value)] == ["expected_total_fen"]
+    assert approve(p, run).state == disbursement_pb2.RUN_STATE_RELEASED
+
+    while p.use_cases.send_to_bank():
+        pass
+    p.use_cases.reconcile()
+    run = get_run(p, run.run_id)
+    assert run.state == disbursement_pb2.RUN_STATE_CLOSED
+    assert dict(run.payments_by_state) == {"SETTLED": 7, "RETURNED": 1}
+    returned = [x for x in all_payments(p, run.run_id) if x.state == disbursement_pb2.PAYMENT_STATE_RETURNED]
+    assert [(x.beneficiary_id, x.reason, x.masked_account[-4:]) for x in returned] == [
+        ("hh_003", "account closed", "0000")
+    ]
+    assert "*" in returned[0].masked_account
+    assert p.bank.ledger.paid_count() == 8
+
+
+def test_generating_a_month_twice_finds_the_same_run_and_pays_nobody_twice(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    roster_of_seven(p)
+    first = generate(p, "gen-1")
+    again = generate(p, "gen-2")
+    assert again.run_id == first.run_id
+    p.use_cases.generate_shards()
+    p.use_cases.generate_shards()
+    assert len(all_payments(p, first.run_id)) == 8
+
+
+def test_a_worker_that_dies_mid_shard_is_replaced_and_the_totals_are_unchanged(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    total = roster_of_seven(p)
+    run = generate(p)
+    # The first worker claims a shard, writes one page and dies: nothing marks the shard done.
+    with p.context.database.transaction() as session:
+        run_id, township = store.claim_shard(
+            session, datetime.now(UTC), datetime.now(UTC) + timedelta(minutes=5)
+        )
+
+    with p.context.database.read() as reader:
+        first_page = next(store.roster_pages(reader, township, 2))
+    with p.context.database.transaction() as session:
+        store.insert_payments_once(
+            session, run_id, list(lines_for(first_page, Period(2026, 11))), datetime.now(UTC)
+        )
+    assert p.use_cases.generate_shards() == 1, "the live lease keeps the other worker off that shard"
+    later = PayrollUseCases(
+        p.context, p.use_cases.bank, clock=lambda: datetime.now(UTC) + timedelta(minutes=10)
+    )
+    assert later.generate_shards() == 1
+    run = get_run(p, run.run_id)
+    assert (run.state, run.payment_count, run.total_fen) == (
+        disbursement_pb2.RUN_STATE_AWAITING_APPROVAL,
+        8,
+        total,
+    )
+
+
+def test_an_entitlement_event_heard_twice_changes_nothing(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    for _ in range(2):
+        deliver(p, activated(1, TOWNSHIPS[0], 6_000))
+    run = generate(p)
+    p.use_cases.generate_shards()
+    assert (get_run(p, run.run_id).payment_count, get_run(p, run.run_id).total_fen) == (1, 6_000)
+
+
+def test_a_bank_that_times_out_after_booking_is_asked_again_and_pays_once(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    roster_of_seven(p)
+    run = generate(p)
+    p.use_cases.generate_shards()
+    approve(p, get_run(p, run.run_id))
+    bank_settings = p.bank._settings
+    p.bank._settings = bank_settings.model_copy(update={"sim_timeout_after_commit_rate": 1.0})
+    assert p.use_cases.send_to_bank() == 0, "the bank booked the first batch, but its answer came too late"
+    assert p.bank.ledger.paid_count() == 3
+    p.bank._settings = bank_settings
+    while p.use_cases.send_to_bank():
+        pass
+    p.use_cases.reconcile()
+    assert get_run(p, run.run_id).state == disbursement_pb2.RUN_STATE_CLOSED
+    assert p.bank.ledger.paid_count() == 8
+    payments = all_payments(p, run.run_id)
+    assert len({x.idempotency_key for x in payments}) == len(payments) == 8
+
+
+def test_a_cancelled_run_withdraws_its_payments_and_the_month_can_be_generated_again(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    roster_of_seven(p)
+    run = generate(p)
+    p.use_cases.generate_shards()
+    cancelled = p.stub.CancelRun(
+        disbursement_pb2.CancelRunRequest(request_id="c-1", run_id=run.run_id, reason="名单有误，重新生成"),
+        metadata=AS_CLERK,
+        timeout=10,
+    ).run
+    assert cancelled.state == disbursement_pb2.RUN_STATE_CANCELLED
+    again = generate(p, "gen-again")
+    assert again.run_id != run.run_id
+    p.use_cases.generate_shards()
+    assert get_run(p, again.run_id).payment_count == 8
+
+
+def test_bad_requests_name_their_fields(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    with pytest.raises(grpc.RpcError) as raised:
+        p.stub.GenerateMonthlyRun(
+            disbursement_pb2.GenerateMonthlyRunRequest(
+                request_id="",
+                period=types_pb2.Period(month="2026-13"),
+                region=types_pb2.RegionCode(code=TOWNSHIPS[0]),
+            ),
+            metadata=AS_CLERK,
+            timeout=10,
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {f for f, _ in field_violations_from(raised.value)} == {"request_id", "period", "region"}

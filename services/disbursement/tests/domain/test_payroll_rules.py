@@ -1,0 +1,123 @@
+"""The roster pays what was due each month; payments are unique by key; release needs a second person."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from doudi_common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from doudi_common.period import Period
+from doudi_disbursement.domain import roster, runs
+from doudi_disbursement.domain.payments import lines_for
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+JAN, FEB, MAR, APR, MAY = (Period(2026, m) for m in range(1, 6))
+
+
+def entry(**components: int) -> roster.RosterEntry:
+    return roster.activated(
+        entitlement_id="ent_1",
+        beneficiary_id="hh_1",
+        programme="DIBAO",
+        township="640402100000",
+        payee_name="李建军",
+        payee_account="6228480000000001",
+        start=FEB,
+        components=components or {"BASE": 6_000},
+        existing=None,
+    )
+
+
+def test_nothing_is_paid_before_the_start_month() -> None:
+    assert entry().amounts_for(JAN) == {}
+    assert entry().amounts_for(FEB) == {"BASE": 6_000}
+
+
+def test_a_change_applies_from_its_month_and_earlier_months_keep_their_amount() -> None:
+    changed = roster.changed(entry(), APR, {"BASE": 46_700}, "渐退：金额冻结")
+    assert changed.amounts_for(MAR) == {"BASE": 6_000}
+    assert changed.amounts_for(APR) == {"BASE": 46_700}
+    assert changed.amounts_for(MAY) == {"BASE": 46_700}
+
+
+def test_suspension_and_termination_stop_payment_from_their_month() -> None:
+    assert roster.suspended(entry(), APR).amounts_for(MAR) == {"BASE": 6_000}
+    assert roster.suspended(entry(), APR).amounts_for(APR) == {}
+    assert roster.terminated(entry(), MAR).amounts_for(MAR) == {"BASE": 6_000}
+    assert roster.terminated(entry(), MAR).amounts_for(APR) == {}
+
+
+def test_resuming_after_a_suspension_pays_again() -> None:
+    held = roster.suspended(entry(), MAR)
+    resumed = roster.activated(
+        entitlement_id="ent_1",
+        beneficiary_id="hh_1",
+        programme="DIBAO",
+        township="640402100000",
+        payee_name="",
+        payee_account="",
+        start=MAY,
+        components={"BASE": 6_000},
+        existing=held,
+    )
+    assert resumed.amounts_for(APR) == {"BASE": 6_000}, "the held month is paid as arrears, not here"
+    assert resumed.amounts_for(MAY) == {"BASE": 6_000}
+    assert resumed.payee_account == "6228480000000001"
+
+
+def test_tekun_pays_basic_and_care_as_separate_payments_with_distinct_keys() -> None:
+    tekun = entry(BASE=41_200, CARE=19_500)
+    lines = list(lines_for([tekun], MAR))
+    assert [(line.component, line.amount_fen) for line in lines] == [("BASE", 41_200), ("CARE", 19_500)]
+    assert len({line.idempotency_key for line in lines}) == 2
+
+
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(0, 10**7)), max_size=8), st.integers(1, 12))
+def test_the_amount_in_force_is_the_latest_change_not_after_the_month(
+    changes: list[tuple[int, int]], month: int
+) -> None:
+    current = entry()
+    for change_month, amount in changes:
+        current = roster.changed(current, Period(2026, change_month), {"BASE": amount}, "change")
+    period = Period(2026, month)
+    expected = None if period < FEB else 6_000
+    for change_month, amount in changes:
+        if Period(2026, change_month) <= period and period >= FEB:
+            expected = amount
+    paid = current.amounts_for(period).get("BASE")
+    assert paid == (expected or None)
+
+
+def a_run() -> runs.Run:
+    return runs.generated(
+        runs.Run("run_1", MAR, "640402000000", runs.RunState.GENERATING, "county-clerk", NOW, NOW),
+        2,
+        12_000,
+        NOW,
+    )
+
+
+def test_the_creator_cannot_release_their_own_run() -> None:
+    with pytest.raises(PermissionDenied):
+        runs.approve(a_run(), "county-clerk", 2, 12_000, NOW)
+
+
+def test_release_confirms_the_control_totals() -> None:
+    with pytest.raises(InvalidArgument) as raised:
+        runs.approve(a_run(), "finance-officer", 2, 12_001, NOW)
+    assert raised.value.violations[0].field == "expected_total_fen"
+    released = runs.approve(a_run(), "finance-officer", 2, 12_000, NOW)
+    assert (released.state, released.approved_by) == (runs.RunState.RELEASED, "finance-officer")
+
+
+def test_a_released_run_can_no_longer_be_held_or_cancelled() -> None:
+    released = runs.approve(a_run(), "finance-officer", 2, 12_000, NOW)
+    with pytest.raises(FailedPrecondition):
+        runs.hold(released, "核对", NOW)
+    with pytest.raises(FailedPrecondition):
+        runs.cancel(released, "核对", NOW)
+    held = runs.hold(a_run(), "核对名单", NOW)
+    assert runs.resume(held, NOW).state is runs.RunState.AWAITING_APPROVAL
