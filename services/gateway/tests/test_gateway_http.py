@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from doudi.intake.v1 import intake_pb2, intake_pb2_grpc
-from doudi_common.errors import InvalidArgument, NotFound
+from doudi_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from doudi_gateway.app import create_app
 from doudi_runtime.grpc.client import ChannelFactory
 from doudi_runtime.grpc.server import GrpcServer, GrpcServiceBinding
@@ -39,6 +39,20 @@ class FakeIntake(intake_pb2_grpc.IntakeServiceServicer):
 
     def GetApplication(self, request, context):  # type: ignore[no-untyped-def]
         raise NotFound(f"no application {request.application_id!r}")
+
+    def AcceptApplication(self, request, context):  # type: ignore[no-untyped-def]
+        self.requests.append(request)
+        if request.application_id == "app_unsigned":
+            raise FailedPrecondition("every counted member must sign first")
+        return intake_pb2.AcceptApplicationResponse(
+            application=intake_pb2.Application(
+                application_id=request.application_id, state=intake_pb2.APPLICATION_STATE_ACCEPTED
+            )
+        )
+
+    def ListApplications(self, request, context):  # type: ignore[no-untyped-def]
+        self.requests.append(request)
+        return intake_pb2.ListApplicationsResponse()
 
 
 def settings() -> ServiceSettings:
@@ -138,3 +152,33 @@ def test_grpc_unavailable_is_503() -> None:
         channels.close()
     assert response.status_code == 503
     assert grpc.StatusCode.UNAVAILABLE.name == response.json()["error"]["code"]
+
+
+def test_a_window_step_takes_the_application_from_the_url(client) -> None:  # type: ignore[no-untyped-def]
+    http, fake = client
+    response = http.post(
+        "/v1/applications/app_7/accept",
+        json={"request_id": "acc-1", "application_id": "app_other"},
+        headers=AUTH,
+    )
+    assert response.status_code == 200
+    assert response.json()["application"]["state"] == "APPLICATION_STATE_ACCEPTED"
+    assert (fake.requests[-1].request_id, fake.requests[-1].application_id) == ("acc-1", "app_7")
+    refused = http.post("/v1/applications/app_unsigned/accept", json={"request_id": "acc-2"}, headers=AUTH)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "FAILED_PRECONDITION"
+
+
+def test_listing_filters_by_a_named_state_and_refuses_an_unknown_one(client) -> None:  # type: ignore[no-untyped-def]
+    http, fake = client
+    ok = http.get(
+        "/v1/townships/640402100000/applications?state=APPLICATION_STATE_SUBMITTED&page_size=5", headers=AUTH
+    )
+    assert ok.status_code == 200
+    assert (fake.requests[-1].state, fake.requests[-1].page.page_size) == (
+        intake_pb2.APPLICATION_STATE_SUBMITTED,
+        5,
+    )
+    bad = http.get("/v1/townships/640402100000/applications?state=LOST", headers=AUTH)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["field_violations"][0]["field"] == "state"

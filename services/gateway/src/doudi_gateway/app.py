@@ -16,6 +16,7 @@ from prometheus_client import Counter, Histogram
 from starlette.concurrency import run_in_threadpool
 
 from doudi.intake.v1 import intake_pb2, intake_pb2_grpc
+from doudi.verification.v1 import verification_pb2, verification_pb2_grpc
 from doudi_gateway.errors import error_body, response_for_rpc_error
 from doudi_runtime.grpc.client import ChannelFactory
 
@@ -50,11 +51,24 @@ def _parse_body(body: Any, message: Any) -> Any:
         raise BodyError(field, str(exc)) from None
 
 
+def _enum_value(enum_type: Any, name: str, field: str) -> int:
+    try:
+        return int(enum_type.Value(name))
+    except ValueError:
+        raise BodyError(field, f"{name!r} is not one of {', '.join(enum_type.keys())}") from None
+
+
 def _to_json(message: Any) -> dict[str, Any]:
     return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
 
-def create_app(*, token_principals: dict[str, str], channels: ChannelFactory, intake_target: str) -> FastAPI:
+def create_app(
+    *,
+    token_principals: dict[str, str],
+    channels: ChannelFactory,
+    intake_target: str,
+    verification_target: str = "127.0.0.1:50052",
+) -> FastAPI:
     app = FastAPI(
         title="doudi gateway",
         version="1",
@@ -62,6 +76,18 @@ def create_app(*, token_principals: dict[str, str], channels: ChannelFactory, in
         "`Authorization: Bearer <token>`. Errors answer with the gRPC code and the fields at fault.",
     )
     intake = intake_pb2_grpc.IntakeServiceStub(channels.channel(intake_target))
+    verification = verification_pb2_grpc.VerificationServiceStub(channels.channel(verification_target))
+
+    async def call(method: Any, request: Any) -> dict[str, Any]:
+        """Every call is safe to retry: reads, or mutations that carry the client's request_id."""
+        return _to_json(await run_in_threadpool(channels.call, method, request, idempotent=True))
+
+    def step(body: Any, message: Any, **path: str) -> Any:
+        """A request message from the JSON body, with the ids the URL names taking precedence."""
+        request = _parse_body(body, message)
+        for name, value in path.items():
+            setattr(request, name, value)
+        return request
 
     def caller(authorization: Annotated[str | None, Header()] = None) -> str:
         scheme, _, token = (authorization or "").partition(" ")
@@ -120,6 +146,104 @@ def create_app(*, token_principals: dict[str, str], channels: ChannelFactory, in
         request = intake_pb2.GetApplicationRequest(application_id=application_id)
         response = await run_in_threadpool(channels.call, intake.GetApplication, request, idempotent=True)
         return _to_json(response)
+
+    @app.get("/v1/townships/{township}/applications", tags=["intake"])
+    async def list_applications(
+        township: str,
+        _caller: Annotated[str, Depends(caller)],
+        state: str = "",
+        page_size: int = 0,
+        page_token: str = "",
+    ) -> dict[str, Any]:
+        """A township's applications, newest first; `state` filters (e.g. APPLICATION_STATE_SUBMITTED)."""
+        request = _parse_body(
+            {"township": {"code": township}, "page": {"page_size": page_size, "page_token": page_token}},
+            intake_pb2.ListApplicationsRequest(),
+        )
+        if state:
+            request.state = _enum_value(intake_pb2.ApplicationState, state, "state")
+        return await call(intake.ListApplications, request)
+
+    @app.post("/v1/applications/{application_id}/accept", tags=["intake"])
+    async def accept_application(
+        application_id: str, body: dict[str, Any], _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """Accept a complete application (every counted member signed); starts the decision clock."""
+        request = step(body, intake_pb2.AcceptApplicationRequest(), application_id=application_id)
+        return await call(intake.AcceptApplication, request)
+
+    @app.post("/v1/applications/{application_id}/request-correction", tags=["intake"])
+    async def request_correction(
+        application_id: str, body: dict[str, Any], _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """Ask once for everything that is missing (`missing_items`)."""
+        request = step(body, intake_pb2.RequestCorrectionRequest(), application_id=application_id)
+        return await call(intake.RequestCorrection, request)
+
+    @app.post("/v1/applications/{application_id}/resubmit", tags=["intake"])
+    async def resubmit_application(
+        application_id: str, body: dict[str, Any], _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """Resubmit the corrected household."""
+        request = step(body, intake_pb2.ResubmitApplicationRequest(), application_id=application_id)
+        return await call(intake.ResubmitApplication, request)
+
+    @app.post("/v1/applications/{application_id}/refuse", tags=["intake"])
+    async def refuse_application(
+        application_id: str, body: dict[str, Any], _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """Refuse to accept, with the written `reason` the applicant is owed."""
+        request = step(body, intake_pb2.RejectIntakeRequest(), application_id=application_id)
+        return await call(intake.RejectIntake, request)
+
+    @app.post("/v1/applications/{application_id}/transfer", tags=["intake"])
+    async def transfer_application(
+        application_id: str, body: dict[str, Any], _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """Forward to the competent township (`to_township`, `reason`)."""
+        request = step(body, intake_pb2.TransferApplicationRequest(), application_id=application_id)
+        return await call(intake.TransferApplication, request)
+
+    @app.post("/v1/applications/{application_id}/withdraw", tags=["intake"])
+    async def withdraw_application(
+        application_id: str, body: dict[str, Any], _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """Withdraw at the applicant's request, with the `reason`."""
+        request = step(body, intake_pb2.WithdrawApplicationRequest(), application_id=application_id)
+        return await call(intake.WithdrawApplication, request)
+
+    @app.post("/v1/leads", status_code=201, tags=["intake"])
+    async def register_lead(body: dict[str, Any], _caller: Annotated[str, Depends(caller)]) -> dict[str, Any]:
+        """Register someone found to be possibly in need (never an application by itself)."""
+        return await call(intake.RegisterLead, _parse_body(body, intake_pb2.RegisterLeadRequest()))
+
+    @app.get("/v1/leads/{lead_id}", tags=["intake"])
+    async def get_lead(lead_id: str, _caller: Annotated[str, Depends(caller)]) -> dict[str, Any]:
+        """One lead."""
+        return await call(intake.GetLead, intake_pb2.GetLeadRequest(lead_id=lead_id))
+
+    @app.post("/v1/leads/{lead_id}/convert", tags=["intake"])
+    async def convert_lead(
+        lead_id: str, body: dict[str, Any], _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """Turn a lead into an application made on the household's behalf (`mandate_reference` required)."""
+        return await call(intake.ConvertLead, step(body, intake_pb2.ConvertLeadRequest(), lead_id=lead_id))
+
+    @app.get("/v1/applications/{application_id}/verification-report", tags=["verification"])
+    async def verification_report(
+        application_id: str, _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """The latest household economic check of an accepted application (DOMAIN §4.8)."""
+        request = verification_pb2.GetReportRequest(application_id=application_id)
+        return await call(verification.GetReport, request)
+
+    @app.post("/v1/applications/{application_id}/home-surveys", status_code=201, tags=["verification"])
+    async def record_home_survey(
+        application_id: str, body: dict[str, Any], _caller: Annotated[str, Depends(caller)]
+    ) -> dict[str, Any]:
+        """Record a home survey by at least two staff; overrides need an `override_reason`."""
+        request = step(body, verification_pb2.RecordHomeSurveyRequest(), application_id=application_id)
+        return await call(verification.RecordHomeSurvey, request)
 
     return app
 

@@ -18,6 +18,7 @@ class GatewaySettings(ServiceSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     intake_target: str = "127.0.0.1:50051"
+    verification_target: str = "127.0.0.1:50052"
 
 
 def _http_server(context: ServiceContext[GatewaySettings]) -> list[Worker]:
@@ -26,6 +27,7 @@ def _http_server(context: ServiceContext[GatewaySettings]) -> list[Worker]:
         token_principals=settings.token_principals(),
         channels=context.channels,
         intake_target=settings.intake_target,
+        verification_target=settings.verification_target,
     )
     server = uvicorn.Server(
         uvicorn.Config(
