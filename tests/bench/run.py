@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_grpc", "bench_events", "bench_verification")
+BENCHMARKS = ("bench_grpc", "bench_events", "bench_verification", "bench_payroll")
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]

@@ -109,8 +109,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         producer="disbursement",
         key="beneficiary id",
         events=(
-            "doudi.disbursement.v1.PaymentIssued",
-            "doudi.disbursement.v1.PaymentSettled",
+            "doudi.disbursement.v1.BankBatchReconciled",
             "doudi.disbursement.v1.PaymentReturned",
             "doudi.disbursement.v1.PaymentFailed",
             "doudi.disbursement.v1.OverpaymentDetected",

@@ -244,15 +244,6 @@ class PayrollUseCases:
             return 0
         with database.transaction() as session:
             store.mark_batch(session, batch_request_id, "SUBMITTED", bank_batch_id, self.clock())
-            for row in store.batch_orders(session, batch_request_id):
-                if row.state == PaymentState.SUBMITTED.value:
-                    self._announce(
-                        session,
-                        events.TOPIC_PAYMENTS,
-                        row.beneficiary_id,
-                        events.payment_event(row),
-                        batch_request_id,
-                    )
         PAYMENTS.labels("SUBMITTED").inc(len(orders))
         PAYMENT_FEN.labels("SUBMITTED").inc(sum(o.amount_fen for o in orders))
         return 1
@@ -276,26 +267,7 @@ class PayrollUseCases:
                 )
                 continue
             with database.transaction() as session:
-                for result in results:
-                    state = RESULT_STATES.get(result.result)
-                    if state is None:
-                        continue
-                    row = store.settle_payment(
-                        session, result.idempotency_key, state, result.reason, self.clock()
-                    )
-                    if row is not None:
-                        closed += 1
-                        PAYMENTS.labels(state.value).inc()
-                        PAYMENT_FEN.labels(state.value).inc(int(row.amount_fen))
-                        self._announce(
-                            session,
-                            events.TOPIC_PAYMENTS,
-                            row.beneficiary_id,
-                            events.payment_event(row),
-                            bank_batch_id,
-                        )
-                if all(r.result in RESULT_STATES for r in results):
-                    store.mark_batch(session, batch_request_id, "RECONCILED", bank_batch_id, self.clock())
+                closed += self._record_results(session, run_id, batch_request_id, bank_batch_id, results)
             touched_runs.add(run_id)
         for run_id in touched_runs:
             with database.transaction() as session:
@@ -316,6 +288,47 @@ class PayrollUseCases:
                     run_id,
                 )
         return closed
+
+    def _record_results(
+        self, session: Session, run_id: str, batch_request_id: str, bank_batch_id: str, results: list[Result]
+    ) -> int:
+        """Settled payments in bulk with one event for the batch; each returned or failed one with its own."""
+        now = self.clock()
+        settled_keys = [r.idempotency_key for r in results if r.result == "SETTLED"]
+        settled, settled_fen = store.settle_batch(session, batch_request_id, settled_keys, now)
+        by_state = {"RETURNED": 0, "FAILED": 0}
+        for result in results:
+            state = RESULT_STATES.get(result.result)
+            if state is None or state is PaymentState.SETTLED:
+                continue
+            row = store.settle_payment(session, result.idempotency_key, state, result.reason, now)
+            if row is not None:
+                by_state[state.value] += 1
+                PAYMENTS.labels(state.value).inc()
+                PAYMENT_FEN.labels(state.value).inc(int(row.amount_fen))
+                self._announce(
+                    session,
+                    events.TOPIC_PAYMENTS,
+                    row.beneficiary_id,
+                    events.payment_event(row),
+                    bank_batch_id,
+                )
+        if settled:
+            PAYMENTS.labels("SETTLED").inc(settled)
+            PAYMENT_FEN.labels("SETTLED").inc(settled_fen)
+        if settled or any(by_state.values()):
+            self._announce(
+                session,
+                events.TOPIC_PAYROLL,
+                run_id,
+                events.bank_batch_reconciled(
+                    run_id, batch_request_id, settled, settled_fen, by_state["RETURNED"], by_state["FAILED"]
+                ),
+                bank_batch_id,
+            )
+        if all(r.result in RESULT_STATES for r in results):
+            store.mark_batch(session, batch_request_id, "RECONCILED", bank_batch_id, now)
+        return settled + sum(by_state.values())
 
     # -- queries ----------------------------------------------------------------------------------
 

@@ -72,8 +72,6 @@ def payroll_closed(run: Run, by_state: dict[str, int]) -> events_pb2.PayrollClos
 
 
 PAYMENT_EVENTS = {
-    "SUBMITTED": events_pb2.PaymentIssued,
-    "SETTLED": events_pb2.PaymentSettled,
     "RETURNED": events_pb2.PaymentReturned,
     "FAILED": events_pb2.PaymentFailed,
 }
@@ -81,3 +79,16 @@ PAYMENT_EVENTS = {
 
 def payment_event(row: Any):  # type: ignore[no-untyped-def]
     return PAYMENT_EVENTS[row.state](payment=payment_to_proto(row))
+
+
+def bank_batch_reconciled(
+    run_id: str, batch_request_id: str, settled: int, settled_fen: int, returned: int, failed: int
+) -> events_pb2.BankBatchReconciled:
+    return events_pb2.BankBatchReconciled(
+        run_id=run_id,
+        batch_request_id=batch_request_id,
+        settled_count=settled,
+        settled_fen=settled_fen,
+        returned_count=returned,
+        failed_count=failed,
+    )

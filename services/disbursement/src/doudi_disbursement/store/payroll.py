@@ -385,6 +385,29 @@ def mark_batch(
         )
 
 
+def settle_batch(
+    session: Session, batch_request_id: str, settled_keys: list[str], now: datetime
+) -> tuple[int, int]:
+    """Mark the batch's settled payments in bulk; returns (count, fen) of those that changed now."""
+    changed_count, changed_fen = 0, 0
+    for start in range(0, len(settled_keys), 500):
+        keys = settled_keys[start : start + 500]
+        condition = and_(
+            payments.c.batch_request_id == batch_request_id,
+            payments.c.state == PaymentState.SUBMITTED.value,
+            payments.c.idempotency_key.in_(keys),
+        )
+        count, fen = session.execute(
+            select(func.count(), func.coalesce(func.sum(payments.c.amount_fen), 0)).where(condition)
+        ).one()
+        session.execute(
+            update(payments).where(condition).values(state=PaymentState.SETTLED.value, updated_at=now)
+        )
+        changed_count += int(count)
+        changed_fen += int(fen)
+    return changed_count, changed_fen
+
+
 def settle_payment(
     session: Session, idempotency_key: str, state: PaymentState, reason: str, now: datetime
 ) -> Any:

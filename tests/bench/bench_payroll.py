@@ -1,0 +1,198 @@
+"""Benchmark: a monthly payroll from roster to bank acknowledgement and reconciliation, on SQLite and on
+PostgreSQL (when 127.0.0.1:5432 answers), against a raw bulk write of the same number of payment rows
+measured in the same run (SQLite: executemany in one transaction; PostgreSQL: COPY).
+
+The roster is loaded directly (not timed). The timed run is what production does: open the run, generate
+every township shard page by page, release it, send it to the bank in batches under deterministic request
+ids, and reconcile every payment until the run closes. The bank is the simulator's books in process, so
+the numbers are doudi's own. Peak RSS is reported: nothing loads the roster or the payroll whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, text
+
+from doudi_disbursement.app.bank_gateway import Order, Result
+from doudi_disbursement.app.payroll import PayrollUseCases
+from doudi_disbursement.main import DEFINITION, DisbursementSettings
+from doudi_disbursement.store.tables import roster
+from doudi_runtime.service import build_context, migrate
+from doudi_runtime.testing.databases import (
+    _postgres_reachable,
+    create_postgres_database,
+    drop_postgres_database,
+)
+from doudi_sim.ledger import Ledger
+from doudi_sim.ledger import Order as LedgerOrder
+
+BENEFICIARIES = int(os.environ.get("BENCH_PAYROLL_BENEFICIARIES", "1000000"))
+TOWNSHIPS = 100
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+class InProcessBank:
+    def __init__(self) -> None:
+        self.ledger = Ledger(return_accounts_ending="")
+
+    def submit(self, request_id: str, orders: list[Order]) -> str:
+        booked = [
+            LedgerOrder(o.idempotency_key, o.account_name, o.account_number, o.amount_fen) for o in orders
+        ]
+        return self.ledger.submit(request_id, booked, len(booked), sum(o.amount_fen for o in orders)).batch_id
+
+    def status(self, batch_id: str) -> list[Result]:
+        return [Result(o.idempotency_key, o.result, o.reason) for o in self.ledger.status(batch_id)]
+
+
+def _roster_rows(count: int) -> Iterator[list[dict[str, object]]]:
+    body = json.dumps(
+        {
+            "start": "2026-01",
+            "last": None,
+            "suspended_from": None,
+            "changes": [{"from": "2026-01", "components": {"BASE": 48_000}, "reason": "activated"}],
+        }
+    )
+    chunk: list[dict[str, object]] = []
+    for index in range(count):
+        chunk.append(
+            {
+                "entitlement_id": f"ent_{index:08d}",
+                "beneficiary_id": f"hh_{index:08d}",
+                "programme": "DIBAO",
+                "township": f"640402{100 + index % TOWNSHIPS:03d}000",
+                "payee_name": f"户主{index}",
+                "payee_account": f"6228{index:012d}",
+                "body": body,
+                "updated_at": NOW,
+            }
+        )
+        if len(chunk) == 10_000:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _raw_write_seconds(url: str, count: int) -> float:
+    """The same number of payment-sized rows written the fastest plain way this store offers."""
+    engine = create_engine(url)
+    row = (
+        "pay_x",
+        "DIBAO:hh:2026-12:BASE",
+        "run_x",
+        "ent_x",
+        "hh_x",
+        "DIBAO",
+        "2026-12",
+        "BASE",
+        "640402100000",
+        48_000,
+        "PENDING",
+        "",
+        "户主",
+        "6228000000000000",
+        "",
+        NOW,
+    )
+    columns = "payment_id, idempotency_key, run_id, entitlement_id, beneficiary_id, programme, period, component, township, amount_fen, state, reason, payee_name, payee_account, batch_request_id, updated_at"
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"CREATE TABLE raw_payments ({', '.join(c.strip() + ' TEXT' for c in columns.split(','))})")
+        )
+    started = time.perf_counter()
+    if engine.dialect.name == "postgresql":
+        raw = engine.raw_connection()
+        try:
+            with raw.cursor() as cursor, cursor.copy(f"COPY raw_payments ({columns}) FROM STDIN") as copy:
+                for index in range(count):
+                    copy.write_row((f"pay_{index}", f"DIBAO:hh_{index}:2026-12:BASE", *row[2:]))
+            raw.commit()
+        finally:
+            raw.close()
+    else:
+        raw = engine.raw_connection()
+        try:
+            placeholders = ", ".join("?" * len(row))
+            raw.executemany(
+                f"INSERT INTO raw_payments ({columns}) VALUES ({placeholders})",
+                ((f"pay_{i}", f"DIBAO:hh_{i}:2026-12:BASE", *row[2:]) for i in range(count)),
+            )
+            raw.commit()
+        finally:
+            raw.close()
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def _payroll_seconds(url: str, work: Path, count: int) -> tuple[float, int]:
+    settings = DisbursementSettings(
+        grpc_port=0, metrics_port=0, data_dir=work, database_url=url, auth_mode="off"
+    )
+    migrate(DEFINITION, settings)
+    context = build_context(DEFINITION, settings)
+    database = context.persistence().database
+    for chunk in _roster_rows(count):
+        with database.transaction() as session:
+            session.execute(insert(roster), chunk)
+    bank = InProcessBank()
+    payroll = PayrollUseCases(context, bank, roster_page_size=5_000, batch_size=5_000)
+    started = time.perf_counter()
+    run = payroll.generate_run("bench", "2026-12", "640402000000", "county-clerk")
+    payroll.generate_shards()
+    _, _, _ = payroll.get_run(run.run_id)
+    current = payroll.get_run(run.run_id)[0]
+    payroll.approve("bench-ok", run.run_id, "finance-officer", current.payment_count, current.total_fen)
+    while payroll.send_to_bank():
+        pass
+    while payroll.get_run(run.run_id)[0].state.value != "CLOSED":
+        payroll.reconcile()
+    elapsed = time.perf_counter() - started
+    paid = bank.ledger.paid_count()
+    database.dispose()
+    return elapsed, paid
+
+
+def _measure(name: str, url: str, work: Path, count: int) -> list[str]:
+    raw = _raw_write_seconds(url, count)
+    run, paid = _payroll_seconds(url, work, count)
+    if paid != count:
+        raise RuntimeError(f"{name}: the bank booked {paid} payments for {count} beneficiaries")
+    return [
+        f"{name}: raw bulk write of {count} payment rows (baseline): {raw:7.1f} s ({count / raw:8.0f} rows/s)",
+        f"{name}: payroll run of {count} beneficiaries, roster → bank → reconciled: {run:7.1f} s"
+        f" ({count / run:8.0f} payments/s)",
+        f"{name}: run / raw write time ratio: {run / raw:.1f}",
+    ]
+
+
+def main(count: int = BENEFICIARIES) -> list[str]:
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        lines += _measure("sqlite", f"sqlite:///{Path(tmp) / 'payroll.db'}", Path(tmp), count)
+    if _postgres_reachable():
+        url = create_postgres_database()
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                lines += _measure("postgresql", url, Path(tmp), count)
+        finally:
+            drop_postgres_database(url)
+    else:
+        lines.append("postgresql: not reachable at 127.0.0.1:5432, skipped")
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines.append(f"peak RSS of the benchmark process: {peak_mib:.0f} MiB")
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(main()))
