@@ -19,12 +19,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import MetaData, Table, create_engine, insert
 
 from doudi_disbursement.app.bank_gateway import Order, Result
 from doudi_disbursement.app.payroll import PayrollUseCases
 from doudi_disbursement.main import DEFINITION, DisbursementSettings
-from doudi_disbursement.store.tables import roster
+from doudi_disbursement.store.tables import payments, roster
 from doudi_runtime.service import build_context, migrate
 from doudi_runtime.testing.databases import (
     _postgres_reachable,
@@ -84,52 +84,52 @@ def _roster_rows(count: int) -> Iterator[list[dict[str, object]]]:
 
 
 def _raw_write_seconds(url: str, count: int) -> float:
-    """The same number of payment-sized rows written the fastest plain way this store offers."""
+    """The same rows written the fastest plain way this store offers, into a table shaped like payments."""
     engine = create_engine(url)
-    row = (
-        "pay_x",
-        "DIBAO:hh:2026-12:BASE",
-        "run_x",
-        "ent_x",
-        "hh_x",
-        "DIBAO",
-        "2026-12",
-        "BASE",
-        "640402100000",
-        48_000,
-        "PENDING",
-        "",
-        "户主",
-        "6228000000000000",
-        "",
-        NOW,
-    )
-    columns = "payment_id, idempotency_key, run_id, entitlement_id, beneficiary_id, programme, period, component, township, amount_fen, state, reason, payee_name, payee_account, batch_request_id, updated_at"
-    with engine.begin() as connection:
-        connection.execute(
-            text(f"CREATE TABLE raw_payments ({', '.join(c.strip() + ' TEXT' for c in columns.split(','))})")
-        )
+    raw_table = Table("raw_payments", MetaData(), *(column.copy() for column in payments.columns))
+    raw_table.create(engine)
+    names = [column.name for column in payments.columns]
+
+    def row(index: int) -> tuple[object, ...]:
+        values = {
+            "payment_id": f"pay_{index:08d}",
+            "idempotency_key": f"DIBAO:hh_{index:08d}:2026-12:BASE",
+            "run_id": "run_x",
+            "entitlement_id": f"ent_{index:08d}",
+            "beneficiary_id": f"hh_{index:08d}",
+            "programme": "DIBAO",
+            "period": "2026-12",
+            "component": "BASE",
+            "township": "640402100000",
+            "amount_fen": 48_000,
+            "state": "PENDING",
+            "reason": "",
+            "payee_name": f"户主{index}",
+            "payee_account": f"6228{index:012d}",
+            "batch_request_id": "",
+            "updated_at": NOW.isoformat(),
+        }
+        return tuple(values[name] for name in names)
+
     started = time.perf_counter()
-    if engine.dialect.name == "postgresql":
-        raw = engine.raw_connection()
-        try:
-            with raw.cursor() as cursor, cursor.copy(f"COPY raw_payments ({columns}) FROM STDIN") as copy:
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "postgresql":
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY raw_payments ({', '.join(names)}) FROM STDIN") as copy,
+            ):
                 for index in range(count):
-                    copy.write_row((f"pay_{index}", f"DIBAO:hh_{index}:2026-12:BASE", *row[2:]))
-            raw.commit()
-        finally:
-            raw.close()
-    else:
-        raw = engine.raw_connection()
-        try:
-            placeholders = ", ".join("?" * len(row))
+                    copy.write_row(row(index))
+        else:
+            placeholders = ", ".join("?" * len(names))
             raw.executemany(
-                f"INSERT INTO raw_payments ({columns}) VALUES ({placeholders})",
-                ((f"pay_{i}", f"DIBAO:hh_{i}:2026-12:BASE", *row[2:]) for i in range(count)),
+                f"INSERT INTO raw_payments ({', '.join(names)}) VALUES ({placeholders})",
+                (row(index) for index in range(count)),
             )
-            raw.commit()
-        finally:
-            raw.close()
+        raw.commit()
+    finally:
+        raw.close()
     elapsed = time.perf_counter() - started
     engine.dispose()
     return elapsed
@@ -169,7 +169,8 @@ def _measure(name: str, url: str, work: Path, count: int) -> list[str]:
     if paid != count:
         raise RuntimeError(f"{name}: the bank booked {paid} payments for {count} beneficiaries")
     return [
-        f"{name}: raw bulk write of {count} payment rows (baseline): {raw:7.1f} s ({count / raw:8.0f} rows/s)",
+        f"{name}: raw bulk write of {count} payment rows (baseline): {raw:7.1f} s"
+        f" ({count / raw:8.0f} rows/s)",
         f"{name}: payroll run of {count} beneficiaries, roster → bank → reconciled: {run:7.1f} s"
         f" ({count / run:8.0f} payments/s)",
         f"{name}: run / raw write time ratio: {run / raw:.1f}",
