@@ -12,10 +12,10 @@ PROTO_FILES := $(shell find protos -name '*.proto' 2>/dev/null)
 MEMBER_PYPROJECTS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml deploy/*/pyproject.toml)
 STAMP := libs/contracts/src/doudi/PROTOS_DIGEST
 
-.PHONY: setup proto proto-check run test test-fast bench lint clean help
+.PHONY: setup proto proto-check promtool run test test-fast bench lint clean help
 
 help:
-	@echo "make run    start the whole platform on loopback (Ctrl-C stops it)"
+	@echo "make run    start the whole platform on loopback (Ctrl-C stops it); PROMETHEUS=1 adds Prometheus"
 	@echo "make test   set everything up and run every test"
 	@echo "make bench  run the benchmarks and print their numbers"
 	@echo "make lint   ruff and the import contracts"
@@ -37,19 +37,25 @@ $(STAMP): $(VENV)/.synced $(PROTO_FILES) libs/contracts/build_protos.py
 
 proto: $(STAMP)
 
+# promtool and prometheus (Debian's package) for the rule tests and `make run PROMETHEUS=1`;
+# installed without starting the packaged daemon.
+promtool:
+	@command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 \
+		|| deploy/prometheus/install-prometheus.sh
+
 proto-check: proto
 	$(PY) -m pytest -q libs/contracts/tests
 
-run: proto
-	$(PY) -m doudi_platform run
+run: proto $(if $(PROMETHEUS),promtool)
+	$(PY) -m doudi_platform run $(if $(PROMETHEUS),--prometheus)
 
-test: proto
+test: proto promtool
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest libs services deploy tests
+	$(PY) -m pytest libs services deploy charts tests
 
-test-fast: proto
-	$(PY) -m pytest -m "not platform" libs services deploy
+test-fast: proto promtool
+	$(PY) -m pytest -m "not platform" libs services deploy charts
 
 bench: proto
 	$(PY) tests/bench/run.py

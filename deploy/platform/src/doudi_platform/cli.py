@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     start = commands.add_parser("run", help="start everything and keep running until Ctrl-C")
     start.add_argument("--port-offset", type=int, default=0, help="shift every port by N")
     start.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for SERVING (default 90)")
+    start.add_argument(
+        "--prometheus",
+        action="store_true",
+        help="also start Debian's Prometheus on 127.0.0.1:9090 with doudi's rules (make run PROMETHEUS=1)",
+    )
     commands.add_parser("status", help="show the running platform")
     commands.add_parser("stop", help="stop the running platform")
     for sub in commands.choices.values():
@@ -41,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             print(exc)
             return 2
-        return run(args.run_dir, ports, timeout=args.timeout)
+        return run(args.run_dir, ports, timeout=args.timeout, with_prometheus=args.prometheus)
     state = read_state(args.run_dir)
     if state is None:
         print(f"doudi is not running (no state in {args.run_dir})")

@@ -9,6 +9,8 @@ HOST = "127.0.0.1"
 
 BROKER_PORT = 9092
 GATEWAY_HTTP_PORT = 8080
+#: Only with `run --prometheus` (`make run PROMETHEUS=1`).
+PROMETHEUS_PORT = 9090
 
 SERVICES: tuple[str, ...] = (
     "intake",
@@ -71,6 +73,10 @@ class PortPlan:
     @property
     def gateway_http(self) -> int:
         return GATEWAY_HTTP_PORT + self.offset
+
+    @property
+    def prometheus(self) -> int:
+        return PROMETHEUS_PORT + self.offset
 
     def grpc(self, name: str) -> int:
         return GRPC_PORTS[name] + self.offset

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from doudi_platform import prometheus
 from doudi_platform.broker import MEMORY_NOTE, broker_argv, create_topics, wait_until_ready
 from doudi_platform.components import (
     Component,
@@ -20,13 +21,14 @@ from doudi_platform.components import (
     default_base_env,
     platform_components,
 )
-from doudi_platform.ports import PortPlan, busy_ports
+from doudi_platform.ports import PortPlan, busy_ports, port_in_use
 from doudi_platform.processes import Supervisor, tail
 from doudi_platform.readiness import wait_until_serving
 from doudi_platform.state import AlreadyRunning, acquire_lock, release_lock, remove_state, write_state
 
 MIGRATION_TIMEOUT_SECONDS = 60.0
 BROKER_TIMEOUT_SECONDS = 30.0
+PROMETHEUS_TIMEOUT_SECONDS = 30.0
 
 
 class StartupFailed(Exception):
@@ -64,11 +66,15 @@ class Platform:
         *,
         factory: ComponentsFactory = platform_components,
         timeout: float = 90,
+        with_prometheus: bool = False,
+        scrape_interval_seconds: float = 5.0,
     ) -> None:
         self.run_dir = run_dir.resolve()
         self.ports = ports
         self.factory = factory
         self.timeout = timeout
+        self.with_prometheus = with_prometheus
+        self.scrape_interval_seconds = scrape_interval_seconds
         self.supervisor = Supervisor(self.run_dir / "logs")
         self.pids: dict[str, int] = {}
 
@@ -134,6 +140,37 @@ class Platform:
                 f"(logs in {self.run_dir / 'logs'})"
             )
 
+    def _start_prometheus(self, components: Sequence[Component]) -> str:
+        """Debian's Prometheus on loopback, scraping every component with the chart's rule files."""
+        try:
+            executable = prometheus.binary()
+            assets = prometheus.assets_dir()
+        except FileNotFoundError as exc:
+            raise StartupFailed(str(exc)) from None
+        home = self.run_dir / "prometheus"
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "prometheus.yml"
+        config.write_text(
+            prometheus.config_text(
+                components,
+                port=self.ports.prometheus,
+                assets=assets,
+                scrape_interval_seconds=self.scrape_interval_seconds,
+            )
+        )
+        port = self.ports.prometheus
+        child = self.supervisor.start(
+            "prometheus", prometheus.argv(config, home / "data", port, executable), dict(os.environ)
+        )
+        self.pids["prometheus"] = child.pid
+        if not prometheus.wait_until_ready(
+            port, PROMETHEUS_TIMEOUT_SECONDS, abort=lambda: not child.running()
+        ):
+            raise StartupFailed(
+                f"prometheus did not become ready; the end of its log:\n{tail(child.log, 30)}"
+            )
+        return f"http://127.0.0.1:{port}"
+
     def _state(self, components: Sequence[Component], context: RunContext, startup: float) -> dict[str, Any]:
         return {
             "runner_pid": os.getpid(),
@@ -179,7 +216,10 @@ class Platform:
         components = self.factory(context)
         self._migrate(components)
         self._start(components)
+        prometheus_url = self._start_prometheus(components) if self.with_prometheus else None
         state = self._state(components, context, time.monotonic() - started)
+        if prometheus_url is not None:
+            state["prometheus"] = {"url": prometheus_url, "pid": self.pids["prometheus"]}
         write_state(self.run_dir, state)
         return state
 
@@ -210,6 +250,8 @@ def print_status(state: dict[str, Any]) -> None:
     _say(_table(rows))
     _say()
     _say(f"gateway HTTP:   {state['gateway_http']}/docs")
+    if state.get("prometheus"):
+        _say(f"prometheus:     {state['prometheus']['url']}  (rules and targets of deploy/prometheus)")
     _say(f"logs:           {_relative(Path(state['logs']))}/")
     _say(
         f"operator token: {_relative(Path(state['operator_token_file']))} "
@@ -218,7 +260,12 @@ def print_status(state: dict[str, Any]) -> None:
 
 
 def run(
-    run_dir: Path, ports: PortPlan, *, factory: ComponentsFactory = platform_components, timeout: float = 90
+    run_dir: Path,
+    ports: PortPlan,
+    *,
+    factory: ComponentsFactory = platform_components,
+    timeout: float = 90,
+    with_prometheus: bool = False,
 ) -> int:
     try:
         lock = acquire_lock(run_dir)
@@ -226,10 +273,12 @@ def run(
         _say(str(exc))
         return 1
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    platform = Platform(run_dir, ports, factory=factory, timeout=timeout)
+    platform = Platform(run_dir, ports, factory=factory, timeout=timeout, with_prometheus=with_prometheus)
     code = 0
     try:
         busy = busy_ports(ports)
+        if with_prometheus and port_in_use(ports.prometheus):
+            busy.append((ports.prometheus, "prometheus HTTP"))
         if busy:
             for port, name in busy:
                 _say(f"port {port} ({name}) is in use")
