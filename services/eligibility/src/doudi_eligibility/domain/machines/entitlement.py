@@ -1,0 +1,198 @@
+"""The entitlement lifecycle: from approval to termination, with reviews, 渐退, suspension and appeals
+(DOMAIN §7.3, §5.1.6, §5.2.5, §7.6).
+
+Keys read: ``entitlement.suspension.max_months``, ``tekun.termination.notice_days``,
+``dibao.confirm.authority``.
+
+    PENDING_START → ACTIVE ⇄ UNDER_REVIEW → ACTIVE | GRADUAL_EXIT | TERMINATION_PENDING
+    ACTIVE/UNDER_REVIEW → SUSPENDED → ACTIVE (arrears for the held months) | TERMINATION_PENDING
+    GRADUAL_EXIT → ACTIVE (income falls back, no new application) | TERMINATED (end month passed)
+    TERMINATION_PENDING → TERMINATED (Dibao: written notice; Tekun: after the notice with no objection)
+    any → TERMINATED on confirmed fraud; any → the state before a decision an appeal reverses
+
+Every change of amount or state takes effect from the month after its decision. Suspension holds
+payments without cancelling them, so resuming owes every held month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from enum import StrEnum
+
+from doudi_common.period import Period, months_between
+from doudi_eligibility.domain.explain import Programme
+from doudi_eligibility.domain.machines.procedure import confirming_roles
+from doudi_eligibility.domain.machines.roles import IllegalTransition, Role, require_role
+from doudi_eligibility.domain.parameters import Parameters
+from doudi_eligibility.domain.rules.dibao_changes import ReviewOutcome, ReviewResult, TerminationReason
+
+
+class State(StrEnum):
+    PENDING_START = "PENDING_START"
+    ACTIVE = "ACTIVE"
+    UNDER_REVIEW = "UNDER_REVIEW"
+    GRADUAL_EXIT = "GRADUAL_EXIT"
+    SUSPENDED = "SUSPENDED"
+    TERMINATION_PENDING = "TERMINATION_PENDING"
+    TERMINATED = "TERMINATED"
+
+
+_LOCAL = frozenset({Role.TOWNSHIP, Role.SYSTEM})
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    entitlement_id: str
+    programme: Programme
+    state: State
+    monthly_amount_fen: int
+    start_month: Period
+    gradual_exit_last_month: Period | None = None
+    suspended_from: Period | None = None
+    termination_reason: TerminationReason | None = None
+    termination_notice_start: date | None = None
+    #: The first month no longer paid.
+    terminated_from: Period | None = None
+    #: The state before the last decision, to which an appeal that reverses it returns.
+    previous: Entitlement | None = None
+
+    @classmethod
+    def approved(
+        cls, entitlement_id: str, programme: Programme, amount_fen: int, decided_on: date
+    ) -> Entitlement:
+        """Row 22 of §7.2: the entitlement waits for its first month, the month after the decision."""
+        return cls(entitlement_id, programme, State.PENDING_START, amount_fen, Period.of(decided_on).next())
+
+    def _expect(self, step: str, *allowed: State) -> None:
+        if self.state not in allowed:
+            raise IllegalTransition(f"entitlement {self.entitlement_id}", self.state.value, step)
+
+    def _move(self, **changes: object) -> Entitlement:
+        return replace(self, previous=self, **changes)  # type: ignore[arg-type]
+
+    def activate(self, month: Period, actor: Role) -> Entitlement:
+        self._expect("activate", State.PENDING_START)
+        require_role(actor, "activate", frozenset({Role.SYSTEM}))
+        if month < self.start_month:
+            raise IllegalTransition(
+                f"entitlement {self.entitlement_id}", self.state.value, f"activate before {self.start_month}"
+            )
+        return self._move(state=State.ACTIVE)
+
+    def start_review(self, actor: Role) -> Entitlement:
+        """A periodic review, a monitoring trigger or a reported change; payments continue."""
+        self._expect("start a review", State.ACTIVE)
+        require_role(actor, "start a review", _LOCAL | {Role.COUNTY})
+        return self._move(state=State.UNDER_REVIEW)
+
+    def apply_review(self, outcome: ReviewOutcome, actor: Role, params: Parameters) -> Entitlement:
+        self._expect("apply a review", State.UNDER_REVIEW)
+        require_role(actor, "apply a review", confirming_roles(params))
+        if outcome.result is ReviewResult.GRADUAL_EXIT:
+            return self._move(
+                state=State.GRADUAL_EXIT, gradual_exit_last_month=outcome.gradual_exit_last_month
+            )
+        if outcome.result is ReviewResult.TERMINATE:
+            return self._move(state=State.TERMINATION_PENDING, termination_reason=outcome.termination_reason)
+        return self._move(state=State.ACTIVE, monthly_amount_fen=outcome.monthly_amount_fen)
+
+    def return_from_gradual_exit(self, amount_fen: int, actor: Role, params: Parameters) -> Entitlement:
+        """Income fell back below S during 渐退: recomputed amount, no new application (H06a)."""
+        self._expect("return from gradual exit", State.GRADUAL_EXIT)
+        require_role(actor, "return from gradual exit", confirming_roles(params))
+        return self._move(state=State.ACTIVE, monthly_amount_fen=amount_fen, gradual_exit_last_month=None)
+
+    def end_gradual_exit(self, month: Period, actor: Role) -> Entitlement:
+        """After the last frozen month the entitlement ends for income above the standard."""
+        self._expect("end the gradual exit", State.GRADUAL_EXIT)
+        require_role(actor, "end the gradual exit", frozenset({Role.SYSTEM}))
+        assert self.gradual_exit_last_month is not None
+        if month <= self.gradual_exit_last_month:
+            step = f"end the gradual exit before {self.gradual_exit_last_month.next()}"
+            raise IllegalTransition(f"entitlement {self.entitlement_id}", self.state.value, step)
+        return self._move(
+            state=State.TERMINATED,
+            termination_reason=TerminationReason.INCOME_ABOVE_STD,
+            terminated_from=self.gradual_exit_last_month.next(),
+        )
+
+    def exit_voluntarily(self, decided_on: date, actor: Role) -> Entitlement:
+        self._expect("exit voluntarily", State.ACTIVE, State.GRADUAL_EXIT)
+        require_role(actor, "exit voluntarily", frozenset({Role.APPLICANT}))
+        return self._move(
+            state=State.TERMINATED,
+            termination_reason=TerminationReason.VOLUNTARY,
+            terminated_from=Period.of(decided_on).next(),
+        )
+
+    def sanction(self, amount_fen: int, actor: Role) -> Entitlement:
+        """Work refusal ×3: the county stops the member's share; the entitlement stays active."""
+        self._expect("apply a work-refusal sanction", State.ACTIVE)
+        require_role(actor, "apply a work-refusal sanction", frozenset({Role.COUNTY}))
+        return self._move(monthly_amount_fen=amount_fen)
+
+    def suspend(self, from_month: Period, actor: Role) -> Entitlement:
+        self._expect("suspend", State.ACTIVE, State.UNDER_REVIEW)
+        require_role(actor, "suspend", frozenset({Role.TOWNSHIP, Role.COUNTY}))
+        return self._move(state=State.SUSPENDED, suspended_from=from_month)
+
+    def resume(self, month: Period, actor: Role) -> tuple[Entitlement, int]:
+        """Resolved in the household's favour: payments resume and every held month is owed."""
+        self._expect("resume", State.SUSPENDED)
+        require_role(actor, "resume", frozenset({Role.TOWNSHIP, Role.COUNTY}))
+        assert self.suspended_from is not None
+        held = max(0, months_between(self.suspended_from, month))
+        return self._move(state=State.ACTIVE, suspended_from=None), held * self.monthly_amount_fen
+
+    def escalate_suspension(
+        self, month: Period, actor: Role, params: Parameters, *, fraud: bool = False
+    ) -> Entitlement:
+        self._expect("escalate a suspension", State.SUSPENDED)
+        require_role(actor, "escalate a suspension", frozenset({Role.COUNTY}))
+        assert self.suspended_from is not None
+        limit = params.integer("entitlement.suspension.max_months")
+        if not fraud and months_between(self.suspended_from, month) < limit:
+            step = f"escalate before {limit} months of suspension"
+            raise IllegalTransition(f"entitlement {self.entitlement_id}", self.state.value, step)
+        reason = TerminationReason.FRAUD if fraud else TerminationReason.NON_COOPERATION
+        return self._move(state=State.TERMINATION_PENDING, termination_reason=reason)
+
+    def post_termination_notice(self, on: date, actor: Role) -> Entitlement:
+        """Tekun (§5.2.5): the county posts a notice before terminating."""
+        self._expect("post a termination notice", State.TERMINATION_PENDING)
+        require_role(actor, "post a termination notice", frozenset({Role.COUNTY}))
+        return replace(self, termination_notice_start=on)
+
+    def terminate(self, decided_on: date, actor: Role, params: Parameters) -> Entitlement:
+        """Stop from the month after; Tekun only once its notice ran without objection."""
+        self._expect("terminate", State.TERMINATION_PENDING)
+        require_role(actor, "terminate", confirming_roles(params))
+        if self.programme is Programme.TEKUN:
+            start = self.termination_notice_start
+            days = params.integer("tekun.termination.notice_days")
+            if start is None or decided_on < start + timedelta(days=days):
+                step = "terminate before its termination notice has run"
+                raise IllegalTransition(f"entitlement {self.entitlement_id}", self.state.value, step)
+        return self._move(state=State.TERMINATED, terminated_from=Period.of(decided_on).next())
+
+    def terminate_for_fraud(self, decided_on: date, actor: Role) -> Entitlement:
+        if self.state is State.TERMINATED:
+            raise IllegalTransition(
+                f"entitlement {self.entitlement_id}", self.state.value, "terminate for fraud"
+            )
+        require_role(actor, "terminate for fraud", frozenset({Role.COUNTY}))
+        return self._move(
+            state=State.TERMINATED,
+            termination_reason=TerminationReason.FRAUD,
+            terminated_from=Period.of(decided_on).next(),
+        )
+
+    def reverse_on_appeal(self, actor: Role) -> Entitlement:
+        """An appeal that revokes the last decision restores the state before it (§7.6); arrears follow."""
+        require_role(actor, "reverse a decision on appeal", frozenset({Role.REVIEWING_BODY}))
+        if self.previous is None:
+            raise IllegalTransition(
+                f"entitlement {self.entitlement_id}", self.state.value, "reverse on appeal"
+            )
+        return self.previous
