@@ -1,7 +1,9 @@
 """The one catalogue of doudi's Kafka topics: name, key, producer, event types and consumers.
 
 A topic per producing aggregate, ``doudi.<service>.<aggregate>.v1``, keyed by the subject whose
-events must stay in order. Each topic has a dead-letter twin ``<topic>.dlq``.
+events must stay in order. Each topic has a dead-letter twin ``<topic>.dlq``. Topics that systems
+outside doudi write are named ``doudi.external.<aggregate>.v1`` and use the schema of the service that
+reads them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DLQ_SUFFIX = ".dlq"
+#: The producer named by inbound topics, written by systems outside doudi.
+EXTERNAL_PRODUCER = "external"
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,21 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "doudi.verification.alert.v1",
         producer="verification",
         key="household id",
-        events=("doudi.verification.v1.AlertRaised", "doudi.verification.v1.AlertDisposed"),
+        events=(
+            "doudi.verification.v1.AlertRaised",
+            "doudi.verification.v1.AlertAssigned",
+            "doudi.verification.v1.AlertDisposed",
+            "doudi.verification.v1.AlertOverdue",
+            "doudi.verification.v1.AlertClosed",
+        ),
         consumers=("eligibility", "care", "dispatch", "intake"),
+    ),
+    TopicSpec(
+        "doudi.external.monitoring.v1",
+        producer=EXTERNAL_PRODUCER,
+        key="person id",
+        events=("doudi.verification.v1.MonitoringEventReported",),
+        consumers=("verification",),
     ),
     TopicSpec(
         "doudi.eligibility.decision.v1",
@@ -137,9 +154,19 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         events=(
             "doudi.dispatch.v1.IncidentReported",
             "doudi.dispatch.v1.TeamDispatched",
-            "doudi.dispatch.v1.HandoverToTA",
+            "doudi.dispatch.v1.IncidentEscalated",
+            "doudi.dispatch.v1.TeamArrived",
+            "doudi.dispatch.v1.IncidentHandedOver",
+            "doudi.dispatch.v1.IncidentClosed",
         ),
         consumers=("intake", "verification"),
+    ),
+    TopicSpec(
+        "doudi.dispatch.disaster.v1",
+        producer="dispatch",
+        key="disaster id",
+        events=("doudi.dispatch.v1.DisasterDeclared",),
+        consumers=("verification",),
     ),
 )
 

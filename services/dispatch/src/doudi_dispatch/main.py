@@ -2,17 +2,77 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
+
+from pydantic import Field, model_validator
+
 from doudi.dispatch.v1 import dispatch_pb2_grpc
 from doudi_dispatch.api.grpc import DispatchApi
+from doudi_dispatch.app import DispatchApp, build_app
+from doudi_dispatch.app.commands import Clock, utc_now
+from doudi_dispatch.domain.escalation import DispatchPolicy
+from doudi_dispatch.domain.teams import TeamSize
 from doudi_dispatch.store.tables import STORE
-from doudi_runtime.service import ServiceDefinition, entrypoint, single_api
+from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic, single_api
 from doudi_runtime.settings import ServiceSettings
+
+#: The name under which one DispatchApp per process is shared by the API and the dispatch loop.
+SHARED_APP = "dispatch-app"
 
 
 class DispatchSettings(ServiceSettings):
     service_name: str = "dispatch"
     grpc_port: int = 50056
     metrics_port: int = 9106
+    #: Team size bounds (DOMAIN §10.1: EX 5 to 10 members per village or community).
+    team_min_size: int = Field(default=5, ge=1, le=100)
+    team_max_size: int = Field(default=10, ge=1, le=100)
+    #: How long a wave of offers waits before the next (DOMAIN §10.3: the township after EX 30 min,
+    #: i.e. two waves of 15 minutes).
+    offer_timeout_seconds: float = Field(default=900.0, gt=0)
+    #: How many volunteers one wave offers the incident to, nearest first.
+    offer_wave_size: int = Field(default=3, ge=1, le=50)
+    #: Waves of volunteers before the township duty officer is alerted.
+    volunteer_waves: int = Field(default=2, ge=1, le=20)
+    #: How often the dispatch loop looks for due offers, and how many incidents it takes per look.
+    dispatch_poll_seconds: float = Field(default=5.0, gt=0)
+    dispatch_batch_size: int = Field(default=100, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _team_bounds(self) -> DispatchSettings:
+        if self.team_min_size > self.team_max_size:
+            raise ValueError("TEAM_MIN_SIZE must not exceed TEAM_MAX_SIZE")
+        return self
+
+
+def build(context: ServiceContext[DispatchSettings], clock: Clock = utc_now) -> DispatchApp:
+    settings = context.settings
+    return build_app(
+        context,
+        team_size=TeamSize(settings.team_min_size, settings.team_max_size),
+        policy=DispatchPolicy(
+            offer_timeout=timedelta(seconds=settings.offer_timeout_seconds),
+            wave_size=settings.offer_wave_size,
+            volunteer_waves=settings.volunteer_waves,
+        ),
+        batch_size=settings.dispatch_batch_size,
+        clock=clock,
+    )
+
+
+def dispatch_app(context: ServiceContext[DispatchSettings]) -> DispatchApp:
+    """One DispatchApp per process (tests put one with their own clock here first)."""
+    return context.shared(SHARED_APP, lambda: build(context))
+
+
+def _api(context: ServiceContext[DispatchSettings]) -> DispatchApi:
+    return DispatchApi(dispatch_app(context))
+
+
+def _workers(context: ServiceContext[DispatchSettings]) -> Sequence[Worker]:
+    incidents = dispatch_app(context).incidents
+    return [periodic("dispatch-loop", context.settings.dispatch_poll_seconds, incidents.run_due)]
 
 
 DEFINITION = ServiceDefinition(
@@ -20,10 +80,9 @@ DEFINITION = ServiceDefinition(
     settings_type=DispatchSettings,
     store=STORE,
     grpc_bindings=single_api(
-        "doudi.dispatch.v1.DispatchService",
-        DispatchApi,
-        dispatch_pb2_grpc.add_DispatchServiceServicer_to_server,
+        "doudi.dispatch.v1.DispatchService", _api, dispatch_pb2_grpc.add_DispatchServiceServicer_to_server
     ),
+    background_workers=_workers,
 )
 
 
