@@ -13,7 +13,7 @@ from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import FieldDescriptor, FileDescriptor
 
 import doudi
-from doudi_contracts.topics import CATALOGUE, all_topic_names, dlq_topic, topic
+from doudi_contracts.topics import CATALOGUE, EXTERNAL_PRODUCER, all_topic_names, dlq_topic, topic
 
 CONTRACTS = Path(__file__).resolve().parents[1]
 TOPIC_NAME = re.compile(r"^doudi\.([a-z_]+)\.([a-z_]+)\.v1$")
@@ -115,8 +115,16 @@ def test_topics_are_named_for_their_producer(spec) -> None:  # type: ignore[no-u
     match = TOPIC_NAME.match(spec.name)
     assert match is not None
     assert match.group(1) == spec.producer
-    assert all(event.startswith(f"doudi.{spec.producer}.v1.") for event in spec.events)
+    # Systems outside doudi write inbound topics in the schema of the one service that reads them.
+    schema_owner = spec.consumers[0] if spec.producer == EXTERNAL_PRODUCER else spec.producer
+    assert all(event.startswith(f"doudi.{schema_owner}.v1.") for event in spec.events)
     assert spec.producer not in spec.consumers
+
+
+def test_inbound_topics_have_exactly_one_reader() -> None:
+    inbound = [spec for spec in CATALOGUE if spec.producer == EXTERNAL_PRODUCER]
+    assert inbound, "the monitoring events of other systems arrive on an inbound topic"
+    assert all(len(spec.consumers) == 1 for spec in inbound)
 
 
 def test_every_topic_has_a_dead_letter_twin() -> None:

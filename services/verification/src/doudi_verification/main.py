@@ -13,6 +13,8 @@ from doudi_runtime.grpc.server import GrpcServiceBinding
 from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic
 from doudi_runtime.settings import ServiceSettings
 from doudi_verification.api.grpc import VerificationApi
+from doudi_verification.api.monitoring import monitoring_binding
+from doudi_verification.app.alerts import MonitoringSettings, monitoring_subscriptions, monitoring_workers
 from doudi_verification.app.checks import VerificationUseCases
 from doudi_verification.app.policy import RegistryPolicies
 from doudi_verification.app.records_gateway import RecordsGateway
@@ -21,7 +23,7 @@ from doudi_verification.events.intake import intake_subscription
 from doudi_verification.store.tables import STORE
 
 
-class VerificationSettings(ServiceSettings):
+class VerificationSettings(ServiceSettings, MonitoringSettings):
     service_name: str = "verification"
     grpc_port: int = 50052
     metrics_port: int = 9102
@@ -75,19 +77,23 @@ def _bindings(context: ServiceContext[VerificationSettings]) -> Sequence[GrpcSer
             "doudi.verification.v1.VerificationService",
             VerificationApi(use_cases(context)),
             verification_pb2_grpc.add_VerificationServiceServicer_to_server,
-        )
+        ),
+        monitoring_binding(context),
     ]
 
 
 def _subscriptions(context: ServiceContext[VerificationSettings]) -> Sequence[Subscription]:
     checks = use_cases(context)
-    return [intake_subscription(checks, checks.clock)]
+    return [intake_subscription(checks, checks.clock), *monitoring_subscriptions(context)]
 
 
 def _workers(context: ServiceContext[VerificationSettings]) -> Sequence[Worker]:
     checks = use_cases(context)
     batch = context.settings.check_batch_size
-    return [periodic("household-checks", context.settings.check_poll_seconds, lambda: checks.run_due(batch))]
+    return [
+        periodic("household-checks", context.settings.check_poll_seconds, lambda: checks.run_due(batch)),
+        *monitoring_workers(context),
+    ]
 
 
 DEFINITION = ServiceDefinition(

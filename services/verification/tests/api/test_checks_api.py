@@ -25,6 +25,7 @@ from doudi_sim.fixtures import example_households
 from doudi_sim.main import RECORDS
 from doudi_sim.settings import RecordsSettings
 from doudi_verification.app.checks import VerificationUseCases
+from doudi_verification.events.intake import TOPIC_APPLICATIONS
 from doudi_verification.main import DEFINITION, VerificationSettings, use_cases
 
 TOKEN = "verification-test-token"
@@ -112,7 +113,7 @@ def accepted(
 
 
 def deliver(v: Verification, event: object, subject: str) -> None:
-    (subscription,) = DEFINITION.subscriptions(v.context)
+    (subscription,) = [s for s in DEFINITION.subscriptions(v.context) if s.topic == TOPIC_APPLICATIONS]
     envelope = new_envelope(event, producer="intake", subject_key=subject)  # type: ignore[arg-type]
     with v.context.database.transaction() as session:
         subscription.handler(session, envelope)

@@ -72,4 +72,38 @@ disputes = Table(
 
 # Monitoring and early-warning tables (DOMAIN §8) go below this line.
 
+#: One row per monitoring alert (DOMAIN §8.3). The person's full ID number is kept here (masked only on the
+#: way out). ``open_key`` digests (person, trigger, source reference) while the alert is open and is NULL once
+#: closed: its unique index lets one open alert exist per reported fact, even under concurrent reports.
+#: ``work`` holds the assignment, findings and dispositions as JSON; the columns are what queries filter on.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("alert_id", String(40), primary_key=True),
+    Column("trigger", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("person_id", String(18), nullable=False),
+    Column("household_id", String(64), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("township", String(12), nullable=False),
+    Column("urgency", String(20), nullable=False),
+    Column("groups", Text, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("source_reference", String(200), nullable=False),
+    Column("amount_fen", BigInteger, nullable=True),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("overdue_at", UtcDateTime, nullable=True),
+    Column("trigger_reason", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("reports", Integer, nullable=False),
+    Column("work", Text, nullable=False),
+    Column("open_key", String(64), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ux_alerts_open_key", "open_key", unique=True),
+    Index("ix_alerts_region", "region"),
+    Index("ix_alerts_state_due_at", "state", "due_at"),
+)
+
 STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")
