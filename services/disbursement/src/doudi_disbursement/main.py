@@ -33,6 +33,10 @@ class DisbursementSettings(ServiceSettings):
     shard_lease_seconds: float = Field(default=300.0, gt=0)
     #: How often the payroll workers look for shards to generate, batches to send and results.
     payroll_poll_seconds: float = Field(default=1.0, gt=0)
+    #: The day of the month by which a period's money must be paid (DOMAIN §11.1), and how often
+    #: unreleased runs are checked against it.
+    pay_day_of_month: int = Field(default=10, ge=1, le=31)
+    lateness_check_seconds: float = Field(default=60.0, gt=0)
 
 
 def payroll(context: ServiceContext[DisbursementSettings]) -> PayrollUseCases:
@@ -48,6 +52,7 @@ def payroll(context: ServiceContext[DisbursementSettings]) -> PayrollUseCases:
             shard_lease=timedelta(seconds=settings.shard_lease_seconds),
             roster_page_size=settings.roster_page_size,
             batch_size=settings.bank_batch_size,
+            pay_day_of_month=settings.pay_day_of_month,
         )
 
     return context.shared("payroll", build)
@@ -74,6 +79,7 @@ def _workers(context: ServiceContext[DisbursementSettings]) -> Sequence[Worker]:
         periodic("payroll-shards", interval, use_cases.generate_shards),
         periodic("payroll-bank", interval, use_cases.send_to_bank),
         periodic("payroll-reconcile", interval, use_cases.reconcile),
+        periodic("payroll-lateness", context.settings.lateness_check_seconds, use_cases.measure_lateness),
     ]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from prometheus_client import REGISTRY
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.disbursement.v1 import disbursement_pb2, disbursement_pb2_grpc
@@ -270,8 +271,10 @@ def test_a_bank_that_times_out_after_booking_is_asked_again_and_pays_once(disbur
     approve(p, get_run(p, run.run_id))
     bank_settings = p.bank._settings
     p.bank._settings = bank_settings.model_copy(update={"sim_timeout_after_commit_rate": 1.0})
+    failures_before = bank_failures()
     assert p.use_cases.send_to_bank() == 0, "the bank booked the first batch, but its answer came too late"
     assert p.bank.ledger.paid_count() == 3
+    assert bank_failures() == failures_before + 1, "SREs see the failed submission"
     p.bank._settings = bank_settings
     while p.use_cases.send_to_bank():
         pass
@@ -280,6 +283,28 @@ def test_a_bank_that_times_out_after_booking_is_asked_again_and_pays_once(disbur
     assert p.bank.ledger.paid_count() == 8
     payments = all_payments(p, run.run_id)
     assert len({x.idempotency_key for x in payments}) == len(payments) == 8
+
+
+def bank_failures() -> float:
+    return REGISTRY.get_sample_value("doudi_disbursement_payroll_failures_total", {"stage": "bank"}) or 0.0
+
+
+def test_a_run_left_unreleased_past_the_pay_date_is_counted_late(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    roster_of_seven(p)
+    run = generate(p)
+    p.use_cases.generate_shards()
+    pay_date_passed = PayrollUseCases(
+        p.context, p.use_cases.bank, clock=lambda: datetime(2026, 12, 11, 2, 0, tzinfo=UTC)
+    )
+    before_pay_date = PayrollUseCases(
+        p.context, p.use_cases.bank, clock=lambda: datetime(2026, 11, 9, 2, 0, tzinfo=UTC)
+    )
+    assert before_pay_date.measure_lateness() == 0
+    assert pay_date_passed.measure_lateness() == 1
+    assert REGISTRY.get_sample_value("doudi_disbursement_payroll_runs_late") == 1
+    approve(p, get_run(p, run.run_id))
+    assert pay_date_passed.measure_lateness() == 0
 
 
 def test_a_cancelled_run_withdraws_its_payments_and_the_month_can_be_generated_again(disbursement) -> None:  # type: ignore[no-untyped-def]

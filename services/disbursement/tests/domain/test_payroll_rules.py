@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
@@ -121,3 +121,19 @@ def test_a_released_run_can_no_longer_be_held_or_cancelled() -> None:
         runs.cancel(released, "核对", NOW)
     held = runs.hold(a_run(), "核对名单", NOW)
     assert runs.resume(held, NOW).state is runs.RunState.AWAITING_APPROVAL
+
+
+def test_a_run_not_released_after_its_pay_date_is_late_and_a_released_one_never_is() -> None:
+    waiting = a_run()
+    assert not runs.is_late(waiting, date(2026, 3, 10), pay_day_of_month=10)
+    assert runs.is_late(waiting, date(2026, 3, 11), pay_day_of_month=10)
+    assert runs.is_late(runs.hold(waiting, "核对名单", NOW), date(2026, 4, 1), pay_day_of_month=10)
+    released = runs.approve(waiting, "finance-officer", 2, 12_000, NOW)
+    assert not runs.is_late(released, date(2026, 12, 31), pay_day_of_month=10)
+
+
+@given(st.integers(1, 31), st.integers(1, 12))
+def test_the_pay_date_falls_inside_its_month(pay_day: int, month: int) -> None:
+    due = runs.pay_date(Period(2024, month), pay_day)
+    assert (due.year, due.month) == (2024, month)
+    assert due.day == pay_day or due.day < pay_day

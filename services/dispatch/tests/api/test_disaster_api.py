@@ -7,6 +7,7 @@ from datetime import date
 
 import grpc
 import pytest
+from prometheus_client import REGISTRY
 
 from doudi.common.v1 import types_pb2
 from doudi.dispatch.v1 import dispatch_pb2
@@ -73,9 +74,14 @@ def test_every_registered_person_in_the_area_gets_one_check_on_task(dispatch: Di
         dispatch_pb2.VULNERABLE_CATEGORY_ELDERLY_LEFT_BEHIND,
     )
 
+    check_ons_before = REGISTRY.get_sample_value("doudi_dispatch_incidents_total", {"kind": "CHECK_ON"}) or 0
     disaster = declare(dispatch, "flood-1", "640402100000")
     assert disaster.check_on_tasks == 3 and disaster.disaster_id.startswith("dis_")
     assert declare(dispatch, "flood-1", "640402100000") == disaster
+    assert (
+        REGISTRY.get_sample_value("doudi_dispatch_incidents_total", {"kind": "CHECK_ON"})
+        == check_ons_before + 3
+    )
 
     assert dispatch.app.incidents.run_due() == 3
     tasks = dispatch.stub.ListIncidents(

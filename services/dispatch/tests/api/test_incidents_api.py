@@ -150,11 +150,13 @@ def test_h09_house_fire_the_team_is_first_on_scene_and_hands_over(dispatch: Disp
 
 def test_a_retried_report_returns_the_first_incident_and_announces_once(dispatch: Dispatch) -> None:
     register_team(dispatch)
+    fires_before = sample("doudi_dispatch_incidents_total", kind="FIRE")
     first = dispatch.stub.ReportIncident(fire_request("fire-retry"), metadata=AUTH, timeout=10).incident
     dispatch.clock.advance(minutes=1)
     second = dispatch.stub.ReportIncident(fire_request("fire-retry"), metadata=AUTH, timeout=10).incident
     assert first == second
     assert len(dispatch.outbox()) == 1
+    assert sample("doudi_dispatch_incidents_total", kind="FIRE") == fires_before + 1
     with pytest.raises(grpc.RpcError) as raised:
         dispatch.stub.ReportIncident(
             fire_request("fire-retry", description="另一件事"), metadata=AUTH, timeout=10

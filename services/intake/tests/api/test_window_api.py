@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import grpc
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from doudi.common.v1 import types_pb2
@@ -80,10 +81,16 @@ def test_a_retried_acceptance_answers_the_same_and_announces_once(intake) -> Non
     accept = intake_pb2.AcceptApplicationRequest(
         request_id="acc-1", application_id=application.application_id
     )
+    accepted_before = accepted_count()
     first = call(stub, "AcceptApplication", accept)
     second = call(stub, "AcceptApplication", accept)
     assert first == second
     assert event_types(context).count("ApplicationAccepted") == 1
+    assert accepted_count() == accepted_before + 1, "the metric counts the acceptance once too"
+
+
+def accepted_count() -> float:
+    return REGISTRY.get_sample_value("doudi_intake_applications_total", {"state": "ACCEPTED"}) or 0.0
 
 
 def test_correction_then_resubmission_then_acceptance(intake) -> None:  # type: ignore[no-untyped-def]

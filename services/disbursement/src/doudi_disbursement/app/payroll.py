@@ -12,9 +12,10 @@ from typing import Protocol
 
 import grpc
 from google.protobuf.message import Message
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from sqlalchemy.orm import Session
 
+from doudi_common.calendar import china_date
 from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
 from doudi_common.period import Period
@@ -36,6 +37,17 @@ PAYMENTS = Counter(
 PAYMENT_FEN = Counter(
     "doudi_disbursement_payment_fen_total", "Amounts in fen by the state they reached.", ["state"]
 )
+PAYROLL_FAILURES = Counter(
+    "doudi_disbursement_payroll_failures_total",
+    "A step of a payroll run that failed and will be tried again: generate, bank (submission) or reconcile.",
+    ["stage"],
+)
+RUNS_LATE = Gauge(
+    "doudi_disbursement_payroll_runs_late",
+    "Runs past their pay date (DOMAIN §11.1) that have not been released to the bank.",
+)
+for _stage in ("generate", "bank", "reconcile"):
+    PAYROLL_FAILURES.labels(_stage)
 RESULT_STATES = {
     "SETTLED": PaymentState.SETTLED,
     "RETURNED": PaymentState.RETURNED,
@@ -55,6 +67,7 @@ class PayrollUseCases:
     shard_lease: timedelta = timedelta(minutes=5)
     roster_page_size: int = 1000
     batch_size: int = 1000
+    pay_day_of_month: int = 10
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @property
@@ -119,8 +132,12 @@ class PayrollUseCases:
     def generate_shards(self) -> int:
         """Claim and generate shards until none is left; returns how many were generated."""
         done = 0
-        while self._generate_one_shard():
-            done += 1
+        try:
+            while self._generate_one_shard():
+                done += 1
+        except Exception:
+            PAYROLL_FAILURES.labels("generate").inc()
+            raise
         return done
 
     def _generate_one_shard(self) -> bool:
@@ -206,6 +223,15 @@ class PayrollUseCases:
 
         return self._change_run("CancelRun", request_id, run_id, reason, change)
 
+    def measure_lateness(self) -> int:
+        """Count the runs past their pay date that are not released, for the payroll-late alert."""
+        today = china_date(self.clock())
+        with self.persistence.database.read() as session:
+            unreleased = [run for state in runs_domain.UNRELEASED for run in store.runs_in(session, state)]
+        late = sum(1 for run in unreleased if runs_domain.is_late(run, today, self.pay_day_of_month))
+        RUNS_LATE.set(late)
+        return late
+
     # -- the bank ---------------------------------------------------------------------------------
 
     def send_to_bank(self) -> int:
@@ -237,6 +263,7 @@ class PayrollUseCases:
         try:
             bank_batch_id = self.bank.submit(batch_request_id, orders)
         except grpc.RpcError as error:
+            PAYROLL_FAILURES.labels("bank").inc()
             log.warning(
                 "bank did not confirm the batch; it will be sent again under the same request id",
                 extra={"batch": batch_request_id, "code": error.code().name},
@@ -262,6 +289,7 @@ class PayrollUseCases:
             try:
                 results = self.bank.status(bank_batch_id)
             except grpc.RpcError as error:
+                PAYROLL_FAILURES.labels("reconcile").inc()
                 log.warning(
                     "bank status unavailable", extra={"batch": batch_request_id, "code": error.code().name}
                 )

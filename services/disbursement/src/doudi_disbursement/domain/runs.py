@@ -7,8 +7,9 @@ can be HELD (and resumed) or CANCELLED.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from doudi_common.errors import FailedPrecondition, InvalidArgument, PermissionDenied
@@ -90,3 +91,17 @@ def cancel(run: Run, reason: str, now: datetime) -> Run:
 def close(run: Run, now: datetime) -> Run:
     _require(run, {RunState.RELEASED}, "closed")
     return replace(run, state=RunState.CLOSED, updated_at=now)
+
+
+#: Runs not yet released: their money has not left for the bank.
+UNRELEASED = frozenset({RunState.GENERATING, RunState.AWAITING_APPROVAL, RunState.HELD})
+
+
+def pay_date(period: Period, pay_day_of_month: int) -> date:
+    """The day a period's money is due in the beneficiaries' accounts (DOMAIN §11.1: by the 10th)."""
+    return date(period.year, period.month, min(pay_day_of_month, monthrange(period.year, period.month)[1]))
+
+
+def is_late(run: Run, today: date, pay_day_of_month: int) -> bool:
+    """A run past its pay date that has not been released."""
+    return run.state in UNRELEASED and today > pay_date(run.period, pay_day_of_month)

@@ -114,6 +114,7 @@ class IncidentUseCases(Commands):
             reported = domain.report(incident_report, incident_id=new_id("inc"), now=now)
             incident, decision = self.match(session, reported, now)
             store.insert_incident(session, incident)
+            after.add(lambda: metrics.INCIDENTS.labels(incident.kind.value).inc())
             self.announce(session, incident, publish.incident_reported(incident), request_id)
             self._announce_escalation(session, incident, decision, now, request_id, after)
             return incident.incident_id, incident

@@ -26,3 +26,8 @@ ESCALATIONS = Counter(
     "Incidents escalated because nobody accepted in time or nobody could be offered them, by target.",
     ["target"],
 )
+INCIDENTS = Counter(
+    "doudi_dispatch_incidents_total",
+    "Incidents reported (hotline, care, monitoring, other systems, disaster check-on tasks), by kind.",
+    ["kind"],
+)

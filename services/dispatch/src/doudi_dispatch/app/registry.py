@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from doudi_common.errors import NotFound
 from doudi_common.ids import new_id
+from doudi_dispatch.app import metrics
 from doudi_dispatch.app.commands import AfterCommit, Commands, request_id_check, validate_together
 from doudi_dispatch.app.incidents import IncidentUseCases
 from doudi_dispatch.domain import incident as incidents_domain
@@ -83,7 +84,7 @@ class RegistryUseCases(Commands):
         assert self.incidents is not None
         incidents = self.incidents
 
-        def perform(session: Session, now: datetime, _after: AfterCommit) -> tuple[str, Disaster]:
+        def perform(session: Session, now: datetime, after: AfterCommit) -> tuple[str, Disaster]:
             region = domain.validate_declaration(declaration)
             disaster = Disaster(new_id("dis"), region.code, declaration.description.strip(), now, 0)
             persons = store.persons_in(session, region)
@@ -99,6 +100,9 @@ class RegistryUseCases(Commands):
                 incidents.announce(session, task, publish.incident_reported(task), request_id)
                 created += 1
             disaster = replace(disaster, check_on_tasks=created)
+            if created:
+                kind = incidents_domain.IncidentKind.CHECK_ON
+                after.add(lambda: metrics.INCIDENTS.labels(kind.value).inc(created))
             store.insert_disaster(session, disaster)
             self.persistence.outbox.add(
                 session,

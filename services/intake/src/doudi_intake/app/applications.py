@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from google.protobuf.message import Message
+from prometheus_client import Counter
 from sqlalchemy.orm import Session
 
 from doudi_common.calendar import load_cn_calendar
@@ -29,8 +30,16 @@ from doudi_intake.store import applications as store
 from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
 from doudi_runtime.paging import Page
 from doudi_runtime.service import Persistence, ServiceContext
+from doudi_runtime.store.hooks import after_commit
 
 log = logging.getLogger(__name__)
+
+
+APPLICATIONS = Counter(
+    "doudi_intake_applications_total",
+    "Applications reaching each state of the window (DOMAIN §7.1), resubmissions counted again.",
+    ["state"],
+)
 
 
 def validate_together(*checks: Callable[[], object]) -> None:
@@ -62,6 +71,9 @@ class ApplicationUseCases:
         return self.context.persistence()
 
     def announce(self, session: Session, application: Application, payload: Message, cause: str) -> None:
+        """Publish a change of the application (with its transaction) and count the state it reached."""
+        state = application.state.value
+        after_commit(session, lambda: APPLICATIONS.labels(state).inc())
         self.persistence.outbox.add(
             session,
             topic=publish.TOPIC_APPLICATIONS,

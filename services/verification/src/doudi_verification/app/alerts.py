@@ -16,7 +16,6 @@ from google.protobuf.message import Message
 from prometheus_client import Counter, Gauge
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
 from doudi_runtime.paging import Page
 from doudi_runtime.service import Persistence, ServiceContext, Worker, periodic
+from doudi_runtime.store.hooks import after_commit
 from doudi_verification.domain import alerts as domain
 from doudi_verification.domain.alerts import (
     Alert,
@@ -140,15 +140,6 @@ def event_fingerprint(event: MonitoringEvent) -> str:
     return fingerprint_of(*values, tuple(sorted(event.groups)))
 
 
-def _after_commit(session: Session, action: Callable[[], None]) -> None:
-    """Run ``action`` once the caller's transaction commits (never if it rolls back).
-
-    Register it only after any savepoint of the use-case is released: SQLAlchemy fires ``after_commit``
-    for savepoints too.
-    """
-    event.listen(session, "after_commit", lambda _session: action(), once=True)
-
-
 @dataclass
 class AlertUseCases:
     context: ServiceContext
@@ -223,7 +214,7 @@ class AlertUseCases:
                     raise
             else:
                 self._announce(session, alert, publish.alert_raised(alert), cause)
-                _after_commit(session, lambda: ALERTS_RAISED.labels(alert.trigger.code).inc())
+                after_commit(session, lambda: ALERTS_RAISED.labels(alert.trigger.code).inc())
                 return ReportResult(Outcome.OPENED, alert, verdict.reason)
         folded = domain.fold(existing, now)
         store.save_alert(session, folded)
@@ -355,7 +346,7 @@ class AlertUseCases:
                 overdue = domain.flag_overdue(alert, now)
                 store.save_alert(session, overdue)
                 self._announce(session, overdue, publish.alert_overdue(overdue), "overdue-sweep")
-                _after_commit(
+                after_commit(
                     session, lambda trigger=overdue.trigger: ALERTS_OVERDUE.labels(trigger.code).inc()
                 )
                 flagged += 1

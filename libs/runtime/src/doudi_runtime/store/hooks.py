@@ -1,0 +1,17 @@
+"""Effects outside the database that must follow a transaction's fate (metrics, caches)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once the session's transaction commits, never if it rolls back.
+
+    A counter bumped inside a transaction that later rolls back would count something that did not
+    happen; this defers it to the commit.
+    """
+    event.listen(session, "after_commit", lambda _session: action(), once=True)
