@@ -8,11 +8,16 @@ from pydantic import Field
 
 from doudi.intake.v1 import intake_pb2_grpc
 from doudi_common.calendar import load_cn_calendar
+from doudi_intake.api import policy
 from doudi_intake.api.grpc import IntakeApi
 from doudi_intake.app.applications import ApplicationUseCases
+from doudi_intake.app.leads import LeadUseCases
 from doudi_intake.domain.window import WindowTimeLimits
+from doudi_intake.events.leads_from_others import alert_subscription, incident_subscription
 from doudi_intake.store.tables import STORE
-from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic, single_api
+from doudi_runtime.events.consumer import Subscription
+from doudi_runtime.grpc.server import GrpcServiceBinding
+from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic
 from doudi_runtime.settings import ServiceSettings
 
 
@@ -43,6 +48,18 @@ def _api(context: ServiceContext[IntakeSettings]) -> IntakeApi:
     return IntakeApi(context, time_limits(context.settings))
 
 
+def _bindings(context: ServiceContext[IntakeSettings]) -> Sequence[GrpcServiceBinding]:
+    return [
+        GrpcServiceBinding(
+            policy.SERVICE_NAME,
+            _api(context),
+            intake_pb2_grpc.add_IntakeServiceServicer_to_server,
+            policy=policy.policy(context),
+        ),
+        policy.audit(context),
+    ]
+
+
 def _sweeps(context: ServiceContext[IntakeSettings]) -> Sequence[Worker]:
     use_cases = ApplicationUseCases(context, time_limits(context.settings))
     return [
@@ -50,13 +67,17 @@ def _sweeps(context: ServiceContext[IntakeSettings]) -> Sequence[Worker]:
     ]
 
 
+def _subscriptions(context: ServiceContext[IntakeSettings]) -> Sequence[Subscription]:
+    leads = LeadUseCases(ApplicationUseCases(context, time_limits(context.settings)))
+    return [incident_subscription(leads), alert_subscription(leads)]
+
+
 DEFINITION = ServiceDefinition(
     name="intake",
     settings_type=IntakeSettings,
     store=STORE,
-    grpc_bindings=single_api(
-        "doudi.intake.v1.IntakeService", _api, intake_pb2_grpc.add_IntakeServiceServicer_to_server
-    ),
+    grpc_bindings=_bindings,
+    subscriptions=_subscriptions,
     background_workers=_sweeps,
 )
 

@@ -14,11 +14,17 @@ from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, ent
 from doudi_runtime.settings import ServiceSettings
 from doudi_verification.api.grpc import VerificationApi
 from doudi_verification.api.monitoring import monitoring_binding
-from doudi_verification.app.alerts import MonitoringSettings, monitoring_subscriptions, monitoring_workers
+from doudi_verification.app.alerts import (
+    MonitoringSettings,
+    monitoring_subscriptions,
+    monitoring_use_cases,
+    monitoring_workers,
+)
 from doudi_verification.app.checks import VerificationUseCases
 from doudi_verification.app.policy import RegistryPolicies
 from doudi_verification.app.records_gateway import RecordsGateway
 from doudi_verification.domain.case import RetryPolicy
+from doudi_verification.events.dispatch import hand_over_subscription
 from doudi_verification.events.intake import intake_subscription
 from doudi_verification.store.tables import STORE
 
@@ -84,7 +90,11 @@ def _bindings(context: ServiceContext[VerificationSettings]) -> Sequence[GrpcSer
 
 def _subscriptions(context: ServiceContext[VerificationSettings]) -> Sequence[Subscription]:
     checks = use_cases(context)
-    return [intake_subscription(checks, checks.clock), *monitoring_subscriptions(context)]
+    return [
+        intake_subscription(checks, checks.clock),
+        *monitoring_subscriptions(context),
+        hand_over_subscription(monitoring_use_cases(context)),
+    ]
 
 
 def _workers(context: ServiceContext[VerificationSettings]) -> Sequence[Worker]:

@@ -19,6 +19,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.dispatch.v1 import dispatch_pb2
+from doudi.dispatch.v1 import events_pb2 as dispatch_events
 from doudi.verification.v1 import events_pb2, monitoring_pb2, monitoring_pb2_grpc
 from doudi_common.testing import EXAMPLE_TOWNSHIP, EXAMPLE_VILLAGE, make_resident_id
 from doudi_runtime.events.admin import ensure_topics
@@ -36,6 +38,7 @@ from doudi_verification.app.alerts import (
     monitoring_workers,
 )
 from doudi_verification.events.alerts import TOPIC_MONITORING_EVENTS
+from doudi_verification.events.dispatch import hand_over_subscription
 from doudi_verification.main import DEFINITION, VerificationSettings
 from doudi_verification.store.tables import alerts as alerts_table
 
@@ -468,3 +471,31 @@ def test_a_bus_event_delivered_twice_opens_one_alert(kafka_broker: BrokerProcess
         stop.set()
         thread.join(timeout=20)
         context.database.dispose()
+
+
+def hand_over(needs_assistance: bool, incident_id: str = "inc_7") -> dispatch_events.IncidentHandedOver:
+    event = dispatch_events.IncidentHandedOver(
+        incident_id=incident_id,
+        kind=dispatch_pb2.INCIDENT_KIND_FIRE,
+        region=types_pb2.RegionCode(code=EXAMPLE_VILLAGE),
+        person=types_pb2.IdNumber(value=PERSON),
+        assessment=dispatch_pb2.Assessment(
+            assistance_needed=needs_assistance, summary="房屋烧毁，需临时安置"
+        ),
+    )
+    event.reported_at.FromDatetime(OCCURRED)
+    return event
+
+
+def test_a_team_hand_over_needing_assistance_opens_an_emergency_m4_alert(monitoring: Monitoring) -> None:
+    subscription = hand_over_subscription(monitoring.alerts)
+    for event in (hand_over(True), hand_over(True), hand_over(False, "inc_8")):
+        envelope = new_envelope(event, producer="dispatch", subject_key=event.incident_id)
+        with monitoring.context.database.transaction() as session:
+            subscription.handler(session, envelope)
+    listed = monitoring.stub.ListAlerts(
+        M.ListAlertsRequest(region=types_pb2.RegionCode(code=EXAMPLE_VILLAGE)), metadata=AUTH, timeout=10
+    ).alerts
+    (alert,) = listed
+    assert (alert.trigger, alert.source_reference) == (M.TRIGGER_ACCIDENT, "incident:inc_7")
+    assert alert.urgency == M.ALERT_URGENCY_EMERGENCY

@@ -71,14 +71,20 @@ class LeadUseCases:
         with self.persistence.database.transaction() as session:
 
             def perform() -> tuple[str, leads.Lead]:
-                lead = leads.register(
-                    report, lead_id=new_id("lead"), now=now, limits=self.applications.limits
-                )
-                store.insert_lead(session, lead)
-                self._announce_lead(session, lead, publish.lead_registered(lead), request_id)
+                lead = self.register_in(session, report, cause=request_id, now=now)
                 return lead.lead_id, lead
 
             return self._once(session, "RegisterLead", request_id, fingerprint_of(report), perform)
+
+    def register_in(
+        self, session: Session, report: leads.LeadReport, *, cause: str, now: datetime | None = None
+    ) -> leads.Lead:
+        """Register a lead inside the caller's transaction (an API call, or an event through the inbox)."""
+        at = now or self.applications.clock()
+        lead = leads.register(report, lead_id=new_id("lead"), now=at, limits=self.applications.limits)
+        store.insert_lead(session, lead)
+        self._announce_lead(session, lead, publish.lead_registered(lead), cause)
+        return lead
 
     def _change(
         self,
