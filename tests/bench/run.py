@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_grpc", "bench_events", "bench_verification", "bench_payroll")
+BENCHMARKS = ("bench_grpc", "bench_events", "bench_verification", "bench_payroll", "bench_redetermination")
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]

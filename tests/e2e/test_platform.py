@@ -22,6 +22,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from kafka import KafkaConsumer
 
 from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.eligibility.v1 import eligibility_pb2, eligibility_pb2_grpc
 from doudi.intake.v1 import events_pb2, intake_pb2, intake_pb2_grpc
 from doudi.verification.v1 import verification_pb2, verification_pb2_grpc
 from doudi_common.testing import EXAMPLE_TOWNSHIP, EXAMPLE_VILLAGE, make_resident_id
@@ -323,3 +324,102 @@ def test_an_accepted_application_is_verified_against_the_departments(platform: d
         verification_pb2.ASSET_OUTCOME_PASS,
         verification_pb2.ASSET_OUTCOME_EXEMPT,
     }
+
+
+def test_h01_reaches_eligibility_and_its_opinion_is_posted(platform: dict[str, Any]) -> None:
+    """H01 again, one service further: eligibility hears intake's acceptance and verification's report over
+    Kafka, opens the case, and the township's steps give the approving opinion of 60 yuan a month, posted
+    for public notice. (The notice runs 7 calendar days, so confirmation is covered in-process by
+    tests/contract/test_eligibility_to_disbursement.py, not here.)"""
+    applicant, wife, son = example_households()["H01"]
+    request = intake_pb2.SubmitApplicationRequest(
+        request_id=f"e2e-{uuid.uuid4()}",
+        programme=programme_pb2.PROGRAMME_DIBAO,
+        channel=programme_pb2.CHANNEL_WINDOW,
+        township=types_pb2.RegionCode(code=EXAMPLE_TOWNSHIP),
+        household=intake_pb2.Household(
+            household_type=intake_pb2.HOUSEHOLD_TYPE_URBAN,
+            residence_region=types_pb2.RegionCode(code=EXAMPLE_VILLAGE),
+            members=[
+                intake_pb2.HouseholdMember(
+                    person=types_pb2.Person(id_number=types_pb2.IdNumber(value=id_number), name=name),
+                    relation_to_applicant=relation,
+                    counted=True,
+                    consent_signed=True,
+                )
+                for id_number, name, relation in (
+                    (applicant, "李建军", intake_pb2.RELATION_SELF),
+                    (wife, "王丽", intake_pb2.RELATION_SPOUSE),
+                    (son, "李明", intake_pb2.RELATION_CHILD),
+                )
+            ],
+        ),
+    )
+    with _channel(platform["by_name"]["intake"]) as channel:
+        intake = intake_pb2_grpc.IntakeServiceStub(channel)
+        submitted = intake.SubmitApplication(request, metadata=_auth(platform), timeout=10).application
+        intake.AcceptApplication(
+            intake_pb2.AcceptApplicationRequest(
+                request_id=f"e2e-{uuid.uuid4()}", application_id=submitted.application_id
+            ),
+            metadata=_auth(platform),
+            timeout=10,
+        )
+    application_id = submitted.application_id
+    township = eligibility_pb2.Actor(role=eligibility_pb2.ACTOR_ROLE_TOWNSHIP, user_id="township-e2e")
+    village = eligibility_pb2.Actor(role=eligibility_pb2.ACTOR_ROLE_VILLAGE, user_id="village-e2e")
+    with _channel(platform["by_name"]["eligibility"]) as channel:
+        eligibility = eligibility_pb2_grpc.EligibilityServiceStub(channel)
+        case = None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                case = eligibility.GetCase(
+                    eligibility_pb2.GetCaseRequest(application_id=application_id),
+                    metadata=_auth(platform),
+                    timeout=5,
+                ).case
+                break
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.NOT_FOUND, error
+                time.sleep(0.5)
+        assert case is not None, "eligibility opened no case within 90 s of acceptance"
+        assert case.step == eligibility_pb2.CASE_STEP_INVESTIGATING and case.report_done
+        eligibility.RecordHomeSurvey(
+            eligibility_pb2.RecordHomeSurveyRequest(
+                request_id=f"e2e-{uuid.uuid4()}",
+                application_id=application_id,
+                surveyor_ids=["township-e2e", "village-e2e"],
+                findings="入户核实：打零工，无固定合同",
+                income_stable=False,
+                actor=township,
+            ),
+            metadata=_auth(platform),
+            timeout=10,
+        )
+        eligibility.RecordDemocraticReview(
+            eligibility_pb2.RecordDemocraticReviewRequest(
+                request_id=f"e2e-{uuid.uuid4()}",
+                application_id=application_id,
+                minutes="评议通过",
+                actor=village,
+            ),
+            metadata=_auth(platform),
+            timeout=10,
+        )
+        proposed = eligibility.Assess(
+            eligibility_pb2.AssessRequest(
+                request_id=f"e2e-{uuid.uuid4()}", application_id=application_id, actor=township
+            ),
+            metadata=_auth(platform),
+            timeout=10,
+        ).proposed
+        case = eligibility.GetCase(
+            eligibility_pb2.GetCaseRequest(application_id=application_id), metadata=_auth(platform), timeout=5
+        ).case
+    assert proposed.outcome == eligibility_pb2.DECISION_OUTCOME_APPROVED
+    assert proposed.monthly_amount.amount_fen == 6_000
+    assert proposed.category == programme_pb2.HOUSEHOLD_CATEGORY_C
+    assert case.step == eligibility_pb2.CASE_STEP_PUBLIC_NOTICE
+    assert case.notice.entries[0].household_size == 3
+    assert applicant not in str(case.notice)

@@ -2,28 +2,88 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from pydantic import Field
+
 from doudi.eligibility.v1 import eligibility_pb2_grpc
-from doudi_eligibility.api.grpc import EligibilityApi
+from doudi_eligibility.api.grpc import EligibilityApi, EligibilityApp
+from doudi_eligibility.app.common import Commands
+from doudi_eligibility.app.entitlements import EntitlementUseCases
+from doudi_eligibility.app.parameters import ParameterBook
+from doudi_eligibility.app.procedure import ProcedureUseCases
+from doudi_eligibility.app.standards import StandardsUseCases
+from doudi_eligibility.events.consumers import intake_subscription, verification_subscription
 from doudi_eligibility.store.tables import STORE
-from doudi_runtime.service import ServiceDefinition, entrypoint, single_api
+from doudi_runtime.events.consumer import Subscription
+from doudi_runtime.grpc.server import GrpcServiceBinding
+from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic
 from doudi_runtime.settings import ServiceSettings
+
+SHARED_APP = "eligibility-app"
 
 
 class EligibilitySettings(ServiceSettings):
     service_name: str = "eligibility"
     grpc_port: int = 50053
     metrics_port: int = 9103
+    #: How often notices that ran their days are closed and due entitlements activated.
+    sweep_seconds: float = Field(default=60.0, gt=0)
+    sweep_batch_size: int = Field(default=200, ge=1, le=5000)
+
+
+def build(
+    context: ServiceContext[EligibilitySettings], clock: Callable[[], datetime] | None = None
+) -> EligibilityApp:
+    commands = Commands(context.persistence(), clock or (lambda: datetime.now(UTC)))
+    book = ParameterBook()
+    entitlements = EntitlementUseCases(commands, book)
+    return EligibilityApp(
+        procedure=ProcedureUseCases(commands, book),
+        entitlements=entitlements,
+        standards=StandardsUseCases(commands, book, entitlements),
+    )
+
+
+def app_of(context: ServiceContext[EligibilitySettings]) -> EligibilityApp:
+    """One set of use-cases per process, shared by the API, the consumers and the sweeps."""
+    return context.shared(SHARED_APP, lambda: build(context))
+
+
+def _bindings(context: ServiceContext[EligibilitySettings]) -> Sequence[GrpcServiceBinding]:
+    return [
+        GrpcServiceBinding(
+            "doudi.eligibility.v1.EligibilityService",
+            EligibilityApi(app_of(context)),
+            eligibility_pb2_grpc.add_EligibilityServiceServicer_to_server,
+        )
+    ]
+
+
+def _subscriptions(context: ServiceContext[EligibilitySettings]) -> Sequence[Subscription]:
+    app = app_of(context)
+    return [intake_subscription(app.procedure, app.procedure.clock), verification_subscription(app.procedure)]
+
+
+def _workers(context: ServiceContext[EligibilitySettings]) -> Sequence[Worker]:
+    app = app_of(context)
+    batch = context.settings.sweep_batch_size
+
+    def sweep() -> None:
+        app.procedure.close_due_notices(batch)
+        app.entitlements.activate_due(batch)
+
+    return [periodic("eligibility-sweeps", context.settings.sweep_seconds, sweep)]
 
 
 DEFINITION = ServiceDefinition(
     name="eligibility",
     settings_type=EligibilitySettings,
     store=STORE,
-    grpc_bindings=single_api(
-        "doudi.eligibility.v1.EligibilityService",
-        EligibilityApi,
-        eligibility_pb2_grpc.add_EligibilityServiceServicer_to_server,
-    ),
+    grpc_bindings=_bindings,
+    subscriptions=_subscriptions,
+    background_workers=_workers,
 )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from doudi_common.parameters import Parameters, shipped_registry
 from doudi_eligibility.domain.explain import Outcome
-from doudi_eligibility.domain.parameters import Parameters, shipped_registry
 from doudi_eligibility.domain.rules.facts import AssetTest, Household, HouseholdType, Income, Member, Person
 
 #: A village of the example county (Yuanzhou district, Guyuan): it resolves province + city + county sets.

@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doudi_eligibility.domain.disability import Disability, DisabilityType
+from doudi_common.disability import Disability, DisabilityType
 from doudi_eligibility.domain.explain import Outcome
 from doudi_eligibility.domain.rules.children import (
     ChildFacts,

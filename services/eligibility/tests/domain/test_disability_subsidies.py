@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from doudi_eligibility.domain.disability import Disability, DisabilityType
+from doudi_common.disability import Disability, DisabilityType
 from doudi_eligibility.domain.rules.disability_subsidies import SubsidyFacts, assess_dcs, assess_dls
 from doudi_eligibility.domain.rules.facts import Person
 

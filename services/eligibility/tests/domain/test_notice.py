@@ -36,7 +36,7 @@ def test_h01_the_approval_notice_gives_amount_start_month_review_cadence_and_app
     assert "C类保障对象，每季度复核一次" in text
     assert "60日内（2025年6月1日前）" in text
     assert "6个月内（2025年10月2日前）" in text
-    assert "NX-ELIG-2024-01+GY-ELIG-2024-01+EX-GY-ELIG-2024-01" in text
+    assert "NX-2024-01+GY-2024-01+EX-GY-2024-01" in text
 
 
 def test_h02_the_refusal_notice_states_the_reason_the_marginal_status_and_appeal_rights() -> None:

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from doudi_common.calendar import load_cn_calendar
+from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_eligibility.domain.machines.procedure import Case, Step
 from doudi_eligibility.domain.machines.roles import ActorNotAllowed, IllegalTransition, Role
-from doudi_eligibility.domain.parameters import Parameters
 
 from .builders import ex_gy
 

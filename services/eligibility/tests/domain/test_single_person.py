@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from doudi_eligibility.domain.disability import Disability, DisabilityType
+from doudi_common.disability import Disability, DisabilityType
 from doudi_eligibility.domain.explain import Category, Outcome
 from doudi_eligibility.domain.rules.dibao import assess_dibao
 from doudi_eligibility.domain.rules.facts import Household, HouseholdType, Income

@@ -1,15 +1,376 @@
-"""The eligibility gRPC API (doudi.eligibility.v1.EligibilityService).
-
-The contract is published in protos/; the RPCs are implemented with the eligibility work itself and,
-until then, answer UNIMPLEMENTED rather than anything that could be mistaken for a decision.
-"""
+"""The eligibility gRPC API (doudi.eligibility.v1.EligibilityService): proto ↔ command, field-level
+validation and paging; the procedure, the lifecycle and the rules live in app/ and domain/."""
 
 from __future__ import annotations
 
-from doudi.eligibility.v1 import eligibility_pb2_grpc
-from doudi_runtime.service import ServiceContext
+from dataclasses import dataclass
+
+import grpc
+
+from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.eligibility.v1 import eligibility_pb2, eligibility_pb2_grpc
+from doudi_common.parameters.resolved import display
+from doudi_common.validation import Violations
+from doudi_eligibility.app.common import Actor
+from doudi_eligibility.app.entitlements import EntitlementUseCases
+from doudi_eligibility.app.parameters import NewVersion
+from doudi_eligibility.app.procedure import ProcedureUseCases
+from doudi_eligibility.app.standards import StandardsUseCases, VersionView
+from doudi_eligibility.domain.machines.roles import Role
+from doudi_eligibility.events import mapping
+from doudi_runtime.paging import next_token, parse_page
+
+_ROLES = {
+    eligibility_pb2.ACTOR_ROLE_VILLAGE: Role.VILLAGE,
+    eligibility_pb2.ACTOR_ROLE_TOWNSHIP: Role.TOWNSHIP,
+    eligibility_pb2.ACTOR_ROLE_COUNTY: Role.COUNTY,
+    eligibility_pb2.ACTOR_ROLE_APPLICANT: Role.APPLICANT,
+    eligibility_pb2.ACTOR_ROLE_PUBLIC: Role.PUBLIC,
+    eligibility_pb2.ACTOR_ROLE_REVIEWING_BODY: Role.REVIEWING_BODY,
+}
+_CATEGORIES = {
+    programme_pb2.HOUSEHOLD_CATEGORY_A: "A",
+    programme_pb2.HOUSEHOLD_CATEGORY_B: "B",
+    programme_pb2.HOUSEHOLD_CATEGORY_C: "C",
+}
+
+
+def _actor(request: object, v: Violations) -> Actor:
+    message: eligibility_pb2.Actor = request.actor  # type: ignore[attr-defined]
+    role = _ROLES.get(message.role)
+    v.check(role is not None, "actor.role", "is required: the role the step is taken in")
+    if role is not Role.PUBLIC:
+        v.check(bool(message.user_id.strip()), "actor.user_id", "is required")
+    return Actor(role or Role.PUBLIC, message.user_id.strip() or "anonymous")
+
+
+def _common(request: object, *required: str) -> tuple[Actor, Violations]:
+    v = Violations()
+    v.check(
+        bool(request.request_id), "request_id", "is required: a client-chosen key that makes retries safe"
+    )  # type: ignore[attr-defined]
+    for name in required:
+        v.check(bool(getattr(request, name)), name, "is required")
+    return _actor(request, v), v
+
+
+def version_pb(view: VersionView) -> eligibility_pb2.ParameterVersion:
+    p = view.sourced.parameters
+    return eligibility_pb2.ParameterVersion(
+        set_id=p.set_id,
+        region=types_pb2.RegionCode(code=p.region.code),
+        effective_from=mapping.date_pb(p.effective_from),
+        source=p.source,
+        values={k: display(v) for k, v in p.values.items()},
+        sources=dict(view.sourced.sources),
+        shipped=view.shipped,
+        published_at=mapping.timestamp(view.published_at) if view.published_at else None,
+        published_by=view.published_by,
+    )
+
+
+@dataclass
+class EligibilityApp:
+    procedure: ProcedureUseCases
+    entitlements: EntitlementUseCases
+    standards: StandardsUseCases
 
 
 class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
-    def __init__(self, context: ServiceContext) -> None:
-        self._context = context
+    def __init__(self, app: EligibilityApp) -> None:
+        self._procedure = app.procedure
+        self._entitlements = app.entitlements
+        self._standards = app.standards
+
+    def _case(self, record) -> eligibility_pb2.Case:  # type: ignore[no-untyped-def]
+        _, notice = self._procedure.get_case(record.application_id)
+        return mapping.case_pb(record, self._procedure.today(), notice)
+
+    # -- the procedure -------------------------------------------------------------------------
+
+    def RecordHomeSurvey(
+        self, request: eligibility_pb2.RecordHomeSurveyRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.RecordHomeSurveyResponse:
+        actor, v = _common(request, "application_id")
+        v.raise_if_any()
+        record = self._procedure.record_home_survey(
+            request.request_id,
+            request.application_id,
+            actor,
+            tuple(request.surveyor_ids),
+            request.findings,
+            request.income_stable,
+            _CATEGORIES.get(request.category_override, ""),
+            request.override_reason,
+        )
+        return eligibility_pb2.RecordHomeSurveyResponse(case=self._case(record))
+
+    def RecordDemocraticReview(
+        self, request: eligibility_pb2.RecordDemocraticReviewRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.RecordDemocraticReviewResponse:
+        actor, v = _common(request, "application_id", "minutes")
+        v.raise_if_any()
+        record = self._procedure.record_democratic_review(
+            request.request_id, request.application_id, actor, request.minutes
+        )
+        return eligibility_pb2.RecordDemocraticReviewResponse(case=self._case(record))
+
+    def Assess(
+        self, request: eligibility_pb2.AssessRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.AssessResponse:
+        actor, v = _common(request, "application_id")
+        v.raise_if_any()
+        proposed = self._procedure.assess(
+            request.request_id, request.application_id, request.report_id, actor
+        )
+        return eligibility_pb2.AssessResponse(proposed=proposed)
+
+    def PublishNotice(
+        self, request: eligibility_pb2.PublishNoticeRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.PublishNoticeResponse:
+        actor, v = _common(request, "application_id")
+        v.raise_if_any()
+        notice = self._procedure.publish_notice(request.request_id, request.application_id, actor)
+        return eligibility_pb2.PublishNoticeResponse(
+            notice_id=notice.notice_id, ends_on=notice.ends_on, notice=notice
+        )
+
+    def RaiseObjection(
+        self, request: eligibility_pb2.RaiseObjectionRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.RaiseObjectionResponse:
+        actor, v = _common(request, "notice_id", "content")
+        v.raise_if_any()
+        objection_id, record = self._procedure.raise_objection(
+            request.request_id, request.notice_id, actor, request.content, request.real_name
+        )
+        return eligibility_pb2.RaiseObjectionResponse(objection_id=objection_id, case=self._case(record))
+
+    def ConcludeObjection(
+        self, request: eligibility_pb2.ConcludeObjectionRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ConcludeObjectionResponse:
+        actor, v = _common(request, "application_id", "findings")
+        v.raise_if_any()
+        record = self._procedure.conclude_objection(
+            request.request_id, request.application_id, actor, request.findings
+        )
+        return eligibility_pb2.ConcludeObjectionResponse(case=self._case(record))
+
+    def CloseNotice(
+        self, request: eligibility_pb2.CloseNoticeRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.CloseNoticeResponse:
+        actor, v = _common(request, "application_id")
+        v.raise_if_any()
+        record = self._procedure.close_notice(request.request_id, request.application_id, actor)
+        return eligibility_pb2.CloseNoticeResponse(case=self._case(record))
+
+    def Decide(
+        self, request: eligibility_pb2.DecideRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.DecideResponse:
+        actor, v = _common(request, "application_id", "reason")
+        v.check(
+            request.outcome
+            in (eligibility_pb2.DECISION_OUTCOME_APPROVED, eligibility_pb2.DECISION_OUTCOME_REJECTED),
+            "outcome",
+            "must be APPROVED or REJECTED",
+        )
+        v.raise_if_any()
+        approve = request.outcome == eligibility_pb2.DECISION_OUTCOME_APPROVED
+        decision, _ = self._procedure.decide(
+            request.request_id, request.application_id, approve, request.reason, actor
+        )
+        return eligibility_pb2.DecideResponse(decision=decision)
+
+    def GetDecision(
+        self, request: eligibility_pb2.GetDecisionRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.GetDecisionResponse:
+        return eligibility_pb2.GetDecisionResponse(decision=self._procedure.get_decision(request.decision_id))
+
+    def GetCase(
+        self, request: eligibility_pb2.GetCaseRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.GetCaseResponse:
+        record, notice = self._procedure.get_case(request.application_id)
+        return eligibility_pb2.GetCaseResponse(case=mapping.case_pb(record, self._procedure.today(), notice))
+
+    def ListCases(
+        self, request: eligibility_pb2.ListCasesRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ListCasesResponse:
+        page = parse_page(request.page.page_size, request.page.page_token)
+        step = (
+            eligibility_pb2.CaseStep.Name(request.step).removeprefix("CASE_STEP_")
+            if request.step != eligibility_pb2.CASE_STEP_UNSPECIFIED
+            else None
+        )
+        records = self._procedure.list_cases(step, request.overdue_only, page.after, page.size + 1)
+        today = self._procedure.today()
+        return eligibility_pb2.ListCasesResponse(
+            cases=[mapping.case_pb(r, today) for r in records[: page.size]],
+            page=types_pb2.PageResponse(
+                next_page_token=next_token([r.application_id for r in records], page)
+            ),
+        )
+
+    # -- entitlements --------------------------------------------------------------------------
+
+    def GetEntitlement(
+        self, request: eligibility_pb2.GetEntitlementRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.GetEntitlementResponse:
+        record = self._entitlements.get(request.entitlement_id)
+        return eligibility_pb2.GetEntitlementResponse(entitlement=mapping.entitlement_pb(record))
+
+    def ListEntitlements(
+        self, request: eligibility_pb2.ListEntitlementsRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ListEntitlementsResponse:
+        page = parse_page(request.page.page_size, request.page.page_token)
+        state = (
+            eligibility_pb2.EntitlementState.Name(request.state).removeprefix("ENTITLEMENT_STATE_")
+            if request.state != eligibility_pb2.ENTITLEMENT_STATE_UNSPECIFIED
+            else None
+        )
+        records = self._entitlements.list(state, page.after, page.size + 1)
+        return eligibility_pb2.ListEntitlementsResponse(
+            entitlements=[mapping.entitlement_pb(r) for r in records[: page.size]],
+            page=types_pb2.PageResponse(
+                next_page_token=next_token([r.entitlement_id for r in records], page)
+            ),
+        )
+
+    def StartReview(
+        self, request: eligibility_pb2.StartReviewRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.StartReviewResponse:
+        actor, v = _common(request, "entitlement_id", "reason")
+        v.raise_if_any()
+        record = self._entitlements.start_review(
+            request.request_id, request.entitlement_id, request.reason, actor
+        )
+        return eligibility_pb2.StartReviewResponse(entitlement=mapping.entitlement_pb(record))
+
+    def CompleteReview(
+        self, request: eligibility_pb2.CompleteReviewRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.CompleteReviewResponse:
+        actor, v = _common(request, "entitlement_id", "reason")
+        v.check(request.result != eligibility_pb2.REVIEW_RESULT_UNSPECIFIED, "result", "is required")
+        v.raise_if_any()
+        record = self._entitlements.complete_review(
+            request.request_id,
+            request.entitlement_id,
+            eligibility_pb2.ReviewResult.Name(request.result).removeprefix("REVIEW_RESULT_"),
+            request.monthly_amount.amount_fen,
+            request.termination_reason,
+            request.reason,
+            actor,
+        )
+        return eligibility_pb2.CompleteReviewResponse(entitlement=mapping.entitlement_pb(record))
+
+    def Suspend(
+        self, request: eligibility_pb2.SuspendRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.SuspendResponse:
+        actor, v = _common(request, "entitlement_id", "reason")
+        v.raise_if_any()
+        record = self._entitlements.suspend(request.request_id, request.entitlement_id, request.reason, actor)
+        return eligibility_pb2.SuspendResponse(entitlement=mapping.entitlement_pb(record))
+
+    def Resume(
+        self, request: eligibility_pb2.ResumeRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ResumeResponse:
+        actor, v = _common(request, "entitlement_id", "reason")
+        v.raise_if_any()
+        record, arrears = self._entitlements.resume(
+            request.request_id, request.entitlement_id, request.reason, actor
+        )
+        return eligibility_pb2.ResumeResponse(
+            entitlement=mapping.entitlement_pb(record), arrears=types_pb2.Money(amount_fen=arrears)
+        )
+
+    def Terminate(
+        self, request: eligibility_pb2.TerminateRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.TerminateResponse:
+        actor, v = _common(request, "entitlement_id", "reason")
+        v.raise_if_any()
+        record = self._entitlements.terminate(
+            request.request_id, request.entitlement_id, request.reason, actor
+        )
+        return eligibility_pb2.TerminateResponse(entitlement=mapping.entitlement_pb(record))
+
+    def FileAppeal(
+        self, request: eligibility_pb2.FileAppealRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.FileAppealResponse:
+        actor, v = _common(request, "decision_id", "kind", "grounds")
+        v.raise_if_any()
+        appeal_id = self._entitlements.file_appeal(
+            request.request_id, request.decision_id, request.kind.strip().upper(), request.grounds, actor
+        )
+        return eligibility_pb2.FileAppealResponse(appeal_id=appeal_id)
+
+    def DecideAppeal(
+        self, request: eligibility_pb2.DecideAppealRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.DecideAppealResponse:
+        actor, v = _common(request, "appeal_id", "reason")
+        v.check(request.outcome != eligibility_pb2.APPEAL_OUTCOME_UNSPECIFIED, "outcome", "is required")
+        v.raise_if_any()
+        appeal_id, record, arrears = self._entitlements.decide_appeal(
+            request.request_id,
+            request.appeal_id,
+            request.outcome == eligibility_pb2.APPEAL_OUTCOME_REVOKED,
+            request.reason,
+            actor,
+        )
+        return eligibility_pb2.DecideAppealResponse(
+            appeal_id=appeal_id,
+            entitlement=mapping.entitlement_pb(record) if record else None,
+            arrears=types_pb2.Money(amount_fen=arrears),
+        )
+
+    # -- parameters ----------------------------------------------------------------------------
+
+    def PublishParameterVersion(
+        self, request: eligibility_pb2.PublishParameterVersionRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.PublishParameterVersionResponse:
+        actor, v = _common(request)
+        version = request.version
+        v.check(bool(version.set_id.strip()), "version.set_id", "is required")
+        v.check(len(version.set_id) <= 64, "version.set_id", "must be at most 64 characters")
+        region = v.require_region(version.region.code, "version.region.code")
+        effective = v.require_date(
+            version.effective_from.year,
+            version.effective_from.month,
+            version.effective_from.day,
+            "version.effective_from",
+        )
+        v.check(bool(version.values), "version.values", "must give at least one value")
+        v.raise_if_any()
+        assert effective is not None and region is not None
+        view, result = self._standards.publish(
+            request.request_id,
+            NewVersion(
+                version.set_id.strip(),
+                region.code,
+                effective,
+                version.source.strip(),
+                dict(version.values),
+                dict(version.sources),
+            ),
+            actor,
+        )
+        return eligibility_pb2.PublishParameterVersionResponse(
+            version=version_pb(view), redetermined=result.changed
+        )
+
+    def GetParameterVersion(
+        self, request: eligibility_pb2.GetParameterVersionRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.GetParameterVersionResponse:
+        v = Violations()
+        v.check(bool(request.set_id), "set_id", "is required")
+        v.raise_if_any()
+        return eligibility_pb2.GetParameterVersionResponse(
+            version=version_pb(self._standards.get(request.set_id))
+        )
+
+    def ListParameterVersions(
+        self, request: eligibility_pb2.ListParameterVersionsRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ListParameterVersionsResponse:
+        page = parse_page(request.page.page_size, request.page.page_token)
+        views = self._standards.list(request.region.code, page.after, page.size + 1)
+        return eligibility_pb2.ListParameterVersionsResponse(
+            versions=[version_pb(view) for view in views[: page.size]],
+            page=types_pb2.PageResponse(next_page_token=next_token([v.sourced.set_id for v in views], page)),
+        )

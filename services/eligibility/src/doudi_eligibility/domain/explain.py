@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
-from doudi_eligibility.domain.parameters import ParameterUse
+from doudi_common.parameters import ParameterUse
 
 
 class Programme(StrEnum):

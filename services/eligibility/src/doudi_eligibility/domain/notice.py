@@ -14,9 +14,9 @@ import calendar as month_lengths
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_eligibility.domain.explain import Decision, Programme, yuan_text
-from doudi_eligibility.domain.parameters import Parameters
 from doudi_eligibility.domain.rules.dibao import MARGINAL_HOUSEHOLD
 
 PROGRAMME_ZH = {

@@ -2,10 +2,150 @@
 
 from pathlib import Path
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from doudi_runtime.service import ServiceStore
+from doudi_runtime.store import UtcDateTime
 
 metadata = MetaData()
+
+#: What eligibility learnt of an application before its case opens: intake's accepted application and
+#: verification's latest complete report arrive on two topics in either order; the case opens with both.
+applications = Table(
+    "applications",
+    metadata,
+    Column("application_id", String(40), primary_key=True),
+    Column("application", Text, nullable=True),
+    Column("report", Text, nullable=True),
+    Column("withdrawn", Boolean, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: One row per case in the six-step procedure (DOMAIN §5.1.7, §7.2). ``body`` holds the case file (the
+#: application, report and survey facts) and the procedure's state as JSON; lists filter on the columns.
+cases = Table(
+    "cases",
+    metadata,
+    Column("application_id", String(40), primary_key=True),
+    Column("programme", String(40), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("step", String(30), nullable=False),
+    Column("accepted_at", UtcDateTime, nullable=False),
+    Column("deadline", Date, nullable=False),
+    Column("decision_id", String(40), nullable=False),
+    Column("entitlement_id", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_cases_step_deadline", "step", "deadline"),
+)
+
+#: Initial opinions and final decisions, each the explained ``Decision`` proto as it was given.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("decision_id", String(40), primary_key=True),
+    Column("application_id", String(40), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("programme", String(40), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Index("ix_decisions_application_id", "application_id"),
+)
+
+#: Public notices (row 15): what was posted, masked, and for which days.
+notices = Table(
+    "notices",
+    metadata,
+    Column("notice_id", String(40), primary_key=True),
+    Column("application_id", String(40), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_notices_state_ends_on", "state", "ends_on"),
+)
+
+#: Objections raised during a notice (row 17).
+objections = Table(
+    "objections",
+    metadata,
+    Column("objection_id", String(40), primary_key=True),
+    Column("notice_id", String(40), nullable=False),
+    Column("application_id", String(40), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("real_name", Boolean, nullable=False),
+    Column("raised_by", String(200), nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+)
+
+#: Benefit records (DOMAIN §7.3). ``body`` holds the machine's state (with the state before the last decision,
+#: for appeals); the columns are what lists and re-determination filter on.
+entitlements = Table(
+    "entitlements",
+    metadata,
+    Column("entitlement_id", String(40), primary_key=True),
+    Column("application_id", String(40), nullable=False),
+    Column("subject_id", String(40), nullable=False),
+    Column("programme", String(40), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("state", String(30), nullable=False),
+    Column("monthly_amount_fen", BigInteger, nullable=False),
+    Column("parameter_version", String(200), nullable=False),
+    Column("last_decision_id", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_entitlements_state_region", "state", "region"),
+    Index("ix_entitlements_last_decision_id", "last_decision_id"),
+)
+
+#: Appeals and reconsiderations (DOMAIN §7.6); the decision stays in force while one is pending.
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("appeal_id", String(40), primary_key=True),
+    Column("decision_id", String(40), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("filed_at", UtcDateTime, nullable=False),
+)
+
+#: Parameter set versions published through the API (the shipped sets are package data), as TOML text.
+parameter_versions = Table(
+    "parameter_versions",
+    metadata,
+    Column("set_id", String(64), primary_key=True),
+    Column("region", String(12), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("published_by", String(200), nullable=False),
+    Column("published_at", UtcDateTime, nullable=False),
+)
+
+#: Every state change: who, when, why, before and after (ARCHITECTURE "Security", DOMAIN §7 notation).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject_id", String(64), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("actor_role", String(30), nullable=False),
+    Column("actor_id", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_audit_log_subject_id", "subject_id"),
+)
 
 STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")

@@ -1,26 +1,26 @@
-"""The check policy for a household, resolved from the parameter registry (DOMAIN §3)."""
+"""The check policy for a household, resolved from the one parameter registry (DOMAIN §3)."""
 
 from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
 
-from doudi_common.parameters import ParameterRegistry, ResolvedParameters, load_shipped_registry
+from doudi_common.parameters import Parameters, Registry, shipped_registry
 from doudi_verification.domain.policy import AssetRules, CheckPolicy, HouseholdType, IncomeRules
 
 
-def monthly_standard(parameters: ResolvedParameters, household_type: HouseholdType) -> Fraction:
+def monthly_standard(parameters: Parameters, household_type: HouseholdType) -> Fraction:
     """S per person per month, exact: the rural standard is annual and divided by 12 unrounded."""
     if household_type is HouseholdType.URBAN:
-        return parameters.yuan_as_fen("dibao.std.urban.monthly")
-    return parameters.yuan_as_fen("dibao.std.rural.annual") / 12
+        return parameters.money("dibao.std.urban.monthly")
+    return parameters.money("dibao.std.rural.annual") / 12
 
 
 class RegistryPolicies:
     """Resolves a CheckPolicy per (region, household type, day) from the registry."""
 
-    def __init__(self, registry: ParameterRegistry | None = None) -> None:
-        self._registry = registry or load_shipped_registry()
+    def __init__(self, registry: Registry | None = None) -> None:
+        self._registry = registry or shipped_registry()
 
     def __call__(self, region: str, household_type: HouseholdType, on: date) -> CheckPolicy:
         p = self._registry.resolve(region, on)
@@ -29,16 +29,16 @@ class RegistryPolicies:
             version=p.version,
             household_type=household_type,
             monthly_standard_fen=standard,
-            margin_multiplier=p.number("margin.multiplier"),
+            margin_multiplier=p.ratio("margin.multiplier"),
             income=IncomeRules(
                 period_months=p.integer("dibao.income.period_months"),
-                employment_deduction=p.number("dibao.deduct.employment"),
-                deduction_cap=p.number("dibao.deduct.cap"),
+                employment_deduction=p.ratio("dibao.deduct.employment"),
+                deduction_cap=p.ratio("dibao.deduct.cap"),
             ),
             assets=AssetRules(
-                financial_per_capita_fen=p.number("dibao.assets.financial_pc.months_of_standard") * standard,
+                financial_per_capita_fen=p.integer("dibao.assets.financial_pc.months_of_standard") * standard,
                 max_properties=p.integer("dibao.assets.housing.max_properties"),
-                small_floor_area_per_capita_m2=p.number("dibao.assets.housing.small_area_pc_m2"),
+                small_floor_area_per_capita_m2=p.ratio("dibao.assets.housing.small_area_pc_m2"),
                 exempt_vehicle_types=p.texts("dibao.assets.vehicle.exempt_types"),
                 exempt_vehicle_uses=p.texts("dibao.assets.vehicle.exempt_uses"),
                 exempt_business_kinds=p.texts("dibao.assets.business.exempt_kinds"),

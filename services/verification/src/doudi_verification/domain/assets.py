@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
+from doudi_common.income_items import Kind
 from doudi_verification.domain.income import yuan
 from doudi_verification.domain.policy import AssetRules
-from doudi_verification.domain.records import Item, Kind
+from doudi_verification.domain.records import Item
 
 
 class Outcome(StrEnum):

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
+from doudi_common.income_items import DEDUCTION_KINDS, INCOME_KINDS, Kind
 from doudi_verification.domain.policy import IncomeRules
-from doudi_verification.domain.records import DEDUCTION_KINDS, INCOME_KINDS, Item, Kind
+from doudi_verification.domain.records import Item
 
 
 class IncomeBand(StrEnum):

@@ -20,11 +20,11 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
+from doudi_common.parameters import Parameters
 from doudi_common.period import Period, months_between
 from doudi_eligibility.domain.explain import Programme
 from doudi_eligibility.domain.machines.procedure import confirming_roles
 from doudi_eligibility.domain.machines.roles import IllegalTransition, Role, require_role
-from doudi_eligibility.domain.parameters import Parameters
 from doudi_eligibility.domain.rules.dibao_changes import ReviewOutcome, ReviewResult, TerminationReason
 
 
@@ -54,6 +54,8 @@ class Entitlement:
     termination_notice_start: date | None = None
     #: The first month no longer paid.
     terminated_from: Period | None = None
+    #: The first month the last change of amount or state applies to (arrears run from it on reversal).
+    changed_from: Period | None = None
     #: The state before the last decision, to which an appeal that reverses it returns.
     previous: Entitlement | None = None
 
@@ -188,6 +190,17 @@ class Entitlement:
             terminated_from=Period.of(decided_on).next(),
         )
 
+    def redetermine(self, amount_fen: int, effective: Period, actor: Role) -> Entitlement:
+        """A new standard (a new parameter version) re-determines the amount from ``effective`` (§3, §5.1.6).
+
+        A 渐退 amount stays frozen and an ending entitlement is not re-determined.
+        """
+        self._expect(
+            "re-determine the amount", State.PENDING_START, State.ACTIVE, State.UNDER_REVIEW, State.SUSPENDED
+        )
+        require_role(actor, "re-determine the amount", frozenset({Role.SYSTEM}))
+        return self._move(monthly_amount_fen=amount_fen, changed_from=effective)
+
     def reverse_on_appeal(self, actor: Role) -> Entitlement:
         """An appeal that revokes the last decision restores the state before it (§7.6); arrears follow."""
         require_role(actor, "reverse a decision on appeal", frozenset({Role.REVIEWING_BODY}))
@@ -196,3 +209,21 @@ class Entitlement:
                 f"entitlement {self.entitlement_id}", self.state.value, "reverse on appeal"
             )
         return self.previous
+
+
+def arrears_after_reversal(reversed_: Entitlement, restored: Entitlement, restore_from: Period) -> int:
+    """What a revoked decision withheld, in fen: for every month from the decision's effect until the restored
+    state pays again, the restored amount less what was paid (nothing while suspended or terminated).
+
+    H13: 870 cut to 580 from April, revoked with payments restored from June → 2 × 290 = 580.
+    """
+    if reversed_.state is State.SUSPENDED:
+        start, paid = reversed_.suspended_from, 0
+    elif reversed_.state is State.TERMINATED:
+        start, paid = reversed_.terminated_from, 0
+    else:
+        start, paid = reversed_.changed_from, reversed_.monthly_amount_fen
+    if start is None:
+        return 0
+    months = max(0, months_between(start, restore_from))
+    return max(0, restored.monthly_amount_fen - paid) * months

@@ -24,9 +24,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from doudi_common.calendar import WorkingDayCalendar
+from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_eligibility.domain.machines.roles import IllegalTransition, Role, require_role
-from doudi_eligibility.domain.parameters import Parameters
 
 
 class Step(StrEnum):

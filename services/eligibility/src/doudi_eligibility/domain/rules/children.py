@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
-from doudi_eligibility.domain.disability import Disability
+from doudi_common.disability import Disability
+from doudi_common.parameters import Parameters
 from doudi_eligibility.domain.explain import Check, Decision, Outcome, Programme, check, yuan_text
-from doudi_eligibility.domain.parameters import Parameters
 from doudi_eligibility.domain.rules.facts import Person
 
 

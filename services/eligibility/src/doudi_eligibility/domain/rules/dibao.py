@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from doudi_common.parameters import Parameters
 from doudi_eligibility.domain.explain import (
     Category,
     Check,
@@ -33,7 +34,6 @@ from doudi_eligibility.domain.explain import (
     ratio_text,
     yuan_text,
 )
-from doudi_eligibility.domain.parameters import Parameters
 from doudi_eligibility.domain.rules.dibao_category import classify, review_key, review_months, uplift_key
 from doudi_eligibility.domain.rules.facts import AssetTest, Household, Member
 from doudi_eligibility.domain.rules.income import IncomeComputation, per_capita_income

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from doudi_common.parameters import Parameters
 from doudi_eligibility.domain.explain import Category, Check, Outcome
-from doudi_eligibility.domain.parameters import Parameters
 from doudi_eligibility.domain.rules.facts import CategoryOverride, HouseholdType, Person
 from doudi_eligibility.domain.rules.labour import KEYS as LABOUR_KEYS
 from doudi_eligibility.domain.rules.labour import has_labour_capacity

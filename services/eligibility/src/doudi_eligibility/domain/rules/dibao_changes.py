@@ -25,9 +25,9 @@ from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 
+from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_eligibility.domain.explain import Check, Outcome, check, ratio_text, yuan_text
-from doudi_eligibility.domain.parameters import Parameters
 from doudi_eligibility.domain.rules.dibao import DibaoAssessment
 from doudi_eligibility.domain.rules.facts import Person
 from doudi_eligibility.domain.rules.labour import has_labour_capacity

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from doudi_common.parameters import Parameters
 from doudi_eligibility.domain.explain import Check, Decision, Outcome, Programme, check, yuan_text
-from doudi_eligibility.domain.parameters import Parameters
 from doudi_eligibility.domain.rules.facts import Person
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from doudi_eligibility.domain.disability import Disability
+from doudi_common.disability import Disability
 from doudi_eligibility.domain.explain import Category, Outcome
 
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from doudi_common.parameters import Parameters, ParameterUse
 from doudi_eligibility.domain.explain import ratio_text, yuan_text
-from doudi_eligibility.domain.parameters import Parameters, ParameterUse
 from doudi_eligibility.domain.rules.facts import Income
 
 KEYS = ("dibao.income.period_months", "dibao.deduct.employment", "dibao.deduct.cap")

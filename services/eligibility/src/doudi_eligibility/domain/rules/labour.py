@@ -9,7 +9,7 @@ of labour capacity from serious illness.
 
 from __future__ import annotations
 
-from doudi_eligibility.domain.parameters import Parameters
+from doudi_common.parameters import Parameters
 from doudi_eligibility.domain.rules.facts import Person
 
 KEYS = ("labour.no_capacity.age_from", "labour.no_capacity.age_below", "labour.no_capacity.disability")

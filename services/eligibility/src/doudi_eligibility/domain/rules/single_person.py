@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from doudi_common.parameters import Parameters
 from doudi_eligibility.domain.explain import Check, Decision, Outcome, Programme, check, ratio_text, yuan_text
-from doudi_eligibility.domain.parameters import Parameters
 from doudi_eligibility.domain.rules.dibao import DibaoAssessment
 from doudi_eligibility.domain.rules.dibao_category import classify, review_months, uplift_key
 from doudi_eligibility.domain.rules.facts import Household, Person

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from doudi_eligibility.domain.parameters import Parameters
+from doudi_common.parameters import Parameters
 
 
 class Benefit(StrEnum):

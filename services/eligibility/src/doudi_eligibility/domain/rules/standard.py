@@ -12,8 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from doudi_common.money import Fen, round_half_up_to_fen, round_half_up_to_yuan_fen
-from doudi_common.parameters import ParameterError
-from doudi_eligibility.domain.parameters import Parameters, ParameterUse
+from doudi_common.parameters import ParameterError, Parameters, ParameterUse
 from doudi_eligibility.domain.rules.facts import HouseholdType
 
 _MONTHS_PER_YEAR = 12

@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from doudi_eligibility.domain.disability import Disability
+from doudi_common.disability import Disability
+from doudi_common.parameters import Parameters
 from doudi_eligibility.domain.explain import Check, Decision, Outcome, Programme, check, ratio_text, yuan_text
-from doudi_eligibility.domain.parameters import Parameters
 from doudi_eligibility.domain.rules.dibao import asset_checks
 from doudi_eligibility.domain.rules.facts import AssetTest, HouseholdType, Income, Person
 from doudi_eligibility.domain.rules.income import per_capita_income

@@ -26,9 +26,9 @@ from fractions import Fraction
 
 from doudi_common.calendar import WorkingDayCalendar
 from doudi_common.money import round_half_up_to_fen
+from doudi_common.parameters import Parameters
 from doudi_common.period import Period, months_between
 from doudi_eligibility.domain.explain import Check, Decision, Outcome, Programme, check, ratio_text, yuan_text
-from doudi_eligibility.domain.parameters import Parameters
 
 
 class Kind(StrEnum):

@@ -1,0 +1,601 @@
+"""Use-cases of the application procedure (DOMAIN §5.1.7, §6, §7.2): a case opens when both the accepted
+application and its verification report are in; the township surveys, reviews and gives its opinion; a
+positive opinion is posted for 7 days; the county (or a delegated township) decides, with a written notice.
+
+Every step is a domain transition taken by a role the machine allows; each runs in one transaction with its
+audit record and its events (transactional outbox) and is idempotent on the request_id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+
+from google.protobuf.message import Message
+from sqlalchemy.orm import Session
+
+from doudi.common.v1 import programme_pb2
+from doudi.eligibility.v1 import eligibility_pb2, events_pb2
+from doudi_common.calendar import WorkingDayCalendar, china_date, load_cn_calendar
+from doudi_common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
+from doudi_common.ids import new_id
+from doudi_common.masking import mask_id_number
+from doudi_common.parameters import Parameters
+from doudi_eligibility.app.common import (
+    DECISIONS,
+    TIME_TO_DECISION,
+    TOPIC_DECISIONS,
+    TOPIC_ENTITLEMENTS,
+    Actor,
+    Commands,
+    require_text,
+)
+from doudi_eligibility.app.parameters import ParameterBook
+from doudi_eligibility.domain.case_file import ApplicationFacts, ReportFacts, SurveyFacts, household_of
+from doudi_eligibility.domain.explain import Decision, Programme
+from doudi_eligibility.domain.machines.entitlement import Entitlement
+from doudi_eligibility.domain.machines.procedure import FINAL, Case, Step
+from doudi_eligibility.domain.machines.roles import Role, require_role
+from doudi_eligibility.domain.notice import NoticeContext, decision_notice
+from doudi_eligibility.domain.rules.dibao import assess_dibao
+from doudi_eligibility.events import mapping
+from doudi_eligibility.store import records as store
+from doudi_eligibility.store.records import CaseRecord, EntitlementRecord
+
+#: Programmes whose six-step procedure this service runs end to end today.
+SUPPORTED = frozenset({Programme.DIBAO.value})
+_AUTHORITY = {Role.COUNTY: "县级人民政府民政部门", Role.TOWNSHIP: "乡镇人民政府（街道办事处）"}
+
+
+@dataclass
+class ProcedureUseCases:
+    commands: Commands
+    book: ParameterBook
+    calendar: WorkingDayCalendar = field(default_factory=load_cn_calendar)
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.commands.clock
+
+    @property
+    def database(self):  # type: ignore[no-untyped-def]
+        return self.commands.persistence.database
+
+    def today(self) -> date:
+        return china_date(self.clock())
+
+    # -- facts from intake and verification --------------------------------------------------------
+
+    def application_accepted(self, session: Session, facts: ApplicationFacts) -> None:
+        """Intake accepted an application; a redelivery or a second acceptance changes nothing."""
+        now = self.clock()
+        pending = store.get_pending(session, facts.application_id)
+        if pending is not None and pending.application is not None:
+            return
+        store.put_pending(session, facts.application_id, now, application=store.dumps(facts))
+        self._open_if_ready(session, facts.application_id)
+
+    def application_withdrawn(self, session: Session, application_id: str, reason: str) -> None:
+        now = self.clock()
+        store.put_pending(session, application_id, now, withdrawn=True)
+        record = store.get_case(session, application_id, for_update=True)
+        if record is None or record.case.step in FINAL:
+            return
+        withdrawn = replace(record, case=record.case.withdraw(Role.APPLICANT))
+        store.save_case(session, withdrawn, now)
+        self._audit(session, application_id, "withdrawn", Actor(Role.APPLICANT, "intake"), {"reason": reason})
+
+    def report_ready(self, session: Session, application_id: str, report: ReportFacts) -> None:
+        """A complete verification report: it opens the case, or replaces the report of an open case."""
+        now = self.clock()
+        record = store.get_case(session, application_id, for_update=True)
+        if record is None:
+            store.put_pending(session, application_id, now, report=store.dumps(report))
+            self._open_if_ready(session, application_id)
+            return
+        if record.report and record.report.report_id == report.report_id:
+            return
+        if record.case.step in FINAL:
+            return
+        store.save_case(session, replace(record, report=report), now)
+        self._audit(
+            session, application_id, "report replaced", Actor.system(), {"report_id": report.report_id}
+        )
+
+    def _open_if_ready(self, session: Session, application_id: str) -> None:
+        pending = store.get_pending(session, application_id)
+        if pending is None or pending.application is None or pending.report is None or pending.withdrawn:
+            return
+        if store.get_case(session, application_id) is not None:
+            return
+        application = store.application_from(json.loads(pending.application))
+        report = store.report_from(json.loads(pending.report))
+        accepted_on = china_date(application.accepted_at)
+        params = self.book.resolve(session, application.region, accepted_on)
+        case = Case.accepted(application_id, accepted_on).start_investigation(Role.SYSTEM)
+        case = case.record_report(Role.VERIFICATION_CENTRE, params)
+        record = CaseRecord(
+            case=case,
+            application=application,
+            report=report,
+            survey=None,
+            deadline=case.deadline(params, self.calendar),
+        )
+        store.insert_case(session, record, self.clock())
+        self._audit(session, application_id, "case opened", Actor.system(), {"report_id": report.report_id})
+
+    # -- the township's steps -------------------------------------------------------------------
+
+    def record_home_survey(
+        self,
+        request_id: str,
+        application_id: str,
+        actor: Actor,
+        surveyors: tuple[str, ...],
+        findings: str,
+        income_stable: bool,
+        category_override: str,
+        override_reason: str,
+    ) -> CaseRecord:
+        violations: list[FieldViolation] = []
+        staff = tuple(dict.fromkeys(s.strip() for s in surveyors if s.strip()))
+        if len(staff) < 2:
+            violations.append(FieldViolation("surveyor_ids", "a home survey needs at least two staff"))
+        if not findings.strip():
+            violations.append(FieldViolation("findings", "is required"))
+        if category_override and not override_reason.strip():
+            violations.append(
+                FieldViolation("override_reason", "is required when the category is overridden")
+            )
+        if violations:
+            raise InvalidArgument(violations)
+        with self.database.transaction() as session:
+
+            def perform() -> tuple[str, CaseRecord]:
+                record = self._case(session, application_id)
+                params = self._params(session, record)
+                survey = SurveyFacts(
+                    new_id("svy"),
+                    staff,
+                    findings.strip(),
+                    income_stable,
+                    category_override,
+                    override_reason.strip(),
+                )
+                moved = replace(
+                    record, survey=survey, case=record.case.record_home_survey(actor.role, params)
+                )
+                self._save(session, moved, "home survey recorded", actor, {"survey_id": survey.survey_id})
+                return application_id, moved
+
+            return self.commands.once(
+                session,
+                "RecordHomeSurvey",
+                request_id,
+                (application_id, staff, findings, income_stable, category_override, override_reason),
+                perform,
+                lambda ref: self._case(session, ref),
+            )
+
+    def record_democratic_review(
+        self, request_id: str, application_id: str, actor: Actor, minutes: str
+    ) -> CaseRecord:
+        text = require_text(minutes, "minutes")
+        with self.database.transaction() as session:
+
+            def perform() -> tuple[str, CaseRecord]:
+                record = self._case(session, application_id)
+                moved = replace(record, case=record.case.record_democratic_review(actor.role))
+                self._save(session, moved, "democratic review recorded", actor, {"minutes": text})
+                return application_id, moved
+
+            return self.commands.once(
+                session,
+                "RecordDemocraticReview",
+                request_id,
+                (application_id, text),
+                perform,
+                lambda ref: self._case(session, ref),
+            )
+
+    def assess(
+        self, request_id: str, application_id: str, report_id: str, actor: Actor
+    ) -> eligibility_pb2.Decision:
+        """Row 14–16: the rules give the initial opinion; a positive one is posted from the next day."""
+        with self.database.transaction() as session:
+
+            def perform() -> tuple[str, eligibility_pb2.Decision]:
+                record = self._case(session, application_id)
+                if record.application.programme not in SUPPORTED:
+                    raise FailedPrecondition(
+                        f"programme {record.application.programme} is not assessed here yet"
+                    )
+                if report_id and record.report and record.report.report_id != report_id:
+                    raise FailedPrecondition(
+                        f"report {report_id!r} is not the case's latest report {record.report.report_id!r}"
+                    )
+                today = self.today()
+                params = self._params(session, record, today)
+                decision = self._assessment(record, params, today)
+                case = record.case.give_opinion(decision.approved, today, actor.role, params, self.calendar)
+                opinion_id = new_id("dec")
+                now = self.clock()
+                proposed = mapping.decision_pb(
+                    decision,
+                    decision_id=opinion_id,
+                    application_id=application_id,
+                    approved=decision.approved,
+                    decided_at=now,
+                    start_month=None,
+                )
+                self._store_decision(session, proposed, "OPINION")
+                moved = replace(record, case=case, opinion_id=opinion_id)
+                if case.step is Step.PUBLIC_NOTICE:
+                    moved = self._post_notice(session, moved, decision)
+                self._save(
+                    session,
+                    moved,
+                    "initial opinion",
+                    actor,
+                    {
+                        "decision_id": opinion_id,
+                        "approved": decision.approved,
+                        "version": decision.parameter_version,
+                    },
+                )
+                return opinion_id, proposed
+
+            return self.commands.once(
+                session,
+                "Assess",
+                request_id,
+                (application_id, report_id),
+                perform,
+                lambda ref: self._decision(session, ref),
+            )
+
+    def _assessment(self, record: CaseRecord, params: Parameters, on: date) -> Decision:
+        household = household_of(record.application, record.report, record.survey, on)
+        return assess_dibao(household, params).decision
+
+    def _post_notice(self, session: Session, record: CaseRecord, decision: Decision) -> CaseRecord:
+        """Row 15: name, household size, proposed amount; never an ID number in full nor a health detail."""
+        case = record.case
+        assert case.notice_start is not None and case.notice_end is not None
+        applicant = record.application.applicant
+        entry = {
+            "name": applicant.name,
+            "masked_id_number": mask_id_number(applicant.id_number),
+            "household_size": sum(1 for m in record.application.members if m.counted),
+            "proposed_amount_fen": decision.monthly_amount_fen,
+            "region": record.application.region,
+        }
+        notice_id = new_id("ntc")
+        store.insert_notice(
+            session,
+            notice_id,
+            record.application_id,
+            case.notice_start,
+            case.notice_end,
+            store.dumps({"entries": [entry]}),
+        )
+        self._announce(
+            session,
+            record.application_id,
+            events_pb2.PublicNoticeStarted(
+                application_id=record.application_id, ends_on=mapping.date_pb(case.notice_end)
+            ),
+        )
+        return replace(record, notice_id=notice_id)
+
+    def publish_notice(
+        self, request_id: str, application_id: str, actor: Actor
+    ) -> eligibility_pb2.PublicNotice:
+        """The notice as posted for a case in its notice period (posting follows a positive opinion)."""
+        with self.database.transaction() as session:
+
+            def perform() -> tuple[str, eligibility_pb2.PublicNotice]:
+                record = self._case(session, application_id)
+                if record.case.step is not Step.PUBLIC_NOTICE or not record.notice_id:
+                    raise FailedPrecondition(
+                        f"case {application_id} in state {record.case.step.value} has no notice to post"
+                    )
+                require_role(
+                    actor.role, "post a notice", frozenset({Role.TOWNSHIP, Role.VILLAGE, Role.COUNTY})
+                )
+                return record.notice_id, mapping.notice_pb(store.get_notice(session, record.notice_id))
+
+            return self.commands.once(
+                session,
+                "PublishNotice",
+                request_id,
+                (application_id,),
+                perform,
+                lambda ref: mapping.notice_pb(store.get_notice(session, ref)),
+            )
+
+    def raise_objection(
+        self, request_id: str, notice_id: str, actor: Actor, content: str, real_name: bool
+    ) -> tuple[str, CaseRecord]:
+        """Row 17: an objection during the notice sends the case back to investigation."""
+        text = require_text(content, "content")
+        with self.database.transaction() as session:
+
+            def perform() -> tuple[str, tuple[str, CaseRecord]]:
+                notice = store.get_notice(session, notice_id)
+                if notice is None:
+                    raise NotFound(f"no notice {notice_id!r}")
+                record = self._case(session, notice.application_id)
+                if record.notice_id != notice_id:
+                    raise FailedPrecondition(f"notice {notice_id} is no longer the case's current notice")
+                case = record.case.raise_objection(self.today(), actor.role)
+                objection_id = new_id("obj")
+                store.insert_objection(
+                    session,
+                    objection_id=objection_id,
+                    notice_id=notice_id,
+                    application_id=record.application_id,
+                    content=text,
+                    real_name=real_name,
+                    raised_by=actor.user_id,
+                    raised_at=self.clock(),
+                )
+                store.set_notice_state(session, notice_id, "OBJECTED")
+                moved = replace(record, case=case)
+                self._save(session, moved, "objection raised", actor, {"objection_id": objection_id})
+                self._announce(
+                    session,
+                    record.application_id,
+                    events_pb2.ObjectionRaised(
+                        application_id=record.application_id, objection_id=objection_id
+                    ),
+                )
+                return f"{objection_id}|{record.application_id}", (objection_id, moved)
+
+            def replay(ref: str) -> tuple[str, CaseRecord]:
+                objection_id, application_id = ref.split("|")
+                return objection_id, self._case(session, application_id)
+
+            return self.commands.once(
+                session, "RaiseObjection", request_id, (notice_id, text, real_name), perform, replay
+            )
+
+    def conclude_objection(
+        self, request_id: str, application_id: str, actor: Actor, findings: str
+    ) -> CaseRecord:
+        text = require_text(findings, "findings")
+        with self.database.transaction() as session:
+
+            def perform() -> tuple[str, CaseRecord]:
+                record = self._case(session, application_id)
+                params = self._params(session, record)
+                moved = replace(record, case=record.case.conclude_objection(actor.role, params))
+                self._save(session, moved, "objection concluded", actor, {"findings": text})
+                return application_id, moved
+
+            return self.commands.once(
+                session,
+                "ConcludeObjection",
+                request_id,
+                (application_id, text),
+                perform,
+                lambda ref: self._case(session, ref),
+            )
+
+    def close_notice(self, request_id: str, application_id: str, actor: Actor) -> CaseRecord:
+        with self.database.transaction() as session:
+
+            def perform() -> tuple[str, CaseRecord]:
+                return application_id, self._close_notice(session, application_id, actor)
+
+            return self.commands.once(
+                session,
+                "CloseNotice",
+                request_id,
+                (application_id,),
+                perform,
+                lambda ref: self._case(session, ref),
+            )
+
+    def _close_notice(self, session: Session, application_id: str, actor: Actor) -> CaseRecord:
+        record = self._case(session, application_id)
+        moved = replace(record, case=record.case.close_notice(self.today(), actor.role))
+        store.set_notice_state(session, record.notice_id, "CLOSED")
+        self._save(session, moved, "notice closed", actor, {"notice_id": record.notice_id})
+        return moved
+
+    def close_due_notices(self, limit: int = 100) -> int:
+        """Row 19 (system): notices whose days ran without objection go to confirmation."""
+        today = self.today()
+        closed = 0
+        with self.database.transaction() as session:
+            for application_id in store.cases_with_notice_ended(session, today, limit):
+                record = self._case(session, application_id)
+                if record.case.step is Step.PUBLIC_NOTICE:
+                    self._close_notice(session, application_id, Actor.system())
+                    closed += 1
+        return closed
+
+    # -- the decision ------------------------------------------------------------------------
+
+    def decide(
+        self, request_id: str, application_id: str, approve: bool, reason: str, actor: Actor
+    ) -> tuple[eligibility_pb2.Decision, EntitlementRecord | None]:
+        """Rows 22–23: confirm (the entitlement starts the month after) or refuse with written reasons."""
+        text = require_text(reason, "reason")
+        decided: list[tuple[str, str, float]] = []
+        with self.database.transaction() as session:
+
+            def perform() -> tuple[str, tuple[eligibility_pb2.Decision, EntitlementRecord | None]]:
+                record = self._case(session, application_id)
+                if approve and record.case.positive_opinion is False:
+                    raise FailedPrecondition(
+                        f"case {application_id} has a negative opinion: return the file for investigation"
+                    )
+                today = self.today()
+                params = self._params(session, record, today)
+                case = record.case.decide(approve, today, actor.role, params)
+                decision = self._assessment(record, params, today)
+                approved = case.step is Step.APPROVED
+                if approved and not decision.approved:
+                    raise FailedPrecondition(
+                        f"case {application_id} no longer meets the conditions on {today}: return the file"
+                    )
+                now = self.clock()
+                decision_id = new_id("dec")
+                start = case.first_month
+                context = NoticeContext(
+                    addressee=record.application.applicant.name or "申请人",
+                    authority=_AUTHORITY.get(actor.role, "县级人民政府民政部门"),
+                    decided_on=today,
+                    delivered_on=today,
+                    start_month=start,
+                )
+                final = mapping.decision_pb(
+                    decision,
+                    decision_id=decision_id,
+                    application_id=application_id,
+                    approved=approved,
+                    decided_at=now,
+                    start_month=start,
+                    notice_text=decision_notice(replace(decision, approved=approved), context, params),
+                    reason=text,
+                    refusal_letter_due=case.refusal_letter_due(params, self.calendar),
+                )
+                self._store_decision(session, final, "FINAL")
+                moved = replace(record, case=case, decision_id=decision_id)
+                self._announce(session, application_id, events_pb2.DecisionMade(decision=final))
+                entitlement = None
+                if approved:
+                    entitlement = self._create_entitlement(session, moved, decision, decision_id, today)
+                    moved = replace(moved, entitlement_id=entitlement.entitlement_id)
+                self._save(
+                    session, moved, "decided", actor, {"decision_id": decision_id, "approved": approved}
+                )
+                outcome = "APPROVED" if approved else "REJECTED"
+                waited = (now - record.application.accepted_at).total_seconds()
+                decided.append((record.application.programme, outcome, waited))
+                return decision_id, (final, entitlement)
+
+            def replay(ref: str) -> tuple[eligibility_pb2.Decision, EntitlementRecord | None]:
+                final = self._decision(session, ref)
+                entitlement = store.get_case(session, application_id)
+                found = store.get_entitlement(session, entitlement.entitlement_id) if entitlement else None
+                return final, found
+
+            result = self.commands.once(
+                session, "Decide", request_id, (application_id, approve, text), perform, replay
+            )
+        # Counted once the decision is committed, and only by the request that made it (not by a retry).
+        for programme, outcome, waited in decided:
+            DECISIONS.labels(programme, outcome).inc()
+            TIME_TO_DECISION.observe(max(0.0, waited))
+        return result
+
+    def _create_entitlement(
+        self, session: Session, record: CaseRecord, decision: Decision, decision_id: str, today: date
+    ) -> EntitlementRecord:
+        entitlement = Entitlement.approved(
+            new_id("ent"), decision.programme, decision.monthly_amount_fen, today
+        )
+        created = EntitlementRecord(
+            entitlement=replace(entitlement, changed_from=entitlement.start_month),
+            application_id=record.application_id,
+            subject_id=record.application_id,
+            region=record.application.township,
+            payee_name=record.application.applicant.name,
+            category=decision.category,
+            parameter_version=decision.parameter_version,
+            last_decision_id=decision_id,
+        )
+        store.insert_entitlement(session, created, self.clock())
+        # The roster learns of the entitlement now, with its first month, so the first run includes it.
+        self.commands.announce(
+            session,
+            TOPIC_ENTITLEMENTS,
+            created.subject_id,
+            events_pb2.EntitlementActivated(entitlement=mapping.entitlement_pb(created)),
+            decision_id,
+        )
+        return created
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def get_case(self, application_id: str) -> tuple[CaseRecord, object | None]:
+        with self.database.read() as session:
+            record = self._case(session, application_id, lock=False)
+            notice = store.get_notice(session, record.notice_id) if record.notice_id else None
+        return record, notice
+
+    def list_cases(
+        self, step: str | None, overdue_only: bool, after: str | None, limit: int
+    ) -> list[CaseRecord]:
+        with self.database.read() as session:
+            return store.list_cases(
+                session,
+                step=step,
+                overdue_on=self.today() if overdue_only else None,
+                after=after,
+                limit=limit,
+            )
+
+    def get_decision(self, decision_id: str) -> eligibility_pb2.Decision:
+        if not decision_id:
+            raise InvalidArgument.single("decision_id", "is required")
+        with self.database.read() as session:
+            return self._decision(session, decision_id)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _case(self, session: Session, application_id: str, *, lock: bool = True) -> CaseRecord:
+        if not application_id:
+            raise InvalidArgument.single("application_id", "is required")
+        record = store.get_case(session, application_id, for_update=lock)
+        if record is None:
+            raise NotFound(f"no case for application {application_id!r}")
+        return record
+
+    def _decision(self, session: Session, decision_id: str) -> eligibility_pb2.Decision:
+        row = store.get_decision(session, decision_id)
+        if row is None:
+            raise NotFound(f"no decision {decision_id!r}")
+        return eligibility_pb2.Decision.FromString(row.body)
+
+    def _params(self, session: Session, record: CaseRecord, on: date | None = None) -> Parameters:
+        return self.book.resolve(session, record.application.region, on or self.today())
+
+    def _store_decision(self, session: Session, decision: eligibility_pb2.Decision, stage: str) -> None:
+        store.insert_decision(
+            session,
+            decision_id=decision.decision_id,
+            application_id=decision.application_id,
+            stage=stage,
+            programme=programme_pb2.Programme.Name(decision.programme).removeprefix("PROGRAMME_"),
+            outcome=eligibility_pb2.DecisionOutcome.Name(decision.outcome).removeprefix("DECISION_OUTCOME_"),
+            decided_at=decision.decided_at.ToDatetime(UTC),
+            body=decision.SerializeToString(),
+        )
+
+    def _save(
+        self, session: Session, record: CaseRecord, action: str, actor: Actor, detail: dict[str, object]
+    ) -> None:
+        store.save_case(session, record, self.clock())
+        self._audit(session, record.application_id, action, actor, {**detail, "step": record.case.step.value})
+
+    def _audit(
+        self, session: Session, subject: str, action: str, actor: Actor, detail: dict[str, object]
+    ) -> None:
+        store.audit(
+            session,
+            subject_id=subject,
+            action=action,
+            role=actor.role.value,
+            actor_id=actor.user_id,
+            at=self.clock(),
+            detail=detail,
+        )
+
+    def _announce(self, session: Session, application_id: str, payload: Message) -> None:
+        self.commands.announce(session, TOPIC_DECISIONS, application_id, payload)

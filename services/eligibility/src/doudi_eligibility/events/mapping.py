@@ -1,0 +1,163 @@
+"""Eligibility's domain objects as doudi.eligibility.v1 messages (decisions, cases, notices, entitlements)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.eligibility.v1 import eligibility_pb2
+from doudi_common.period import Period
+from doudi_eligibility.domain.explain import Category, Decision, Outcome
+from doudi_eligibility.domain.machines.procedure import FINAL
+from doudi_eligibility.store.records import CaseRecord, EntitlementRecord
+
+_OUTCOMES = {
+    Outcome.PASS: eligibility_pb2.CONDITION_OUTCOME_PASS,
+    Outcome.FAIL: eligibility_pb2.CONDITION_OUTCOME_FAIL,
+    Outcome.EXEMPT: eligibility_pb2.CONDITION_OUTCOME_EXEMPT,
+}
+
+
+def date_pb(day: date | None) -> types_pb2.Date | None:
+    return None if day is None else types_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
+def timestamp(moment: datetime) -> Timestamp:
+    result = Timestamp()
+    result.FromDatetime(moment)
+    return result
+
+
+def period_pb(month: Period | None) -> types_pb2.Period | None:
+    return None if month is None else types_pb2.Period(month=str(month))
+
+
+def programme_pb(name: str) -> int:
+    return programme_pb2.Programme.Value(f"PROGRAMME_{name}")
+
+
+def category_pb(category: Category | None) -> int:
+    if category is None:
+        return programme_pb2.HOUSEHOLD_CATEGORY_UNSPECIFIED
+    return programme_pb2.HouseholdCategory.Value(f"HOUSEHOLD_CATEGORY_{category.value}")
+
+
+def decision_pb(
+    decision: Decision,
+    *,
+    decision_id: str,
+    application_id: str,
+    approved: bool,
+    decided_at: datetime,
+    start_month: Period | None,
+    notice_text: str = "",
+    reason: str = "",
+    refusal_letter_due: date | None = None,
+) -> eligibility_pb2.Decision:
+    """A decision with every condition, the computation and the parameter values it read."""
+    conditions = [
+        eligibility_pb2.Condition(
+            code=c.code,
+            description=c.description,
+            outcome=_OUTCOMES[c.outcome],
+            inputs=[f"{name}={value}" for name, value in c.inputs]
+            + [f"{p.key}={p.value} ({p.set_id})" for p in c.parameters],
+            reason=c.reason,
+            parameters=[
+                eligibility_pb2.ParameterValue(key=p.key, value=p.value, set_id=p.set_id)
+                for p in c.parameters
+            ],
+        )
+        for c in decision.checks
+    ]
+    return eligibility_pb2.Decision(
+        decision_id=decision_id,
+        application_id=application_id,
+        programme=programme_pb(decision.programme.value),
+        outcome=eligibility_pb2.DECISION_OUTCOME_APPROVED
+        if approved
+        else eligibility_pb2.DECISION_OUTCOME_REJECTED,
+        category=category_pb(decision.category),
+        monthly_amount=types_pb2.Money(amount_fen=decision.monthly_amount_fen if approved else 0),
+        start_month=period_pb(start_month),
+        conditions=conditions,
+        computation=list(decision.computation),
+        notice_text=notice_text,
+        parameter_version=decision.parameter_version,
+        decided_at=timestamp(decided_at),
+        statuses=list(decision.statuses),
+        review_months=decision.review_months or 0,
+        reason=reason,
+        refusal_letter_due=date_pb(refusal_letter_due),
+    )
+
+
+def notice_pb(row: object) -> eligibility_pb2.PublicNotice:
+    body = json.loads(row.body)  # type: ignore[attr-defined]
+    return eligibility_pb2.PublicNotice(
+        notice_id=row.notice_id,  # type: ignore[attr-defined]
+        application_id=row.application_id,  # type: ignore[attr-defined]
+        starts_on=date_pb(row.starts_on),  # type: ignore[attr-defined]
+        ends_on=date_pb(row.ends_on),  # type: ignore[attr-defined]
+        entries=[
+            eligibility_pb2.PublicNoticeEntry(
+                name=e["name"],
+                masked_id_number=e["masked_id_number"],
+                household_size=e["household_size"],
+                proposed_amount=types_pb2.Money(amount_fen=e["proposed_amount_fen"]),
+                region=types_pb2.RegionCode(code=e["region"]),
+            )
+            for e in body["entries"]
+        ],
+    )
+
+
+def case_pb(record: CaseRecord, today: date, notice: object | None = None) -> eligibility_pb2.Case:
+    case = record.case
+    return eligibility_pb2.Case(
+        application_id=record.application_id,
+        programme=programme_pb(record.application.programme),
+        step=eligibility_pb2.CaseStep.Value(f"CASE_STEP_{case.step.value}"),
+        region=types_pb2.RegionCode(code=record.application.region),
+        accepted_on=date_pb(case.accepted_on),
+        deadline=date_pb(record.deadline),
+        overdue=case.step not in FINAL and today > record.deadline,
+        report_done=case.report_done,
+        survey_done=case.survey_done,
+        notice=notice_pb(notice) if notice is not None else None,
+        objections=case.objections,
+        decision_id=record.decision_id or record.opinion_id,
+        entitlement_id=record.entitlement_id,
+        report_id=record.report.report_id if record.report else "",
+    )
+
+
+def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
+    e = record.entitlement
+    amount = types_pb2.Money(amount_fen=e.monthly_amount_fen)
+    last = e.terminated_from.previous() if e.terminated_from else None
+    return eligibility_pb2.Entitlement(
+        entitlement_id=e.entitlement_id,
+        subject_id=record.subject_id,
+        programme=programme_pb(e.programme.value),
+        state=eligibility_pb2.EntitlementState.Value(f"ENTITLEMENT_STATE_{e.state.value}"),
+        monthly_amount=amount,
+        start_month=period_pb(e.start_month),
+        region=types_pb2.RegionCode(code=record.region),
+        components=[
+            eligibility_pb2.EntitlementComponent(
+                component=programme_pb2.BENEFIT_COMPONENT_BASE, monthly_amount=amount
+            )
+        ],
+        payee=eligibility_pb2.Payee(account_name=record.payee_name),
+        last_month=period_pb(last),
+        application_id=record.application_id,
+        decision_id=record.last_decision_id,
+        category=category_pb(record.category),
+        parameter_version=record.parameter_version,
+        gradual_exit_last_month=period_pb(e.gradual_exit_last_month),
+        termination_reason=e.termination_reason.value if e.termination_reason else "",
+    )

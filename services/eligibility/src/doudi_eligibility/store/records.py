@@ -1,0 +1,551 @@
+"""Reading and writing cases, decisions, notices, entitlements, appeals and parameter versions; never commits.
+
+Domain objects are kept as JSON in each row's ``body``; the other columns repeat what queries filter on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from doudi_common.period import Period
+from doudi_eligibility.domain.case_file import (
+    Applicant,
+    ApplicationFacts,
+    MemberFindings,
+    ReportFacts,
+    SurveyFacts,
+)
+from doudi_eligibility.domain.explain import Category, Programme
+from doudi_eligibility.domain.machines.entitlement import Entitlement, State
+from doudi_eligibility.domain.machines.procedure import Case, Step
+from doudi_eligibility.domain.rules.dibao_changes import TerminationReason
+from doudi_eligibility.domain.rules.facts import HouseholdType
+from doudi_eligibility.store.tables import (
+    appeals,
+    applications,
+    audit_log,
+    cases,
+    decisions,
+    entitlements,
+    notices,
+    objections,
+    parameter_versions,
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Period):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _month(text: str | None) -> Period | None:
+    return None if text is None else Period.parse(text)
+
+
+# -- the case file ------------------------------------------------------------------------------
+
+
+def application_from(data: dict[str, Any]) -> ApplicationFacts:
+    return ApplicationFacts(
+        application_id=data["application_id"],
+        programme=data["programme"],
+        township=data["township"],
+        region=data["region"],
+        household_type=HouseholdType(data["household_type"]),
+        members=tuple(Applicant(**m) for m in data["members"]),
+        accepted_at=datetime.fromisoformat(data["accepted_at"]),
+    )
+
+
+def report_from(data: dict[str, Any]) -> ReportFacts:
+    return ReportFacts(
+        report_id=data["report_id"],
+        policy_version=data["policy_version"],
+        gross_income_fen=data["gross_income_fen"],
+        members=tuple(MemberFindings(**m) for m in data["members"]),
+        assets=tuple(tuple(a) for a in data["assets"]),  # type: ignore[misc]
+    )
+
+
+def _survey_from(data: dict[str, Any] | None) -> SurveyFacts | None:
+    if data is None:
+        return None
+    return SurveyFacts(**{**data, "surveyors": tuple(data["surveyors"])})
+
+
+def _case_from(data: dict[str, Any]) -> Case:
+    return Case(
+        case_id=data["case_id"],
+        step=Step(data["step"]),
+        accepted_on=date.fromisoformat(data["accepted_on"]),
+        report_done=data["report_done"],
+        survey_done=data["survey_done"],
+        positive_opinion=data["positive_opinion"],
+        notice_start=_day(data["notice_start"]),
+        notice_end=_day(data["notice_end"]),
+        objections=data["objections"],
+        county_survey_required=data["county_survey_required"],
+        county_survey_done=data["county_survey_done"],
+        extension_reason=data["extension_reason"],
+        decided_on=_day(data["decided_on"]),
+    )
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case in the procedure with its file: what the rules assess and what the steps produced."""
+
+    case: Case
+    application: ApplicationFacts
+    report: ReportFacts | None
+    survey: SurveyFacts | None
+    deadline: date
+    opinion_id: str = ""
+    notice_id: str = ""
+    decision_id: str = ""
+    entitlement_id: str = ""
+
+    @property
+    def application_id(self) -> str:
+        return self.application.application_id
+
+
+def _case_values(record: CaseRecord, now: datetime) -> dict[str, Any]:
+    body = {
+        "case": _plain(record.case),
+        "application": _plain(record.application),
+        "report": _plain(record.report),
+        "survey": _plain(record.survey),
+        "opinion_id": record.opinion_id,
+        "notice_id": record.notice_id,
+    }
+    return {
+        "programme": record.application.programme,
+        "region": record.application.region,
+        "step": record.case.step.value,
+        "accepted_at": record.application.accepted_at,
+        "deadline": record.deadline,
+        "decision_id": record.decision_id,
+        "entitlement_id": record.entitlement_id,
+        "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
+        "updated_at": now,
+    }
+
+
+def _case_record(row: Any) -> CaseRecord:
+    body = json.loads(row.body)
+    return CaseRecord(
+        case=_case_from(body["case"]),
+        application=application_from(body["application"]),
+        report=report_from(body["report"]) if body["report"] else None,
+        survey=_survey_from(body["survey"]),
+        deadline=row.deadline,
+        opinion_id=body["opinion_id"],
+        notice_id=body["notice_id"],
+        decision_id=row.decision_id,
+        entitlement_id=row.entitlement_id,
+    )
+
+
+def insert_case(session: Session, record: CaseRecord, now: datetime) -> None:
+    session.execute(insert(cases).values(application_id=record.application_id, **_case_values(record, now)))
+
+
+def save_case(session: Session, record: CaseRecord, now: datetime) -> None:
+    session.execute(
+        update(cases)
+        .where(cases.c.application_id == record.application_id)
+        .values(**_case_values(record, now))
+    )
+
+
+def get_case(session: Session, application_id: str, *, for_update: bool = False) -> CaseRecord | None:
+    query = select(cases).where(cases.c.application_id == application_id)
+    if for_update:
+        query = query.with_for_update()
+    row = session.execute(query).one_or_none()
+    return None if row is None else _case_record(row)
+
+
+def cases_by_id(session: Session, application_ids: list[str]) -> dict[str, CaseRecord]:
+    rows = session.execute(select(cases).where(cases.c.application_id.in_(application_ids)))
+    return {row.application_id: _case_record(row) for row in rows}
+
+
+def list_cases(
+    session: Session, *, step: str | None, overdue_on: date | None, after: str | None, limit: int
+) -> list[CaseRecord]:
+    query = select(cases).order_by(cases.c.application_id).limit(limit)
+    if step:
+        query = query.where(cases.c.step == step)
+    if overdue_on is not None:
+        final = [Step.APPROVED.value, Step.REJECTED.value, Step.WITHDRAWN.value]
+        query = query.where(cases.c.deadline < overdue_on, cases.c.step.not_in(final))
+    if after:
+        query = query.where(cases.c.application_id > after)
+    return [_case_record(row) for row in session.execute(query)]
+
+
+def cases_with_notice_ended(session: Session, before: date, limit: int) -> list[str]:
+    rows = session.execute(
+        select(notices.c.application_id)
+        .where(notices.c.state == "POSTED", notices.c.ends_on < before)
+        .order_by(notices.c.ends_on)
+        .limit(limit)
+    )
+    return [row.application_id for row in rows]
+
+
+# -- applications waiting for their case ---------------------------------------------------------
+
+
+def get_pending(session: Session, application_id: str) -> Any:
+    return session.execute(
+        select(applications).where(applications.c.application_id == application_id).with_for_update()
+    ).one_or_none()
+
+
+def put_pending(session: Session, application_id: str, now: datetime, **values: Any) -> None:
+    if get_pending(session, application_id) is None:
+        defaults: dict[str, Any] = {"application": None, "report": None, "withdrawn": False}
+        session.execute(
+            insert(applications).values(
+                application_id=application_id, updated_at=now, **{**defaults, **values}
+            )
+        )
+    else:
+        session.execute(
+            update(applications)
+            .where(applications.c.application_id == application_id)
+            .values(updated_at=now, **values)
+        )
+
+
+# -- decisions and notices -----------------------------------------------------------------------
+
+
+def insert_decision(
+    session: Session,
+    *,
+    decision_id: str,
+    application_id: str,
+    stage: str,
+    programme: str,
+    outcome: str,
+    decided_at: datetime,
+    body: bytes,
+) -> None:
+    session.execute(
+        insert(decisions).values(
+            decision_id=decision_id,
+            application_id=application_id,
+            stage=stage,
+            programme=programme,
+            outcome=outcome,
+            decided_at=decided_at,
+            body=body,
+        )
+    )
+
+
+def get_decision(session: Session, decision_id: str) -> Any:
+    return session.execute(select(decisions).where(decisions.c.decision_id == decision_id)).one_or_none()
+
+
+def insert_notice(
+    session: Session, notice_id: str, application_id: str, starts_on: date, ends_on: date, body: str
+) -> None:
+    session.execute(
+        insert(notices).values(
+            notice_id=notice_id,
+            application_id=application_id,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            state="POSTED",
+            body=body,
+        )
+    )
+
+
+def get_notice(session: Session, notice_id: str) -> Any:
+    return session.execute(select(notices).where(notices.c.notice_id == notice_id)).one_or_none()
+
+
+def set_notice_state(session: Session, notice_id: str, state: str) -> None:
+    session.execute(update(notices).where(notices.c.notice_id == notice_id).values(state=state))
+
+
+def insert_objection(session: Session, **values: Any) -> None:
+    session.execute(insert(objections).values(**values))
+
+
+# -- entitlements --------------------------------------------------------------------------------
+
+
+def _entitlement_plain(entitlement: Entitlement, depth: int = 1) -> dict[str, Any]:
+    data = {f.name: _plain(getattr(entitlement, f.name)) for f in fields(entitlement) if f.name != "previous"}
+    # One step back is what an appeal can reverse; older states live in the audit log.
+    data["previous"] = (
+        _entitlement_plain(entitlement.previous, depth - 1) if entitlement.previous and depth else None
+    )
+    return data
+
+
+def _entitlement_from(data: dict[str, Any] | None) -> Entitlement | None:
+    if data is None:
+        return None
+    reason = data["termination_reason"]
+    return Entitlement(
+        entitlement_id=data["entitlement_id"],
+        programme=Programme(data["programme"]),
+        state=State(data["state"]),
+        monthly_amount_fen=data["monthly_amount_fen"],
+        start_month=Period.parse(data["start_month"]),
+        gradual_exit_last_month=_month(data["gradual_exit_last_month"]),
+        suspended_from=_month(data["suspended_from"]),
+        termination_reason=TerminationReason(reason) if reason else None,
+        termination_notice_start=_day(data["termination_notice_start"]),
+        terminated_from=_month(data["terminated_from"]),
+        changed_from=_month(data.get("changed_from")),
+        previous=_entitlement_from(data["previous"]),
+    )
+
+
+@dataclass(frozen=True)
+class EntitlementRecord:
+    entitlement: Entitlement
+    application_id: str
+    subject_id: str
+    region: str
+    payee_name: str
+    category: Category | None
+    parameter_version: str
+    last_decision_id: str
+
+    @property
+    def entitlement_id(self) -> str:
+        return self.entitlement.entitlement_id
+
+    def moved(self, entitlement: Entitlement, decision_id: str, **changes: Any) -> EntitlementRecord:
+        return replace(self, entitlement=entitlement, last_decision_id=decision_id, **changes)
+
+
+def _entitlement_values(record: EntitlementRecord, now: datetime) -> dict[str, Any]:
+    body = {
+        "entitlement": _entitlement_plain(record.entitlement),
+        "payee_name": record.payee_name,
+        "category": record.category.value if record.category else None,
+    }
+    e = record.entitlement
+    return {
+        "application_id": record.application_id,
+        "subject_id": record.subject_id,
+        "programme": e.programme.value,
+        "region": record.region,
+        "state": e.state.value,
+        "monthly_amount_fen": e.monthly_amount_fen,
+        "parameter_version": record.parameter_version,
+        "last_decision_id": record.last_decision_id,
+        "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
+        "updated_at": now,
+    }
+
+
+def _entitlement_record(row: Any) -> EntitlementRecord:
+    body = json.loads(row.body)
+    entitlement = _entitlement_from(body["entitlement"])
+    assert entitlement is not None
+    return EntitlementRecord(
+        entitlement=entitlement,
+        application_id=row.application_id,
+        subject_id=row.subject_id,
+        region=row.region,
+        payee_name=body["payee_name"],
+        category=Category(body["category"]) if body["category"] else None,
+        parameter_version=row.parameter_version,
+        last_decision_id=row.last_decision_id,
+    )
+
+
+def save_entitlements(session: Session, saved: list[EntitlementRecord], now: datetime) -> None:
+    """Many entitlements in one executemany (bulk re-determination)."""
+    if not saved:
+        return
+    values = [{"key": r.entitlement_id, **_entitlement_values(r, now)} for r in saved]
+    columns = {name: bindparam(name) for name in values[0] if name != "key"}
+    session.execute(
+        update(entitlements).where(entitlements.c.entitlement_id == bindparam("key")).values(**columns),
+        values,
+        execution_options={"synchronize_session": False},
+    )
+
+
+def insert_entitlement(session: Session, record: EntitlementRecord, now: datetime) -> None:
+    session.execute(
+        insert(entitlements).values(entitlement_id=record.entitlement_id, **_entitlement_values(record, now))
+    )
+
+
+def save_entitlement(session: Session, record: EntitlementRecord, now: datetime) -> None:
+    session.execute(
+        update(entitlements)
+        .where(entitlements.c.entitlement_id == record.entitlement_id)
+        .values(**_entitlement_values(record, now))
+    )
+
+
+def get_entitlement(
+    session: Session, entitlement_id: str, *, for_update: bool = False
+) -> EntitlementRecord | None:
+    query = select(entitlements).where(entitlements.c.entitlement_id == entitlement_id)
+    if for_update:
+        query = query.with_for_update()
+    row = session.execute(query).one_or_none()
+    return None if row is None else _entitlement_record(row)
+
+
+def entitlement_by_decision(session: Session, decision_id: str) -> EntitlementRecord | None:
+    row = session.execute(
+        select(entitlements).where(entitlements.c.last_decision_id == decision_id).with_for_update()
+    ).one_or_none()
+    return None if row is None else _entitlement_record(row)
+
+
+def list_entitlements(
+    session: Session, *, state: str | None, after: str | None, limit: int
+) -> list[EntitlementRecord]:
+    query = select(entitlements).order_by(entitlements.c.entitlement_id).limit(limit)
+    if state:
+        query = query.where(entitlements.c.state == state)
+    if after:
+        query = query.where(entitlements.c.entitlement_id > after)
+    return [_entitlement_record(row) for row in session.execute(query)]
+
+
+def entitlements_in(
+    session: Session, region_prefix: str, states: list[str], programme: str, after: str, limit: int
+) -> list[EntitlementRecord]:
+    """Entitlements of ``programme`` in a region (by code prefix) and states, a batch after ``after``."""
+    query = (
+        select(entitlements)
+        .where(
+            entitlements.c.state.in_(states),
+            entitlements.c.programme == programme,
+            entitlements.c.region.startswith(region_prefix),
+            entitlements.c.entitlement_id > after,
+        )
+        .order_by(entitlements.c.entitlement_id)
+        .limit(limit)
+    )
+    return [_entitlement_record(row) for row in session.execute(query)]
+
+
+def due_to_activate(session: Session, limit: int) -> list[EntitlementRecord]:
+    rows = session.execute(
+        select(entitlements).where(entitlements.c.state == State.PENDING_START.value).limit(limit)
+    )
+    return [_entitlement_record(row) for row in rows]
+
+
+# -- appeals -------------------------------------------------------------------------------------
+
+
+def insert_appeal(
+    session: Session, appeal_id: str, decision_id: str, body: dict[str, Any], at: datetime
+) -> None:
+    session.execute(
+        insert(appeals).values(
+            appeal_id=appeal_id, decision_id=decision_id, state="FILED", body=dumps(body), filed_at=at
+        )
+    )
+
+
+def get_appeal(session: Session, appeal_id: str) -> Any:
+    return session.execute(
+        select(appeals).where(appeals.c.appeal_id == appeal_id).with_for_update()
+    ).one_or_none()
+
+
+def close_appeal(session: Session, appeal_id: str, state: str, body: dict[str, Any]) -> None:
+    session.execute(
+        update(appeals).where(appeals.c.appeal_id == appeal_id).values(state=state, body=dumps(body))
+    )
+
+
+# -- parameter versions --------------------------------------------------------------------------
+
+
+def insert_parameter_version(
+    session: Session, *, set_id: str, region: str, effective_from: date, text: str, by: str, at: datetime
+) -> None:
+    session.execute(
+        insert(parameter_versions).values(
+            set_id=set_id,
+            region=region,
+            effective_from=effective_from,
+            text=text,
+            published_by=by,
+            published_at=at,
+        )
+    )
+
+
+def published_versions(session: Session) -> list[Any]:
+    return list(session.execute(select(parameter_versions).order_by(parameter_versions.c.set_id)))
+
+
+def published_fingerprint(session: Session) -> tuple[int, datetime | None]:
+    """How many versions are published and the newest publication time: a cheap staleness check."""
+    row = session.execute(
+        select(func.count(), func.max(parameter_versions.c.published_at)).select_from(parameter_versions)
+    ).one()
+    return int(row[0]), row[1]
+
+
+# -- audit ---------------------------------------------------------------------------------------
+
+
+def audit_many(session: Session, entries: list[dict[str, Any]]) -> None:
+    if entries:
+        session.execute(insert(audit_log), [{**e, "detail": dumps(e["detail"])} for e in entries])
+
+
+def audit(
+    session: Session, *, subject_id: str, action: str, role: str, actor_id: str, at: datetime, detail: Any
+) -> None:
+    session.execute(
+        insert(audit_log).values(
+            subject_id=subject_id,
+            action=action,
+            actor_role=role,
+            actor_id=actor_id,
+            at=at,
+            detail=dumps(detail),
+        )
+    )
