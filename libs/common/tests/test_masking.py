@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from doudi_common.idcard import check_digit
-from doudi_common.masking import mask_bank_account, mask_id_number, mask_name, mask_phone, scrub
+from doudi_common.masking import luhn_valid, mask_bank_account, mask_id_number, mask_name, mask_phone, scrub
 
 # Any 18-character ID-number-looking token that is not part of a longer digit run.
 UNMASKED_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
@@ -111,3 +111,28 @@ def test_scrub_is_idempotent_and_length_preserving(text: str) -> None:
 @given(st.text(alphabet=st.characters(blacklist_categories=("Nd",))))
 def test_text_without_digits_is_untouched(text: str) -> None:
     assert scrub(text) == text
+
+
+def luhn_completed(body: str) -> str:
+    """``body`` with the Luhn check digit appended."""
+    for digit in "0123456789":
+        if luhn_valid(body + digit):
+            return body + digit
+    raise AssertionError("unreachable")
+
+
+@given(
+    st.sampled_from(["62", "4", "51"]),
+    st.integers(min_value=13, max_value=16).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n)),
+)
+def test_bank_card_numbers_keep_only_their_last_four_digits(prefix: str, middle: str) -> None:
+    card = luhn_completed(prefix + middle)
+    if len(card) == 18:  # an 18-digit number is masked as an ID number would be
+        assert scrub(f"账号 {card}。") == f"账号 {mask_id_number(card)}。"
+        return
+    assert scrub(f"账号 {card}。") == f"账号 {'*' * (len(card) - 4)}{card[-4:]}。"
+
+
+def test_digit_runs_that_fail_the_luhn_check_are_not_bank_cards() -> None:
+    assert scrub("order 6222021234567890123") == "order 6222021234567890123"
+    assert scrub("card 6222021234567890128") == "card ***************0128"

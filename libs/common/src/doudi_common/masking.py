@@ -12,9 +12,11 @@ _COMPOUND_SURNAMES = frozenset(
     }
 )  # fmt: skip
 
-# One pass over the text: an 18-character ID number (17 digits + digit/X) or a mainland mobile number,
-# neither inside a longer run of digits. Letters may touch an ID number ("ID640402…"): masking too much
-# is harmless, leaking is not. Mobile numbers may carry a +86 prefix and "-"/" " group separators.
+# One pass over the text: an 18-character ID number (17 digits + digit/X), a mainland mobile number or a
+# bank card number (16-19 digits with a UnionPay, Visa or Mastercard prefix and a valid Luhn check
+# digit, so order numbers and other long digit runs stay readable), none inside a longer run of digits.
+# Letters may touch an ID number ("ID640402…"): masking too much is harmless, leaking is not.
+# Mobile numbers may carry a +86 prefix and "-"/" " group separators.
 # The leading lookahead lets the engine skip non-candidate characters quickly (about 3x faster on log lines).
 _SENSITIVE = re.compile(
     r"(?=[\d+])(?<!\d)"
@@ -22,14 +24,30 @@ _SENSITIVE = re.compile(
     r"(?P<id_head>\d{6})\d{8}(?P<id_tail>\d{3}(?:\d(?!\d)|[Xx]))"
     r"|"
     r"(?P<cc>(?:\+?86[- ]?)?)(?P<ph_head>1[3-9]\d)(?P<sep1>[- ]?)\d{4}(?P<sep2>[- ]?)(?P<ph_tail>\d{4})(?!\d)"
+    r"|"
+    r"(?P<card>(?:62|4|5[1-5])\d{14,17})(?!\d)"
     r")"
 )
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check every bank card number carries (ISO/IEC 7812)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
 
 
 def _replace(match: re.Match[str]) -> str:
     head = match.group("id_head")
     if head is not None:
         return head + "********" + match.group("id_tail")
+    card = match.group("card")
+    if card is not None:
+        return "*" * (len(card) - 4) + card[-4:] if luhn_valid(card) else card
     return (
         match.group("cc")
         + match.group("ph_head")
@@ -41,7 +59,10 @@ def _replace(match: re.Match[str]) -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask every ID number and mobile number inside free text; idempotent and length-preserving."""
+    """Mask every ID number, mobile number and bank card number inside free text.
+
+    Idempotent and length-preserving; a bank card keeps only its last four digits.
+    """
     return _SENSITIVE.sub(_replace, text)
 
 

@@ -1,7 +1,9 @@
 """Process-wide logging: one JSON (or console) line per record, masked, with the call's context.
 
-Every line passes through ``doudi_common.masking.scrub`` after formatting — message, extra fields
-and tracebacks alike — so an ID number or phone number never reaches a log unmasked.
+Masking happens twice. :class:`MaskingFilter` rewrites each record's message and extra fields before
+any formatter sees them (ID numbers, mobile numbers and bank card numbers by shape; any value of a
+field named like an account by name), and every formatted line passes through
+``doudi_common.masking.scrub`` again — tracebacks included — so personal data never reaches a log.
 """
 
 from __future__ import annotations
@@ -44,6 +46,38 @@ def resolve_scrub() -> Callable[[str], str]:
     except ImportError:
         return _fallback_scrub
     return scrub
+
+
+#: Extra fields whose values are bank accounts whatever their shape (a test account fails the Luhn check).
+_ACCOUNT_FIELD = re.compile(r"(account|card|bank_no|acct)", re.IGNORECASE)
+
+
+def _mask_account(value: str) -> str:
+    try:
+        from doudi_common.masking import mask_bank_account
+    except ImportError:
+        return "*" * len(value)
+    return mask_bank_account(value)
+
+
+class MaskingFilter(logging.Filter):
+    """Masks personal data in a record's message and extra fields, for every handler after it."""
+
+    def __init__(self, scrub: Callable[[str], str] | None = None) -> None:
+        super().__init__()
+        self._scrub = scrub or resolve_scrub()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args or isinstance(record.msg, str):
+            record.msg = self._scrub(record.getMessage())
+            record.args = None
+        for key, value in _extras(record).items():
+            if isinstance(value, str):
+                masked = _mask_account(value) if _ACCOUNT_FIELD.search(key) and value else self._scrub(value)
+                setattr(record, key, masked)
+            elif isinstance(value, list | tuple | dict):
+                setattr(record, key, self._scrub(json.dumps(value, default=str, ensure_ascii=False)))
+        return True
 
 
 class ContextFilter(logging.Filter):
@@ -130,6 +164,7 @@ def configure_logging(settings: ServiceSettings, *, stream: IO[str] | None = Non
     handler._doudi = True  # type: ignore[attr-defined]
     scrub = resolve_scrub()
     handler.setFormatter(JsonFormatter(scrub) if settings.log_format == "json" else ConsoleFormatter(scrub))
+    handler.addFilter(MaskingFilter(scrub))
     handler.addFilter(ContextFilter(settings.service_name))
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())

@@ -21,6 +21,7 @@ from alembic.operations import Operations
 from pydantic import ValidationError
 from sqlalchemy import MetaData, Table
 
+from doudi_runtime.audit.trail import AuditLog, AuditTables, add_audit_tables
 from doudi_runtime.events.consumer import EventConsumer, Subscription
 from doudi_runtime.events.outbox import Outbox
 from doudi_runtime.events.relay import OutboxRelay
@@ -55,15 +56,21 @@ class ServiceStore:
     messaging: MessagingTables
     idempotency: Table
     migrations_dir: Path
+    audit: AuditTables | None = None
 
     @classmethod
-    def create(cls, metadata: MetaData, migrations_dir: Path) -> ServiceStore:
-        """Attach the runtime's tables (outbox, inbox, idempotency keys) to a service's metadata."""
+    def create(cls, metadata: MetaData, migrations_dir: Path, *, audit: bool = False) -> ServiceStore:
+        """Attach the runtime's tables (outbox, inbox, idempotency keys) to a service's metadata.
+
+        ``audit=True`` adds the audit trail's tables too (the service's migrations must create them
+        with ``create_audit_tables``).
+        """
         return cls(
             metadata=metadata,
             messaging=add_messaging_tables(metadata),
             idempotency=add_idempotency_table(metadata),
             migrations_dir=migrations_dir,
+            audit=add_audit_tables(metadata) if audit else None,
         )
 
 
@@ -97,6 +104,13 @@ class ServiceContext(Generic[SettingsT]):
             if name not in self._shared:
                 self._shared[name] = build()
             return self._shared[name]  # type: ignore[no-any-return]
+
+    def audit_log(self) -> AuditLog:
+        """The service's audit trail (one per process), for a store declared with ``audit=True``."""
+        if self.database is None or self.store is None or self.store.audit is None:
+            raise RuntimeError("this service was defined without an audit trail")
+        database, tables = self.database, self.store.audit
+        return self.shared("audit-log", lambda: AuditLog(database, tables))
 
     def persistence(self) -> Persistence:
         """The store, its database and its outbox, for a service that keeps one."""
@@ -208,6 +222,7 @@ class _Workers:
     def __init__(self, stop: threading.Event) -> None:
         self.stop = stop
         self.threads: list[threading.Thread] = []
+        self.crashed: list[str] = []
 
     def start(self, name: str, target: Callable[[threading.Event], None]) -> None:
         def _run() -> None:
@@ -215,6 +230,7 @@ class _Workers:
                 target(self.stop)
             except Exception:
                 log.exception("worker crashed; stopping the process", extra={"worker": name})
+                self.crashed.append(name)
                 self.stop.set()
 
         thread = threading.Thread(target=_run, name=name, daemon=True)
@@ -278,7 +294,8 @@ def run_role(definition: ServiceDefinition[SettingsT], role: str, settings: Sett
         if context.database is not None:
             context.database.dispose()
         log.info("stopped", extra={"role": role})
-    return 0
+    # A crashed worker ends the process with a failure, so its supervisor (the kubelet) restarts it.
+    return 1 if workers.crashed else 0
 
 
 def main(definition: ServiceDefinition[SettingsT], argv: Sequence[str] | None = None) -> int:

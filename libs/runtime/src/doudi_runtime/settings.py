@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from doudi_common.fieldcrypt import FieldCryptoError, KeyRing, LookupHasher
+from doudi_runtime.authz.principal import Principal, principal_from_config
+
 
 class ServiceSettings(BaseSettings):
     """Settings every doudi process shares; names are the same env vars in every service.
@@ -37,6 +40,12 @@ class ServiceSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(default=1000, ge=100)
     kafka_max_poll_records: int = Field(default=200, ge=1)
+    #: How to reach an external broker: TLS and/or SASL (e.g. SASL_SSL with SCRAM-SHA-512).
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_ms: int = Field(default=200, ge=0)
     outbox_batch_size: int = Field(default=500, ge=1)
@@ -48,6 +57,11 @@ class ServiceSettings(BaseSettings):
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
     tls_ca_file: Path | None = None
+
+    #: Keys that seal personal data at rest and key its lookup hashes (``doudi_common.fieldcrypt``):
+    #: "<id>:<base64 of 32 bytes>,…", the first one primary; older keys stay listed while values move.
+    field_encryption_keys: SecretStr | None = None
+    lookup_hash_keys: SecretStr | None = None
 
     default_deadline_ms: int = Field(default=5000, ge=1)
     log_level: str = "INFO"
@@ -73,9 +87,25 @@ class ServiceSettings(BaseSettings):
         if self.auth_mode == "token" and self.auth_tokens is None:
             raise ValueError("AUTH_MODE=token needs AUTH_TOKENS (a JSON object token -> principal)")
         if self.auth_mode == "token":
-            self.token_principals()
+            self.token_identities()
+        for name, value in (
+            ("FIELD_ENCRYPTION_KEYS", self.field_encryption_keys),
+            ("LOOKUP_HASH_KEYS", self.lookup_hash_keys),
+        ):
+            if value is not None:
+                try:
+                    KeyRing.parse(value.get_secret_value())
+                except FieldCryptoError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
         if self.auth_mode == "mtls" and not (self.tls_cert_file and self.tls_key_file and self.tls_ca_file):
             raise ValueError("AUTH_MODE=mtls needs TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE")
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KAFKA_SASL_MECHANISM, "
+                "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
         return self
 
     @property
@@ -88,16 +118,41 @@ class ServiceSettings(BaseSettings):
             return self.migrate_on_start
         return self.environment == "local"
 
-    def token_principals(self) -> dict[str, str]:
-        """The accepted bearer tokens and the principal each one names."""
+    def field_key_ring(self) -> KeyRing:
+        """The key ring that seals personal data (FIELD_ENCRYPTION_KEYS)."""
+        if self.field_encryption_keys is None:
+            raise ValueError("FIELD_ENCRYPTION_KEYS is not set")
+        return KeyRing.parse(self.field_encryption_keys.get_secret_value())
+
+    def lookup_hasher(self) -> LookupHasher:
+        """The keys of the lookup hashes of encrypted columns (LOOKUP_HASH_KEYS)."""
+        if self.lookup_hash_keys is None:
+            raise ValueError("LOOKUP_HASH_KEYS is not set")
+        return LookupHasher.parse(self.lookup_hash_keys.get_secret_value())
+
+    def token_identities(self) -> dict[str, Principal]:
+        """The accepted bearer tokens and who each one is.
+
+        A token maps to a plain string (a doudi service, as before) or to an object
+        ``{"name", "org", "role", "region", "scopes", "subject"}`` (see ``doudi_runtime.authz.principal``).
+        """
         if self.auth_tokens is None:
             return {}
         try:
             parsed = json.loads(self.auth_tokens.get_secret_value())
         except json.JSONDecodeError as exc:
             raise ValueError("AUTH_TOKENS must be a JSON object token -> principal") from exc
-        if not isinstance(parsed, dict) or not all(
-            isinstance(k, str) and k and isinstance(v, str) and v for k, v in parsed.items()
-        ):
-            raise ValueError("AUTH_TOKENS must be a JSON object of non-empty strings token -> principal")
-        return parsed
+        if not isinstance(parsed, dict) or not all(isinstance(k, str) and k for k in parsed):
+            raise ValueError("AUTH_TOKENS must be a JSON object of non-empty tokens -> principal")
+        identities: dict[str, Principal] = {}
+        for token, value in parsed.items():
+            try:
+                identities[token] = principal_from_config(value)
+            except ValueError as exc:
+                # The token itself is a secret: name the principal's position, never the token.
+                raise ValueError(f"AUTH_TOKENS entry {len(identities) + 1}: {exc}") from None
+        return identities
+
+    def token_principals(self) -> dict[str, str]:
+        """The accepted bearer tokens and the principal name each one carries."""
+        return {token: principal.name for token, principal in self.token_identities().items()}

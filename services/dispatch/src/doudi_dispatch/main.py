@@ -8,13 +8,17 @@ from datetime import timedelta
 from pydantic import Field, model_validator
 
 from doudi.dispatch.v1 import dispatch_pb2_grpc
+from doudi_dispatch.api import policy
 from doudi_dispatch.api.grpc import DispatchApi
 from doudi_dispatch.app import DispatchApp, build_app
 from doudi_dispatch.app.commands import Clock, utc_now
 from doudi_dispatch.domain.escalation import DispatchPolicy
 from doudi_dispatch.domain.teams import TeamSize
+from doudi_dispatch.events.care import protection_subscription
 from doudi_dispatch.store.tables import STORE
-from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic, single_api
+from doudi_runtime.events.consumer import Subscription
+from doudi_runtime.grpc.server import GrpcServiceBinding
+from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic
 from doudi_runtime.settings import ServiceSettings
 
 #: The name under which one DispatchApp per process is shared by the API and the dispatch loop.
@@ -75,13 +79,28 @@ def _workers(context: ServiceContext[DispatchSettings]) -> Sequence[Worker]:
     return [periodic("dispatch-loop", context.settings.dispatch_poll_seconds, incidents.run_due)]
 
 
+def _bindings(context: ServiceContext[DispatchSettings]) -> Sequence[GrpcServiceBinding]:
+    return [
+        GrpcServiceBinding(
+            policy.SERVICE_NAME,
+            _api(context),
+            dispatch_pb2_grpc.add_DispatchServiceServicer_to_server,
+            policy=policy.policy(context),
+        ),
+        policy.audit(context),
+    ]
+
+
+def _subscriptions(context: ServiceContext[DispatchSettings]) -> Sequence[Subscription]:
+    return [protection_subscription(dispatch_app(context).incidents)]
+
+
 DEFINITION = ServiceDefinition(
     name="dispatch",
     settings_type=DispatchSettings,
     store=STORE,
-    grpc_bindings=single_api(
-        "doudi.dispatch.v1.DispatchService", _api, dispatch_pb2_grpc.add_DispatchServiceServicer_to_server
-    ),
+    grpc_bindings=_bindings,
+    subscriptions=_subscriptions,
     background_workers=_workers,
 )
 

@@ -5,7 +5,7 @@
 
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
 import grpc
@@ -18,7 +18,9 @@ from starlette.concurrency import run_in_threadpool
 from doudi.intake.v1 import intake_pb2, intake_pb2_grpc
 from doudi.verification.v1 import verification_pb2, verification_pb2_grpc
 from doudi_gateway.errors import error_body, response_for_rpc_error
+from doudi_runtime.authz.principal import Principal
 from doudi_runtime.grpc.client import ChannelFactory
+from doudi_runtime.grpc.context import acting_for
 
 HTTP_REQUESTS = Counter(
     "doudi_gateway_http_requests_total",
@@ -68,7 +70,11 @@ def create_app(
     channels: ChannelFactory,
     intake_target: str,
     verification_target: str = "127.0.0.1:50052",
+    token_identities: Mapping[str, Principal] | None = None,
 ) -> FastAPI:
+    """The HTTP app. A caller whose token names a person (an object in AUTH_TOKENS) is forwarded to
+    the services as the person the gateway acts for, so their role and region decide what they see;
+    a caller whose token names a service is the gateway's own trusted caller."""
     app = FastAPI(
         title="doudi gateway",
         version="1",
@@ -114,6 +120,18 @@ def create_app(
             content=error_body("UNAUTHENTICATED", "a valid bearer token is required"),
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+    people = {token: who for token, who in (token_identities or {}).items() if not who.is_service}
+
+    @app.middleware("http")
+    async def _act_for_the_caller(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        person = people.get(token) if scheme.lower() == "bearer" else None
+        # The downstream task and its worker threads copy this context, so every call carries the person.
+        with acting_for(person):
+            return await call_next(request)
 
     @app.middleware("http")
     async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

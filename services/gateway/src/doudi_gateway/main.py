@@ -25,6 +25,7 @@ def _http_server(context: ServiceContext[GatewaySettings]) -> list[Worker]:
     settings = context.settings
     app = create_app(
         token_principals=settings.token_principals(),
+        token_identities=settings.token_identities(),
         channels=context.channels,
         intake_target=settings.intake_target,
         verification_target=settings.verification_target,

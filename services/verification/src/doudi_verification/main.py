@@ -12,6 +12,7 @@ from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.grpc.server import GrpcServiceBinding
 from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic
 from doudi_runtime.settings import ServiceSettings
+from doudi_verification.api import policy
 from doudi_verification.api.grpc import VerificationApi
 from doudi_verification.api.monitoring import monitoring_binding
 from doudi_verification.app.alerts import (
@@ -24,6 +25,7 @@ from doudi_verification.app.checks import VerificationUseCases
 from doudi_verification.app.policy import RegistryPolicies
 from doudi_verification.app.records_gateway import RecordsGateway
 from doudi_verification.domain.case import RetryPolicy
+from doudi_verification.events.care import overdue_visit_subscription
 from doudi_verification.events.dispatch import hand_over_subscription
 from doudi_verification.events.intake import intake_subscription
 from doudi_verification.store.tables import STORE
@@ -83,8 +85,10 @@ def _bindings(context: ServiceContext[VerificationSettings]) -> Sequence[GrpcSer
             "doudi.verification.v1.VerificationService",
             VerificationApi(use_cases(context)),
             verification_pb2_grpc.add_VerificationServiceServicer_to_server,
+            policy=policy.verification_policy(context),
         ),
         monitoring_binding(context),
+        policy.audit(context),
     ]
 
 
@@ -94,6 +98,7 @@ def _subscriptions(context: ServiceContext[VerificationSettings]) -> Sequence[Su
         intake_subscription(checks, checks.clock),
         *monitoring_subscriptions(context),
         hand_over_subscription(monitoring_use_cases(context)),
+        overdue_visit_subscription(monitoring_use_cases(context)),
     ]
 
 

@@ -97,7 +97,8 @@ class ContextClientInterceptor(
     grpc.StreamUnaryClientInterceptor,
     grpc.StreamStreamClientInterceptor,
 ):
-    """Adds the bearer token and the request id, and keeps every call inside the inbound deadline.
+    """Adds the bearer token, the request id and the person acted for (``acting_for``), and keeps
+    every call inside the inbound deadline.
 
     Unary calls made without a timeout get ``default_timeout``, so a forgotten timeout cannot hang
     a handler; streams (which may be long-lived by design) are only cut to the inbound deadline.
@@ -115,6 +116,9 @@ class ContextClientInterceptor(
         request_id = call_context.current_request_id()
         if request_id is not None and call_context.REQUEST_ID_KEY not in keys:
             metadata.append((call_context.REQUEST_ID_KEY, request_id))
+        person = call_context.current_on_behalf_of()
+        if person is not None and call_context.ON_BEHALF_OF_KEY not in keys:
+            metadata.append((call_context.ON_BEHALF_OF_KEY, person.to_json()))
         timeout = details.timeout
         if timeout is None and unary:
             timeout = self._default_timeout

@@ -12,13 +12,22 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from doudi_runtime.authz.principal import Principal
 
 _request_id: ContextVar[str | None] = ContextVar("doudi_request_id", default=None)
 _principal: ContextVar[str | None] = ContextVar("doudi_principal", default=None)
+_caller: ContextVar[Principal | None] = ContextVar("doudi_caller", default=None)
 # Absolute time.monotonic() value; monotonic so a wall-clock step cannot stretch a deadline.
 _deadline: ContextVar[float | None] = ContextVar("doudi_deadline", default=None)
 
+_on_behalf_of: ContextVar[Principal | None] = ContextVar("doudi_on_behalf_of", default=None)
+
 REQUEST_ID_KEY = "x-request-id"
+#: Metadata a trusted doudi service sets to the JSON principal of the person it acts for.
+ON_BEHALF_OF_KEY = "x-doudi-on-behalf-of"
 
 
 def current_request_id() -> str | None:
@@ -29,6 +38,16 @@ def current_request_id() -> str | None:
 def current_principal() -> str | None:
     """Who is calling: a token's principal, a client certificate's CN, or "anonymous"."""
     return _principal.get()
+
+
+def current_caller() -> Principal | None:
+    """The full identity of the caller (role, region scope, scopes), set by the auth step."""
+    return _caller.get()
+
+
+def set_caller(value: Principal | None) -> None:
+    _caller.set(value)
+    _principal.set(None if value is None else value.name)
 
 
 def current_deadline() -> float | None:
@@ -42,6 +61,21 @@ def remaining_time() -> float | None:
     if deadline is None:
         return None
     return max(deadline - time.monotonic(), 0.0)
+
+
+def current_on_behalf_of() -> Principal | None:
+    """The person outbound calls are made for (forwarded in ``ON_BEHALF_OF_KEY``), if any."""
+    return _on_behalf_of.get()
+
+
+@contextmanager
+def acting_for(principal: Principal | None) -> Iterator[None]:
+    """Make outbound calls in this block on behalf of ``principal`` (a person, never a service)."""
+    token = _on_behalf_of.set(None if principal is None or principal.is_service else principal)
+    try:
+        yield
+    finally:
+        _on_behalf_of.reset(token)
 
 
 def new_request_id() -> str:

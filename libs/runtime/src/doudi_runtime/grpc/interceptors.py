@@ -24,6 +24,7 @@ import grpc
 from prometheus_client import Counter, Histogram
 
 from doudi_common.errors import DomainError, InvalidArgument
+from doudi_runtime.authz.principal import Principal, forwarded_principal, service_principal
 from doudi_runtime.grpc import context as call_context
 from doudi_runtime.grpc.context import current_deadline, current_principal, current_request_id
 from doudi_runtime.grpc.errors import invalid_argument_status, status_code_for
@@ -45,6 +46,7 @@ log = logging.getLogger("doudi_runtime.grpc.server")
 
 HEALTH_METHOD_PREFIX = "/grpc.health.v1.Health/"
 ANONYMOUS = "anonymous"
+ON_BEHALF_OF_KEY = call_context.ON_BEHALF_OF_KEY
 # A longer "remaining time" means the caller set no deadline (grpc reports an infinite one).
 _NO_DEADLINE_THRESHOLD_S = 10 * 365 * 24 * 3600.0
 # Caller-chosen request ids are echoed and logged, so only a harmless shape is accepted.
@@ -60,6 +62,10 @@ class ServerCall:
     context: grpc.ServicerContext
     metadata: dict[str, str]
     started: float = field(default_factory=time.perf_counter)
+    #: The request message of a call with one request (None for a request stream).
+    request: Any = None
+    #: The response message of a unary call once the handler returned it.
+    response: Any = None
 
     @property
     def service(self) -> str:
@@ -219,53 +225,80 @@ class DeadlineStep(CallStep):
 
 
 class AuthStep(CallStep):
-    """Identify the caller: bearer token, client certificate CN, or nobody (auth_mode=off only)."""
+    """Identify the caller: bearer token, client certificate CN, or nobody (auth_mode=off only).
+
+    A doudi service may forward the person it acts for in the ``x-doudi-on-behalf-of`` header (the
+    gateway does, for caseworkers); the header is honoured only from a service principal, and the
+    person then is the caller every later step sees. From anyone else it is refused.
+    """
 
     def __init__(self, settings: ServiceSettings) -> None:
         self._mode = settings.auth_mode
         # Encoded once; compare_digest on bytes avoids leaking a token's prefix through timing.
-        self._tokens = [(token.encode(), name) for token, name in settings.token_principals().items()]
+        self._tokens = [(token.encode(), who) for token, who in settings.token_identities().items()]
 
-    def _token_principal(self, call: ServerCall) -> str | None:
+    def _token_principal(self, call: ServerCall) -> Principal | None:
         header = call.metadata.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
         presented = token.strip().encode()
         principal = None
-        for candidate, name in self._tokens:
+        for candidate, who in self._tokens:
             if hmac.compare_digest(candidate, presented):
-                principal = name
+                principal = who
         return principal
 
     @staticmethod
-    def _certificate_principal(call: ServerCall) -> str | None:
+    def _certificate_principal(call: ServerCall) -> Principal | None:
         names = call.context.auth_context().get("x509_common_name") or []
         if not names:
             return None
-        return names[0].decode("utf-8", errors="replace") or None
+        name = names[0].decode("utf-8", errors="replace")
+        return service_principal(name) if name else None
+
+    def _reject(self, call: ServerCall, code: grpc.StatusCode, text: str) -> None:
+        # The logging step runs inside this one, so a rejection is logged here or not at all.
+        log.warning(
+            "rejected an unauthenticated call"
+            if code is grpc.StatusCode.UNAUTHENTICATED
+            else "rejected a call on behalf of a user",
+            extra={
+                "grpc_method": call.method,
+                "peer": call.context.peer(),
+                "auth_mode": self._mode,
+                "reason": text,
+            },
+        )
+        call.context.abort(code, text)
 
     @contextmanager
     def scope(self, call: ServerCall) -> Iterator[None]:
         if call.method.startswith(HEALTH_METHOD_PREFIX):
             # Kubelet and load-balancer probes carry no credentials.
-            call_context.set_principal(None)
+            call_context.set_caller(None)
             yield
             return
         if self._mode == "off":
-            principal: str | None = ANONYMOUS
+            principal: Principal | None = service_principal(ANONYMOUS)
         elif self._mode == "mtls":
             principal = self._certificate_principal(call)
         else:
             principal = self._token_principal(call)
         if principal is None:
-            # The logging step runs inside this one, so a rejection is logged here or not at all.
-            log.warning(
-                "rejected an unauthenticated call",
-                extra={"grpc_method": call.method, "peer": call.context.peer(), "auth_mode": self._mode},
-            )
-            call.context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid credentials")
-        call_context.set_principal(principal)
+            self._reject(call, grpc.StatusCode.UNAUTHENTICATED, "missing or invalid credentials")
+        assert principal is not None
+        forwarded = call.metadata.get(ON_BEHALF_OF_KEY)
+        if forwarded is not None:
+            if not principal.is_service:
+                self._reject(
+                    call, grpc.StatusCode.PERMISSION_DENIED, "only doudi services may act on behalf of a user"
+                )
+            try:
+                principal = forwarded_principal(forwarded, via=principal.name)
+            except ValueError as exc:
+                self._reject(call, grpc.StatusCode.UNAUTHENTICATED, f"invalid on-behalf-of header: {exc}")
+        call_context.set_caller(principal)
         yield
 
 
@@ -362,9 +395,9 @@ class ErrorMappingStep(CallStep):
 # ----------------------------------------------------------------------------------------------- chain
 
 
-def default_steps(settings: ServiceSettings) -> list[CallStep]:
-    """The chain every doudi server runs, outermost first."""
-    return [MetricsStep(), DeadlineStep(), AuthStep(settings), LoggingStep(), ErrorMappingStep()]
+def default_steps(settings: ServiceSettings, extra: Sequence[CallStep] = ()) -> list[CallStep]:
+    """The chain every doudi server runs, outermost first; ``extra`` steps run innermost."""
+    return [MetricsStep(), DeadlineStep(), AuthStep(settings), LoggingStep(), ErrorMappingStep(), *extra]
 
 
 _NewCall = Callable[[grpc.ServicerContext], ServerCall]
@@ -384,8 +417,8 @@ class ServerInterceptor(grpc.ServerInterceptor):
         self._steps = tuple(steps)
 
     @classmethod
-    def for_settings(cls, settings: ServiceSettings) -> ServerInterceptor:
-        return cls(default_steps(settings))
+    def for_settings(cls, settings: ServiceSettings, extra: Sequence[CallStep] = ()) -> ServerInterceptor:
+        return cls(default_steps(settings, extra))
 
     def intercept_service(
         self,
@@ -447,10 +480,12 @@ class ServerInterceptor(grpc.ServerInterceptor):
     ) -> Callable[[Any, grpc.ServicerContext], Any]:
         def handle(request: Any, context: grpc.ServicerContext) -> Any:
             call = new_call(context)
+            call.request = None if streaming else request
 
             def run() -> Any:
                 with self._scopes(call):
                     response = behavior(self._requests(call, request, streaming), context)
+                    call.response = response
                     self._sent(call)
                     return response
 
@@ -466,6 +501,7 @@ class ServerInterceptor(grpc.ServerInterceptor):
 
         def handle(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
             call = new_call(context)
+            call.request = None if streaming else request
 
             def responses() -> Iterator[Any]:
                 with self._scopes(call):
@@ -488,6 +524,7 @@ class ServerInterceptor(grpc.ServerInterceptor):
 
         def handle(request: Any, context: grpc.ServicerContext, send_response: Callable[[Any], None]) -> None:
             call = new_call(context)
+            call.request = None if streaming else request
 
             def counted_send(response: Any) -> None:
                 if response is not None:

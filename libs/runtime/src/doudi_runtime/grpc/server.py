@@ -13,6 +13,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from doudi_runtime.authz.policy import ServicePolicy
+from doudi_runtime.grpc.authz import PolicyStep
 from doudi_runtime.grpc.interceptors import ServerInterceptor
 from doudi_runtime.settings import ServiceSettings
 
@@ -28,6 +30,8 @@ class GrpcServiceBinding:
     full_name: str
     servicer: object
     add_to_server: Callable[[Any, grpc.Server], None]
+    #: Who may call which method (see ``doudi_runtime.authz.policy``); None: doudi's services only.
+    policy: ServicePolicy | None = None
 
 
 def _address(host: str, port: int) -> str:
@@ -80,6 +84,9 @@ class GrpcServer:
     def _service_names(self) -> list[str]:
         return [binding.full_name for binding in self._bindings]
 
+    def _policy_step(self) -> PolicyStep:
+        return PolicyStep({binding.full_name: binding.policy for binding in self._bindings})
+
     def start(self) -> int:
         """Bind, start serving and report SERVING; returns the bound port (useful with port 0)."""
         with self._lock:
@@ -90,7 +97,10 @@ class GrpcServer:
                     max_workers=self._settings.grpc_max_workers,
                     thread_name_prefix=f"grpc-{self._settings.service_name}",
                 ),
-                interceptors=[ServerInterceptor.for_settings(self._settings), *self._extra_interceptors],
+                interceptors=[
+                    ServerInterceptor.for_settings(self._settings, [self._policy_step()]),
+                    *self._extra_interceptors,
+                ],
                 # Without this a second process could bind the same port and silently share traffic.
                 options=[("grpc.so_reuseport", 0)],
             )

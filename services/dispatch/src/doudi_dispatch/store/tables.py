@@ -115,4 +115,4 @@ disasters = Table(
     Column("check_on_tasks", Integer, nullable=False),
 )
 
-STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")
+STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)

@@ -86,4 +86,4 @@ referrals = Table(
     Column("result", Text, nullable=False),
 )
 
-STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")
+STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)

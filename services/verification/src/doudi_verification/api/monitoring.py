@@ -10,6 +10,7 @@ from doudi_common.validation import Violations
 from doudi_runtime.grpc.server import GrpcServiceBinding
 from doudi_runtime.paging import next_token, parse_page
 from doudi_runtime.service import ServiceContext
+from doudi_verification.api.policy import monitoring_policy
 from doudi_verification.app.alerts import AlertUseCases, ReportResult, monitoring_use_cases
 from doudi_verification.domain.alerts import Alert, AlertState
 from doudi_verification.domain.triggers import Trigger
@@ -113,4 +114,5 @@ def monitoring_binding(context: ServiceContext) -> GrpcServiceBinding:
         SERVICE_NAME,
         MonitoringApi(monitoring_use_cases(context)),
         monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server,
+        policy=monitoring_policy(context),
     )

@@ -106,4 +106,4 @@ alerts = Table(
     Index("ix_alerts_state_due_at", "state", "due_at"),
 )
 
-STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")
+STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)

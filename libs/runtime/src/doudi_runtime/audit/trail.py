@@ -1,0 +1,200 @@
+"""An append-only, hash-chained audit trail in the service's own store (one chain per service).
+
+Each record holds the SHA-256 of its own fields and of the previous record's hash, so editing a row
+breaks its own hash and deleting one breaks the next record's link; :meth:`AuditLog.verify` walks the
+chain and names the first broken record. Appenders serialise on one head row (``audit_chain_head``)
+locked for update, so two concurrent changes never fork the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from alembic.operations import Operations
+from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, insert, select, update
+
+from doudi_runtime.store import Database
+
+RECORDS_TABLE = "audit_records"
+HEAD_TABLE = "audit_chain_head"
+GENESIS_HASH = "0" * 64
+
+
+def _record_columns() -> list[Column]:
+    return [
+        Column(
+            "sequence", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+        ),
+        Column("occurred_at", String(40), nullable=False),
+        Column("actor", String(200), nullable=False),
+        Column("actor_role", String(40), nullable=False),
+        Column("actor_org", String(200), nullable=False),
+        Column("via", String(100), nullable=False),
+        Column("peer", String(200), nullable=False),
+        Column("request_id", String(128), nullable=False),
+        Column("method", String(200), nullable=False),
+        Column("subject_kind", String(40), nullable=False),
+        Column("subject_id", String(200), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("before_json", Text, nullable=False),
+        Column("after_json", Text, nullable=False),
+        Column("previous_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+    ]
+
+
+def _head_columns() -> list[Column]:
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("sequence", BigInteger, nullable=False),
+        Column("hash", String(64), nullable=False),
+    ]
+
+
+@dataclass(frozen=True)
+class AuditTables:
+    records: Table
+    head: Table
+
+
+def add_audit_tables(metadata: MetaData) -> AuditTables:
+    return AuditTables(
+        Table(RECORDS_TABLE, metadata, *_record_columns()), Table(HEAD_TABLE, metadata, *_head_columns())
+    )
+
+
+def create_audit_tables(op: Operations) -> None:
+    """DDL of the audit tables, called from a service's migration; the chain starts at the genesis hash."""
+    op.create_table(RECORDS_TABLE, *_record_columns())
+    head = op.create_table(HEAD_TABLE, *_head_columns())
+    op.bulk_insert(head, [{"id": 1, "sequence": 0, "hash": GENESIS_HASH}])
+
+
+def drop_audit_tables(op: Operations) -> None:
+    op.drop_table(HEAD_TABLE)
+    op.drop_table(RECORDS_TABLE)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What one state change records: who, from where, what, why, before and after."""
+
+    actor: str
+    actor_role: str
+    actor_org: str
+    via: str
+    peer: str
+    request_id: str
+    method: str
+    subject_kind: str
+    subject_id: str
+    reason: str
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    sequence: int
+    occurred_at: str
+    actor: str
+    actor_role: str
+    actor_org: str
+    via: str
+    peer: str
+    request_id: str
+    method: str
+    subject_kind: str
+    subject_id: str
+    reason: str
+    before_json: str
+    after_json: str
+    previous_hash: str
+    hash: str
+
+
+def _json(value: Mapping[str, Any] | None) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def record_hash(fields: Mapping[str, Any]) -> str:
+    """SHA-256 over every field but the hash itself, in a canonical JSON form."""
+    body = {key: value for key, value in fields.items() if key != "hash"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainVerdict:
+    intact: bool
+    records_checked: int
+    first_broken_sequence: int = 0
+    problem: str = ""
+
+
+class AuditLog:
+    """Appends to, pages through and verifies one service's audit chain."""
+
+    def __init__(self, database: Database, tables: AuditTables) -> None:
+        self._database = database
+        self._tables = tables
+
+    def append(self, entry: AuditEntry, *, now: datetime | None = None) -> AuditRecord:
+        records, head = self._tables.records, self._tables.head
+        moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+        with self._database.transaction() as session:
+            current = session.execute(select(head).where(head.c.id == 1).with_for_update()).one()
+            fields: dict[str, Any] = {
+                "sequence": int(current.sequence) + 1,
+                "occurred_at": moment,
+                **{k: v for k, v in asdict(entry).items() if k not in ("before", "after")},
+                "before_json": _json(entry.before),
+                "after_json": _json(entry.after),
+                "previous_hash": current.hash,
+            }
+            fields["hash"] = record_hash(fields)
+            session.execute(insert(records).values(**fields))
+            session.execute(
+                update(head).where(head.c.id == 1).values(sequence=fields["sequence"], hash=fields["hash"])
+            )
+        return AuditRecord(**fields)
+
+    def page(self, after: int, limit: int) -> list[AuditRecord]:
+        records = self._tables.records
+        with self._database.read() as session:
+            rows = session.execute(
+                select(records).where(records.c.sequence > after).order_by(records.c.sequence).limit(limit)
+            ).mappings()
+            return [AuditRecord(**dict(row)) for row in rows]
+
+    def verify(self, batch: int = 1000) -> ChainVerdict:
+        """Walk the chain from the genesis hash; the first record out of line is reported."""
+        expected_sequence, previous, checked = 1, GENESIS_HASH, 0
+        while True:
+            rows = self.page(expected_sequence - 1, batch)
+            for record in rows:
+                fields = asdict(record)
+                if record.sequence != expected_sequence:
+                    return ChainVerdict(False, checked, expected_sequence, "a record is missing")
+                if record.previous_hash != previous:
+                    return ChainVerdict(
+                        False, checked, record.sequence, "its link to the previous one is broken"
+                    )
+                if record_hash(fields) != record.hash:
+                    return ChainVerdict(False, checked, record.sequence, "its content differs from its hash")
+                previous, expected_sequence, checked = record.hash, expected_sequence + 1, checked + 1
+            if len(rows) < batch:
+                break
+        with self._database.read() as session:
+            head = session.execute(select(self._tables.head).where(self._tables.head.c.id == 1)).one()
+        if int(head.sequence) != checked or head.hash != previous:
+            first = min(int(head.sequence), checked) + 1
+            return ChainVerdict(False, checked, first, "the chain does not end at its recorded head")
+        return ChainVerdict(True, checked)

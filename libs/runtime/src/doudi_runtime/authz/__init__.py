@@ -1,0 +1,1 @@
+"""Authorisation: principals, declarative per-service policies, and the lookups they use."""
