@@ -7,10 +7,13 @@ from datetime import timedelta
 
 from pydantic import Field
 
-from doudi.disbursement.v1 import disbursement_pb2_grpc
+from doudi.disbursement.v1 import disbursement_pb2_grpc, reserve_pb2_grpc
+from doudi_disbursement.api import policy
 from doudi_disbursement.api.grpc import DisbursementApi
+from doudi_disbursement.api.reserve import ReserveFundApi
 from doudi_disbursement.app.bank_gateway import BankGateway
 from doudi_disbursement.app.payroll import PayrollUseCases
+from doudi_disbursement.app.reserve import ReserveUseCases
 from doudi_disbursement.events.entitlements import entitlement_subscription
 from doudi_disbursement.store.tables import STORE
 from doudi_runtime.events.consumer import Subscription
@@ -58,13 +61,27 @@ def payroll(context: ServiceContext[DisbursementSettings]) -> PayrollUseCases:
     return context.shared("payroll", build)
 
 
+def reserve_funds(context: ServiceContext[DisbursementSettings]) -> ReserveUseCases:
+    """The township reserve funds share the payroll's bank connection."""
+    bank = payroll(context).bank
+    return context.shared("reserve", lambda: ReserveUseCases(context, bank))
+
+
 def _bindings(context: ServiceContext[DisbursementSettings]) -> Sequence[GrpcServiceBinding]:
     return [
         GrpcServiceBinding(
             "doudi.disbursement.v1.DisbursementService",
             DisbursementApi(payroll(context)),
             disbursement_pb2_grpc.add_DisbursementServiceServicer_to_server,
-        )
+            policy=policy.policy(context),
+        ),
+        GrpcServiceBinding(
+            policy.RESERVE_SERVICE_NAME,
+            ReserveFundApi(reserve_funds(context)),
+            reserve_pb2_grpc.add_ReserveFundServiceServicer_to_server,
+            policy=policy.reserve_policy(context),
+        ),
+        policy.audit(context),
     ]
 
 
@@ -80,6 +97,7 @@ def _workers(context: ServiceContext[DisbursementSettings]) -> Sequence[Worker]:
         periodic("payroll-bank", interval, use_cases.send_to_bank),
         periodic("payroll-reconcile", interval, use_cases.reconcile),
         periodic("payroll-lateness", context.settings.lateness_check_seconds, use_cases.measure_lateness),
+        periodic("reserve-advances", interval, reserve_funds(context).send_advances),
     ]
 
 

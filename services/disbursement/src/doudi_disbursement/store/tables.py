@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Column, Index, MetaData, String, Table, Text, text
+from sqlalchemy import BigInteger, Column, Index, MetaData, String, Table, Text, UniqueConstraint, text
 
 from doudi_runtime.service import ServiceStore
 from doudi_runtime.store import UtcDateTime
@@ -101,4 +101,37 @@ bank_batches = Table(
     Index("ix_bank_batches_state", "state"),
 )
 
-STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")
+#: Each township's reserve fund for urgent temporary assistance (DOMAIN §11.3).
+reserve_funds = Table(
+    "reserve_funds",
+    metadata,
+    Column("township", String(12), primary_key=True),
+    Column("balance_fen", BigInteger, nullable=False),
+    Column("advanced_fen", BigInteger, nullable=False),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+#: The fund's ledger: every movement with the balance after it, numbered per township. An advance's
+#: own state lives in the body of its ADVANCE entry.
+reserve_entries = Table(
+    "reserve_entries",
+    metadata,
+    Column("entry_id", String(40), primary_key=True),
+    Column("township", String(12), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("balance_after_fen", BigInteger, nullable=False),
+    Column("advance_id", String(40), nullable=False),
+    #: The advance's state on its ADVANCE entry (the bank worker's queue); empty on other entries.
+    Column("advance_state", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    UniqueConstraint("township", "sequence", name="ux_reserve_entries_township_sequence"),
+    Index("ix_reserve_entries_advance", "advance_id"),
+    Index("ix_reserve_entries_advance_state", "advance_state"),
+)
+
+STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)
