@@ -280,3 +280,24 @@ def test_a_role_can_be_switched_off_and_resized(render_chart: Any) -> None:
     assert "doudi-care-relay" not in names and "doudi-care-consume" in names
     hpa = rendered.named("HorizontalPodAutoscaler", "doudi-care-consume")
     assert hpa["spec"]["maxReplicas"] == 2 and hpa["spec"]["minReplicas"] == 1
+
+
+def test_services_reach_a_secured_kafka_with_credentials_from_a_secret(
+    production_render: Any, default_render: Any
+) -> None:
+    for workload in production_render.of_kind("Deployment"):
+        pod = workload["spec"]["template"]["spec"]
+        for container in _containers(workload):
+            env = _env(container)
+            if "KAFKA_BOOTSTRAP_SERVERS" not in env:
+                continue
+            assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+            assert env["KAFKA_SASL_PASSWORD"]["secretKeyRef"]["name"] == "doudi-kafka-user"
+            assert env["KAFKA_SSL_CAFILE"] == "/etc/doudi/kafka/ca.crt"
+            mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+            assert mounts["kafka-ca"] == "/etc/doudi/kafka"
+            volumes = {v["name"]: v for v in pod["volumes"]}
+            assert volumes["kafka-ca"]["secret"]["secretName"] == "doudi-kafka-cluster-ca-cert"
+    for workload in _workloads(default_render):
+        for container in _containers(workload):
+            assert "KAFKA_SECURITY_PROTOCOL" not in _env(container), "plaintext is the settings' default"

@@ -111,6 +111,30 @@ doudi_runtime.settings.ServiceSettings and the service's own settings class.
 {{- if $svc.store }}
 - name: KAFKA_BOOTSTRAP_SERVERS
   value: {{ $root.Values.kafka.bootstrapServers | quote }}
+{{- with $root.Values.kafka.security }}
+{{- if and .protocol (ne .protocol "PLAINTEXT") (ne $role "migrate") }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: {{ .protocol | quote }}
+{{- if hasPrefix "SASL_" .protocol }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ .saslMechanism | quote }}
+- name: KAFKA_SASL_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: KAFKA_SASL_USERNAME
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: KAFKA_SASL_PASSWORD
+{{- end }}
+{{- if .caSecret }}
+- name: KAFKA_SSL_CAFILE
+  value: /etc/doudi/kafka/ca.crt
+{{- end }}
+{{- end }}
+{{- end }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
@@ -170,6 +194,11 @@ doudi_runtime.settings.ServiceSettings and the service's own settings class.
   secret:
     secretName: {{ required "auth.tlsSecret is required with auth.mode=mtls" .Values.auth.tlsSecret }}
 {{- end }}
+{{- if .Values.kafka.security.caSecret }}
+- name: kafka-ca
+  secret:
+    secretName: {{ .Values.kafka.security.caSecret }}
+{{- end }}
 {{- end -}}
 
 {{- define "doudi.volumeMounts" -}}
@@ -178,6 +207,11 @@ doudi_runtime.settings.ServiceSettings and the service's own settings class.
 {{- if eq .Values.auth.mode "mtls" }}
 - name: tls
   mountPath: /etc/doudi/tls
+  readOnly: true
+{{- end }}
+{{- if .Values.kafka.security.caSecret }}
+- name: kafka-ca
+  mountPath: /etc/doudi/kafka
   readOnly: true
 {{- end }}
 {{- end -}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from doudi_runtime.events.kafka import connection_options
 from doudi_runtime.settings import ServiceSettings
 
 
@@ -64,3 +65,25 @@ def test_ports_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRPC_PORT", "70000")
     with pytest.raises(ValidationError, match="grpc_port"):
         DemoSettings()
+
+
+def test_an_external_broker_behind_sasl_needs_its_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_TOKENS", '{"secret": "platform"}')
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    with pytest.raises(ValidationError, match="KAFKA_SASL_MECHANISM"):
+        DemoSettings()
+    monkeypatch.setenv("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "doudi-intake")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "s3cret")
+    monkeypatch.setenv("KAFKA_SSL_CAFILE", "/etc/doudi/kafka/ca.crt")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-0:9093, kafka-1:9093")
+    options = connection_options(DemoSettings())
+    assert options == {
+        "bootstrap_servers": ["kafka-0:9093", "kafka-1:9093"],
+        "security_protocol": "SASL_SSL",
+        "ssl_cafile": "/etc/doudi/kafka/ca.crt",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "doudi-intake",
+        "sasl_plain_password": "s3cret",
+    }
+    assert "s3cret" not in repr(DemoSettings()), "the password never shows in a settings dump"

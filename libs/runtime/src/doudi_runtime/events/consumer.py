@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from doudi.common.v1.envelope_pb2 import EventEnvelope
 from doudi_contracts.topics import dlq_topic
 from doudi_runtime.events.envelope import EnvelopeError, decode
-from doudi_runtime.events.kafka import bootstrap_servers, reliable_producer
+from doudi_runtime.events.kafka import connection_options, reliable_producer
 from doudi_runtime.events.tables import MessagingTables
 from doudi_runtime.settings import ServiceSettings
 from doudi_runtime.store import Database
@@ -107,7 +107,7 @@ class EventConsumer:
 
     def _connect(self) -> KafkaConsumer:
         consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap_servers(self._settings),
+            **connection_options(self._settings),
             group_id=self._group_id,
             client_id=self._client_id,
             enable_auto_commit=False,
