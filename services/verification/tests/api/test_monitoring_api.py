@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import grpc
@@ -18,6 +18,7 @@ from kafka import KafkaProducer
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
+from doudi.care.v1 import events_pb2 as care_events
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.dispatch.v1 import dispatch_pb2
 from doudi.dispatch.v1 import events_pb2 as dispatch_events
@@ -38,6 +39,7 @@ from doudi_verification.app.alerts import (
     monitoring_workers,
 )
 from doudi_verification.events.alerts import TOPIC_MONITORING_EVENTS
+from doudi_verification.events.care import overdue_visit_subscription
 from doudi_verification.events.dispatch import hand_over_subscription
 from doudi_verification.main import DEFINITION, VerificationSettings
 from doudi_verification.store.tables import alerts as alerts_table
@@ -499,3 +501,33 @@ def test_a_team_hand_over_needing_assistance_opens_an_emergency_m4_alert(monitor
     (alert,) = listed
     assert (alert.trigger, alert.source_reference) == (M.TRIGGER_ACCIDENT, "incident:inc_7")
     assert alert.urgency == M.ALERT_URGENCY_EMERGENCY
+
+
+def overdue_visit(days_ago: int, entry_id: str = "entry_1") -> tuple[care_events.VisitOverdue, object]:
+    due = (datetime.now(UTC) - timedelta(days=days_ago)).astimezone(timezone(timedelta(hours=8))).date()
+    event = care_events.VisitOverdue(
+        entry_id=entry_id,
+        region=types_pb2.RegionCode(code=EXAMPLE_VILLAGE),
+        township=types_pb2.RegionCode(code=EXAMPLE_TOWNSHIP),
+        due=types_pb2.Date(year=due.year, month=due.month, day=due.day),
+        person=types_pb2.IdNumber(value=OTHER_PERSON),
+    )
+    return event, new_envelope(event, producer="care", subject_key=entry_id)
+
+
+def test_a_care_visit_overdue_beyond_the_threshold_opens_one_m14_alert(monitoring: Monitoring) -> None:
+    subscription = overdue_visit_subscription(monitoring.alerts)
+    for days_ago in (7, 8, 15):
+        _event, envelope = overdue_visit(days_ago, entry_id=f"entry_{days_ago}")
+        with monitoring.context.database.transaction() as session:
+            subscription.handler(session, envelope)
+    listed = monitoring.stub.ListAlerts(
+        M.ListAlertsRequest(
+            region=types_pb2.RegionCode(code=EXAMPLE_VILLAGE), trigger=M.TRIGGER_OVERDUE_CARE
+        ),
+        metadata=AUTH,
+        timeout=10,
+    ).alerts
+    assert sorted(a.source_reference.split(":")[1] for a in listed) == ["entry_15", "entry_8"], (
+        "seven days overdue is not more than the EX threshold of 7"
+    )

@@ -25,8 +25,9 @@ from doudi_dispatch.domain.matching import rank_candidates
 from doudi_dispatch.events import publish
 from doudi_dispatch.store import incidents as store
 from doudi_dispatch.store import teams as team_store
-from doudi_runtime.idempotency import fingerprint_of
+from doudi_runtime.idempotency import fingerprint_of, run_once
 from doudi_runtime.paging import Page
+from doudi_runtime.store.hooks import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -110,16 +111,45 @@ class IncidentUseCases(Commands):
             lambda: domain.validate_report(incident_report, china_date(self.clock())),
         )
 
+        return self.once(
+            "ReportIncident",
+            request_id,
+            fingerprint_of(incident_report),
+            self._reporting(incident_report, request_id),
+            self._replay,
+        )
+
+    def report_in(self, session: Session, key: str, incident_report: IncidentReport) -> Incident:
+        """Report inside the caller's transaction (the inbox's, for another service's event), once per
+        ``key``: the same key again finds the incident it opened."""
+        domain.validate_report(incident_report, china_date(self.clock()))
+        after = AfterCommit()
+        now = self.clock()
+        incident = run_once(
+            session,
+            self.persistence.store.idempotency,
+            method="ReportIncident",
+            request_id=key,
+            fingerprint=fingerprint_of(incident_report),
+            perform=lambda: self._reporting(incident_report, key)(session, now, after),
+            replay=lambda reference: self._replay(session, reference),
+        )
+        after_commit(session, after.run)
+        return incident
+
+    def _reporting(
+        self, incident_report: IncidentReport, cause: str
+    ) -> Callable[[Session, datetime, AfterCommit], tuple[str, Incident]]:
         def perform(session: Session, now: datetime, after: AfterCommit) -> tuple[str, Incident]:
             reported = domain.report(incident_report, incident_id=new_id("inc"), now=now)
             incident, decision = self.match(session, reported, now)
             store.insert_incident(session, incident)
             after.add(lambda: metrics.INCIDENTS.labels(incident.kind.value).inc())
-            self.announce(session, incident, publish.incident_reported(incident), request_id)
-            self._announce_escalation(session, incident, decision, now, request_id, after)
+            self.announce(session, incident, publish.incident_reported(incident), cause)
+            self._announce_escalation(session, incident, decision, now, cause, after)
             return incident.incident_id, incident
 
-        return self.once("ReportIncident", request_id, fingerprint_of(incident_report), perform, self._replay)
+        return perform
 
     def accept(self, request_id: str, incident_id: str, volunteer_id: str) -> tuple[Incident, bool]:
         """The first volunteer to accept leads (DOMAIN §10.3); (incident, whether this volunteer leads)."""

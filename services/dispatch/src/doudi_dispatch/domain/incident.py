@@ -40,6 +40,7 @@ class IncidentKind(StrEnum):
     FIRE = "FIRE"
     OUT_OF_CONTACT = "OUT_OF_CONTACT"
     CHECK_ON = "CHECK_ON"
+    CHILD_PROTECTION = "CHILD_PROTECTION"
 
 
 class IncidentSource(StrEnum):
@@ -102,6 +103,7 @@ SKILL_FOR_KIND: dict[IncidentKind, Skill | None] = {
     IncidentKind.DISASTER: Skill.RESCUE,
     IncidentKind.OUT_OF_CONTACT: None,
     IncidentKind.CHECK_ON: None,
+    IncidentKind.CHILD_PROTECTION: None,
 }
 
 
