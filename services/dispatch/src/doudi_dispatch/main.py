@@ -14,6 +14,7 @@ from doudi_dispatch.app import DispatchApp, build_app
 from doudi_dispatch.app.commands import Clock, utc_now
 from doudi_dispatch.domain.escalation import DispatchPolicy
 from doudi_dispatch.domain.teams import TeamSize
+from doudi_dispatch.events.alerts import alert_subscription
 from doudi_dispatch.events.care import protection_subscription
 from doudi_dispatch.store.tables import STORE
 from doudi_runtime.events.consumer import Subscription
@@ -92,7 +93,8 @@ def _bindings(context: ServiceContext[DispatchSettings]) -> Sequence[GrpcService
 
 
 def _subscriptions(context: ServiceContext[DispatchSettings]) -> Sequence[Subscription]:
-    return [protection_subscription(dispatch_app(context).incidents)]
+    incidents = dispatch_app(context).incidents
+    return [protection_subscription(incidents), alert_subscription(incidents)]
 
 
 DEFINITION = ServiceDefinition(
