@@ -8,7 +8,15 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_grpc", "bench_events", "bench_verification", "bench_payroll", "bench_redetermination")
+BENCHMARKS = (
+    "bench_grpc",
+    "bench_events",
+    "bench_verification",
+    "bench_payroll",
+    "bench_redetermination",
+    "bench_dispatch",
+    "bench_care_sweep",
+)
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]
