@@ -11,6 +11,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
     "bench_grpc",
     "bench_events",
+    "bench_scaling",
     "bench_verification",
     "bench_payroll",
     "bench_redetermination",

@@ -28,6 +28,11 @@ def _postgres_reachable() -> bool:
         engine.dispose()
 
 
+def postgres_reachable() -> bool:
+    """Whether the PostgreSQL server of the tests (and benchmarks) answers."""
+    return _postgres_reachable()
+
+
 def create_postgres_database() -> str:
     """A new empty database; returns its URL."""
     name = f"doudi_test_{uuid.uuid4().hex[:12]}"
