@@ -10,7 +10,7 @@ from doudi_common.errors import FieldViolation, InvalidArgument
 from doudi_common.idcard import check_digit
 from doudi_common.period import Period
 from doudi_common.region import RegionCode, RegionLevel
-from doudi_common.validation import Violations, join_path
+from doudi_common.validation import Violations, join_path, validate_together
 
 TODAY = date(2026, 3, 1)
 VALID_BODY = "64040219900101123"
@@ -86,3 +86,16 @@ def test_join_path() -> None:
     assert join_path("a", "") == "a"
     assert join_path("a", "b") == "a.b"
     assert join_path("a", "[2]") == "a[2]"
+
+
+def test_validate_together_reports_every_failing_check_in_one_answer() -> None:
+    def fails(field: str):  # type: ignore[no-untyped-def]
+        def check() -> None:
+            raise InvalidArgument.single(field, "is wrong")
+
+        return check
+
+    validate_together(lambda: None)
+    with pytest.raises(InvalidArgument) as raised:
+        validate_together(fails("a"), lambda: None, fails("b"))
+    assert [v.field for v in raised.value.violations] == ["a", "b"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -131,3 +131,15 @@ class Violations:
         except (ValueError, TypeError):
             self.add(field, "is not a real date")
             return None
+
+
+def validate_together(*checks: Callable[[], object]) -> None:
+    """Run every check and report all their field violations in one answer."""
+    violations: list[FieldViolation] = []
+    for check in checks:
+        try:
+            check()
+        except InvalidArgument as exc:
+            violations.extend(exc.violations)
+    if violations:
+        raise InvalidArgument(violations)

@@ -11,13 +11,13 @@ from pydantic import Field, field_validator
 from doudi.care.v1 import care_pb2_grpc
 from doudi_care.api.grpc import CareApi
 from doudi_care.app import CareApp, build_app
-from doudi_care.app.commands import Clock, utc_now
 from doudi_care.domain.ledger import Ledger, LedgerRules, RiskLevel
 from doudi_care.domain.protection import ProtectionDeadlines
 from doudi_care.domain.schedule import Interval, VisitPolicy
 from doudi_care.domain.workorders import ContractTerms
 from doudi_care.events.consumers import subscriptions
 from doudi_care.store.tables import STORE
+from doudi_runtime.commands import Clock, utc_now
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic, single_api
 from doudi_runtime.settings import ServiceSettings

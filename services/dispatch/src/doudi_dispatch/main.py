@@ -11,12 +11,12 @@ from doudi.dispatch.v1 import dispatch_pb2_grpc
 from doudi_dispatch.api import policy
 from doudi_dispatch.api.grpc import DispatchApi
 from doudi_dispatch.app import DispatchApp, build_app
-from doudi_dispatch.app.commands import Clock, utc_now
 from doudi_dispatch.domain.escalation import DispatchPolicy
 from doudi_dispatch.domain.teams import TeamSize
 from doudi_dispatch.events.alerts import alert_subscription
 from doudi_dispatch.events.care import protection_subscription
 from doudi_dispatch.store.tables import STORE
+from doudi_runtime.commands import Clock, utc_now
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.grpc.server import GrpcServiceBinding
 from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from doudi_care.app.commands import Clock, utc_now
 from doudi_care.app.ledger import LedgerUseCases
 from doudi_care.app.protection import ProtectionUseCases
 from doudi_care.app.workorders import WorkOrderUseCases
@@ -12,6 +11,7 @@ from doudi_care.domain.ledger import LedgerRules
 from doudi_care.domain.protection import ProtectionDeadlines
 from doudi_care.domain.schedule import VisitPolicy
 from doudi_care.domain.workorders import ContractTerms
+from doudi_runtime.commands import Clock, utc_now
 from doudi_runtime.service import ServiceContext
 
 

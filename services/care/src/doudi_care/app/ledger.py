@@ -12,7 +12,6 @@ from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from doudi_care.app import metrics
-from doudi_care.app.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_care.domain import visits as visit_rules
 from doudi_care.domain.ledger import (
     DETAILS_OF,
@@ -40,6 +39,7 @@ from doudi_common.errors import AlreadyExists, FailedPrecondition, FieldViolatio
 from doudi_common.ids import new_id
 from doudi_common.region import RegionCode, RegionLevel
 from doudi_common.validation import Violations
+from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_runtime.idempotency import fingerprint_of
 from doudi_runtime.paging import Page
 

@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from doudi_care.app import metrics
-from doudi_care.app.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_care.app.ledger import LedgerUseCases
 from doudi_care.domain import protection as rules
 from doudi_care.domain import visits as visit_rules
@@ -26,6 +25,7 @@ from doudi_common.ids import new_id
 from doudi_common.phone import parse_phone
 from doudi_common.region import RegionCode, RegionLevel
 from doudi_common.validation import Violations
+from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_runtime.idempotency import fingerprint_of
 
 log = logging.getLogger(__name__)

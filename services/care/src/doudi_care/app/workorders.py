@@ -11,7 +11,6 @@ from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from doudi_care.app import metrics
-from doudi_care.app.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_care.domain import workorders as rules
 from doudi_care.domain.ledger import LedgerEntry
 from doudi_care.domain.workorders import ContractTerms, Settlement, WorkOrder, WorkOrderState
@@ -22,6 +21,7 @@ from doudi_common.calendar import china_date
 from doudi_common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from doudi_common.ids import new_id
 from doudi_common.period import Period
+from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_runtime.idempotency import fingerprint_of
 from doudi_runtime.paging import Page
 

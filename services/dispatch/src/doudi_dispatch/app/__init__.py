@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from doudi_dispatch.app.commands import Clock, utc_now
 from doudi_dispatch.app.incidents import IncidentUseCases
 from doudi_dispatch.app.registry import RegistryUseCases
 from doudi_dispatch.app.teams import TeamUseCases
 from doudi_dispatch.domain.escalation import DispatchPolicy
 from doudi_dispatch.domain.teams import TeamSize
+from doudi_runtime.commands import Clock, utc_now
 from doudi_runtime.service import ServiceContext
 
 

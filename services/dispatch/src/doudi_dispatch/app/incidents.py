@@ -15,7 +15,6 @@ from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
 from doudi_common.region import RegionCode
 from doudi_dispatch.app import metrics
-from doudi_dispatch.app.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_dispatch.domain import escalation
 from doudi_dispatch.domain import incident as domain
 from doudi_dispatch.domain.escalation import AlertTownship, Decision, DispatchPolicy, OfferWave
@@ -25,6 +24,7 @@ from doudi_dispatch.domain.matching import rank_candidates
 from doudi_dispatch.events import publish
 from doudi_dispatch.store import incidents as store
 from doudi_dispatch.store import teams as team_store
+from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_runtime.idempotency import fingerprint_of, run_once
 from doudi_runtime.paging import Page
 from doudi_runtime.store.hooks import after_commit

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from doudi_common.errors import NotFound
 from doudi_common.ids import new_id
 from doudi_dispatch.app import metrics
-from doudi_dispatch.app.commands import AfterCommit, Commands, request_id_check, validate_together
 from doudi_dispatch.app.incidents import IncidentUseCases
 from doudi_dispatch.domain import incident as incidents_domain
 from doudi_dispatch.domain import registry as domain
@@ -19,6 +18,7 @@ from doudi_dispatch.domain.registry import Disaster, DisasterDeclaration, Vulner
 from doudi_dispatch.events import publish
 from doudi_dispatch.store import incidents as incident_store
 from doudi_dispatch.store import registry as store
+from doudi_runtime.commands import AfterCommit, Commands, request_id_check, validate_together
 from doudi_runtime.idempotency import fingerprint_of
 
 

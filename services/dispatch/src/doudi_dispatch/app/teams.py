@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from doudi_common.errors import AlreadyExists, NotFound
 from doudi_common.ids import new_id
 from doudi_common.region import RegionCode
-from doudi_dispatch.app.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_dispatch.domain import teams as domain
 from doudi_dispatch.domain.geo import GeoPoint
 from doudi_dispatch.domain.teams import DutyPhone, NewVolunteer, Team, TeamRegistration, TeamSize, Volunteer
 from doudi_dispatch.store import teams as store
+from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_runtime.idempotency import fingerprint_of
 from doudi_runtime.paging import Page
 

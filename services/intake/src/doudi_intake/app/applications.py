@@ -12,8 +12,9 @@ from prometheus_client import Counter
 from sqlalchemy.orm import Session
 
 from doudi_common.calendar import load_cn_calendar
-from doudi_common.errors import FieldViolation, InvalidArgument, NotFound
+from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
+from doudi_common.validation import validate_together
 from doudi_intake.domain import window
 from doudi_intake.domain.application import (
     Application,
@@ -40,18 +41,6 @@ APPLICATIONS = Counter(
     "Applications reaching each state of the window (DOMAIN §7.1), resubmissions counted again.",
     ["state"],
 )
-
-
-def validate_together(*checks: Callable[[], object]) -> None:
-    """Run every check and report all their field violations in one answer."""
-    violations: list[FieldViolation] = []
-    for check in checks:
-        try:
-            check()
-        except InvalidArgument as exc:
-            violations.extend(exc.violations)
-    if violations:
-        raise InvalidArgument(violations)
 
 
 def default_time_limits() -> window.WindowTimeLimits:

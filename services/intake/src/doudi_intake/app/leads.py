@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
 from doudi_common.region import RegionCode
-from doudi_intake.app.applications import ApplicationUseCases, validate_together
+from doudi_common.validation import validate_together
+from doudi_intake.app.applications import ApplicationUseCases
 from doudi_intake.domain import leads, referrals
 from doudi_intake.domain.application import Application, Submission, local_date, validate_submission
 from doudi_intake.events import publish

@@ -19,9 +19,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from doudi_common.errors import FieldViolation, InvalidArgument, NotFound
+from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
 from doudi_common.region import RegionCode
+from doudi_common.validation import validate_together
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
 from doudi_runtime.paging import Page
@@ -120,18 +121,6 @@ class ReportResult:
     outcome: Outcome
     alert: Alert | None
     reason: str
-
-
-def validate_together(*checks: Callable[[], object]) -> None:
-    """Run every check and report all their field violations in one answer."""
-    violations: list[FieldViolation] = []
-    for check in checks:
-        try:
-            check()
-        except InvalidArgument as exc:
-            violations.extend(exc.violations)
-    if violations:
-        raise InvalidArgument(violations)
 
 
 def event_fingerprint(event: MonitoringEvent) -> str:

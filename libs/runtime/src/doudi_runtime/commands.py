@@ -1,4 +1,8 @@
-"""What every care use-case shares: the store, the clock, and running a command once per request_id."""
+"""What the use-cases of a service share: the store, the clock, and running a command once per request_id.
+
+A service's use-case classes extend ``Commands``; ``once`` opens the transaction, runs the command or
+replays the answer to an earlier ``request_id``, and runs the ``AfterCommit`` effects once it committed.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,20 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from doudi_common.errors import FieldViolation, InvalidArgument
+from doudi_common.errors import InvalidArgument
+from doudi_common.validation import validate_together
 from doudi_runtime.idempotency import run_once, validate_request_id
 from doudi_runtime.service import Persistence, ServiceContext
+
+__all__ = [
+    "AfterCommit",
+    "Clock",
+    "Commands",
+    "request_id_check",
+    "require_id",
+    "utc_now",
+    "validate_together",
+]
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -19,18 +34,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def validate_together(*checks: Callable[[], object]) -> None:
-    """Run every check and report all their field violations in one answer."""
-    violations: list[FieldViolation] = []
-    for check in checks:
-        try:
-            check()
-        except InvalidArgument as exc:
-            violations.extend(exc.violations)
-    if violations:
-        raise InvalidArgument(violations)
 
 
 def require_id(value: str, field: str) -> Callable[[], None]:
