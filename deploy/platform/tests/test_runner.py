@@ -14,6 +14,7 @@ import pytest
 from kafka import KafkaAdminClient
 
 from doudi_contracts.topics import all_topic_names
+from doudi_platform.ports import PortPlan
 from doudi_platform.processes import pid_alive
 
 HERE = Path(__file__).resolve().parent
@@ -74,7 +75,7 @@ def test_the_platform_comes_up_reports_itself_and_stops_clean(tmp_path: Path) ->
 
 def test_a_port_in_use_is_reported_by_name(tmp_path: Path) -> None:
     holder = socket.socket()
-    holder.bind(("127.0.0.1", 50051 + OFFSET))
+    holder.bind(("127.0.0.1", PortPlan(OFFSET).grpc("intake")))
     holder.listen()
     try:
         runner = start_runner(tmp_path)
@@ -82,7 +83,7 @@ def test_a_port_in_use_is_reported_by_name(tmp_path: Path) -> None:
     finally:
         holder.close()
     assert runner.returncode == 1
-    assert f"port {50051 + OFFSET} (intake gRPC) is in use" in output
+    assert f"port {PortPlan(OFFSET).grpc('intake')} (intake gRPC) is in use" in output
 
 
 def test_a_service_that_dies_at_start_stops_everything_and_shows_its_log(tmp_path: Path) -> None:

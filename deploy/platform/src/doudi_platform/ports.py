@@ -24,15 +24,15 @@ SERVICES: tuple[str, ...] = (
 SIMULATORS: tuple[str, ...] = ("records", "bank")
 
 GRPC_PORTS: dict[str, int] = {
-    "intake": 50051,
-    "verification": 50052,
-    "eligibility": 50053,
-    "disbursement": 50054,
-    "care": 50055,
-    "dispatch": 50056,
-    "gateway": 50057,
-    "records": 50071,
-    "bank": 50072,
+    "intake": 15051,
+    "verification": 15052,
+    "eligibility": 15053,
+    "disbursement": 15054,
+    "care": 15055,
+    "dispatch": 15056,
+    "gateway": 15057,
+    "records": 15071,
+    "bank": 15072,
 }
 METRICS_PORTS: dict[str, int] = {
     "intake": 9101,

@@ -16,7 +16,7 @@ class SimulatorSettings(ServiceSettings):
 
 class RecordsSettings(SimulatorSettings):
     service_name: str = "records_sim"
-    grpc_port: int = 50071
+    grpc_port: int = 15071
     metrics_port: int = 9171
     #: Comma-separated Source names (e.g. "TAX,FINANCIAL") that answer UNAVAILABLE.
     sim_down_sources: str = ""
@@ -28,7 +28,7 @@ class RecordsSettings(SimulatorSettings):
 
 class BankSettings(SimulatorSettings):
     service_name: str = "bank_sim"
-    grpc_port: int = 50072
+    grpc_port: int = 15072
     metrics_port: int = 9172
     #: Accounts whose number ends with this come back RETURNED ("account closed").
     sim_return_accounts_ending: str = "0000"

@@ -44,7 +44,7 @@ _INTERVAL_FIELDS = (
 
 class CareSettings(ServiceSettings):
     service_name: str = "care"
-    grpc_port: int = 50055
+    grpc_port: int = 15055
     metrics_port: int = 9105
     #: Visit frequencies (DOMAIN §3 ``visit.*``, §9.2), written 3m / 1m / 2w / 7d. Left-behind elderly at
     #: least quarterly [SEED-3], tiered high weekly / key monthly / general quarterly [L, S66].

@@ -24,10 +24,10 @@ from doudi_runtime.settings import ServiceSettings
 
 class DisbursementSettings(ServiceSettings):
     service_name: str = "disbursement"
-    grpc_port: int = 50054
+    grpc_port: int = 15054
     metrics_port: int = 9104
     #: The bank's payment endpoint (the simulator locally).
-    bank_target: str = "127.0.0.1:50072"
+    bank_target: str = "127.0.0.1:15072"
     bank_deadline_seconds: float = Field(default=10.0, gt=0)
     #: Payments per bank batch, and roster entries read per page while generating a shard.
     bank_batch_size: int = Field(default=1000, ge=1, le=50_000)

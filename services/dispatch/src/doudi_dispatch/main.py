@@ -28,7 +28,7 @@ SHARED_APP = "dispatch-app"
 
 class DispatchSettings(ServiceSettings):
     service_name: str = "dispatch"
-    grpc_port: int = 50056
+    grpc_port: int = 15056
     metrics_port: int = 9106
     #: Team size bounds (DOMAIN §10.1: EX 5 to 10 members per village or community).
     team_min_size: int = Field(default=5, ge=1, le=100)

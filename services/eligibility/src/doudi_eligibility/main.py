@@ -26,7 +26,7 @@ SHARED_APP = "eligibility-app"
 
 class EligibilitySettings(ServiceSettings):
     service_name: str = "eligibility"
-    grpc_port: int = 50053
+    grpc_port: int = 15053
     metrics_port: int = 9103
     #: How often notices that ran their days are closed and due entitlements activated.
     sweep_seconds: float = Field(default=60.0, gt=0)

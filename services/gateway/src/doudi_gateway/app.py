@@ -69,7 +69,7 @@ def create_app(
     token_principals: dict[str, str],
     channels: ChannelFactory,
     intake_target: str,
-    verification_target: str = "127.0.0.1:50052",
+    verification_target: str = "127.0.0.1:15052",
     token_identities: Mapping[str, Principal] | None = None,
 ) -> FastAPI:
     """The HTTP app. A caller whose token names a person (an object in AUTH_TOKENS) is forwarded to

@@ -13,12 +13,12 @@ from doudi_runtime.settings import ServiceSettings
 
 class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
-    grpc_port: int = 50057
+    grpc_port: int = 15057
     metrics_port: int = 9107
     http_host: str = "127.0.0.1"
     http_port: int = 8080
-    intake_target: str = "127.0.0.1:50051"
-    verification_target: str = "127.0.0.1:50052"
+    intake_target: str = "127.0.0.1:15051"
+    verification_target: str = "127.0.0.1:15052"
 
 
 def _http_server(context: ServiceContext[GatewaySettings]) -> list[Worker]:

@@ -23,7 +23,7 @@ from doudi_runtime.settings import ServiceSettings
 
 class IntakeSettings(ServiceSettings):
     service_name: str = "intake"
-    grpc_port: int = 50051
+    grpc_port: int = 15051
     metrics_port: int = 9101
     #: DOMAIN §6 time limits, in working days (EX values; a county may set its own).
     decision_working_days: int = Field(default=30, ge=1, le=60)

@@ -33,10 +33,10 @@ from doudi_verification.store.tables import STORE
 
 class VerificationSettings(ServiceSettings, MonitoringSettings):
     service_name: str = "verification"
-    grpc_port: int = 50052
+    grpc_port: int = 15052
     metrics_port: int = 9102
     #: The department-records endpoint (the verification centre's adapter; the simulator locally).
-    records_target: str = "127.0.0.1:50071"
+    records_target: str = "127.0.0.1:15071"
     #: How long one person's answers may take before the sources count as missing.
     records_deadline_seconds: float = Field(default=5.0, gt=0)
     records_parallelism: int = Field(default=16, ge=1, le=256)
