@@ -26,7 +26,9 @@ def kernel_ephemeral_range() -> range:
 
 
 @pytest.mark.parametrize("offset", OFFSETS_IN_USE)
-@pytest.mark.parametrize("ephemeral", [LINUX_DEFAULT_EPHEMERAL, kernel_ephemeral_range()], ids=["default", "kernel"])
+@pytest.mark.parametrize(
+    "ephemeral", [LINUX_DEFAULT_EPHEMERAL, kernel_ephemeral_range()], ids=["default", "kernel"]
+)
 def test_no_platform_port_lies_in_the_ephemeral_range(offset: int, ephemeral: range) -> None:
     plan = PortPlan(offset)
     inside = [(port, name) for port, name in plan.named() if port in ephemeral]
