@@ -20,6 +20,7 @@ CUSTOM_KINDS = {
     ("monitoring.coreos.com/v1", "PrometheusRule"),
     ("keda.sh/v1alpha1", "ScaledObject"),
     ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
+    ("cert-manager.io/v1", "Certificate"),
 }
 STORE_SERVICES = ("intake", "verification", "eligibility", "disbursement", "care", "dispatch")
 SERVICES = (*STORE_SERVICES, "gateway")
@@ -124,7 +125,12 @@ def test_every_container_has_probes_and_resource_limits(any_render: Any) -> None
 
 
 def test_serve_roles_are_probed_on_the_grpc_health_service(any_render: Any) -> None:
-    ports = {name: svc["grpcPort"] for name, svc in any_render.values["services"].items()}
+    tls = any_render.values["tls"]
+    # With TLS the health service also answers alone on a plaintext port: the kubelet speaks no TLS.
+    ports = {
+        name: tls["healthPort"] if tls["mode"] != "off" else svc["grpcPort"]
+        for name, svc in any_render.values["services"].items()
+    }
     for deployment in any_render.of_kind("Deployment"):
         labels = deployment["metadata"]["labels"]
         if labels["doudi.io/role"] != "serve":
@@ -206,8 +212,11 @@ def test_services_run_in_production_mode_reachable_and_without_migrating_on_star
         assert env["ENVIRONMENT"] == "production"
         assert env["MIGRATE_ON_START"] == "false"
         assert env["GRPC_HOST"] == env["METRICS_HOST"] == "0.0.0.0"
-        assert env["AUTH_MODE"] == "token"
-        assert "secretKeyRef" in env["AUTH_TOKENS"] and "secretKeyRef" in env["CLIENT_TOKEN"]
+        mode = any_render.values["auth"]["mode"]
+        assert env["AUTH_MODE"] == mode != "off"
+        assert "secretKeyRef" in env["AUTH_TOKENS"]
+        # With mtls the services' certificates name them: they hold no shared platform token.
+        assert ("CLIENT_TOKEN" in env) is (mode == "token")
 
 
 def test_database_urls_come_from_secrets_and_each_store_has_its_own(any_render: Any) -> None:

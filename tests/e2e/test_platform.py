@@ -84,6 +84,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     state = json.loads(state_file.read_text())
     state["token"] = Path(state["operator_token_file"]).read_text().strip()
     state["by_name"] = {c["name"]: c for c in state["components"]}
+    # Every gRPC port takes mutual TLS only: the tests connect with the runner's operator certificate.
+    tls = state["tls"]
+    credentials = _credentials(Path(tls["ca"]), Path(tls["cert"]), Path(tls["key"]))
+    for component in state["components"]:
+        component["credentials"] = credentials
     print(f"platform up in {state['startup_seconds']:.1f} s")
     try:
         yield state
@@ -99,8 +104,16 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         assert not state_file.exists()
 
 
+def _credentials(ca: Path, cert: Path | None = None, key: Path | None = None) -> grpc.ChannelCredentials:
+    return grpc.ssl_channel_credentials(
+        root_certificates=ca.read_bytes(),
+        private_key=key.read_bytes() if key else None,
+        certificate_chain=cert.read_bytes() if cert else None,
+    )
+
+
 def _channel(component: dict[str, Any]) -> grpc.Channel:
-    return grpc.insecure_channel(f"127.0.0.1:{component['grpc_port']}")
+    return grpc.secure_channel(f"127.0.0.1:{component['grpc_port']}", component["credentials"])
 
 
 def _auth(platform: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -143,6 +156,32 @@ def test_reflection_needs_a_token(platform: dict[str, Any]) -> None:
     with _channel(platform["by_name"]["intake"]) as channel, pytest.raises(grpc.RpcError) as raised:
         _reflected_services(channel, ())
     assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def _health(channel: grpc.Channel) -> int:
+    return (
+        health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=5).status
+    )
+
+
+def test_no_component_takes_a_connection_without_a_certificate_of_the_platform(
+    platform: dict[str, Any],
+) -> None:
+    ca = Path(platform["tls"]["ca"])
+    for component in _served_components(platform):
+        target = f"127.0.0.1:{component['grpc_port']}"
+        for channel in (grpc.insecure_channel(target), grpc.secure_channel(target, _credentials(ca))):
+            with channel, pytest.raises(grpc.RpcError) as raised:
+                _health(channel)
+            assert raised.value.code() == grpc.StatusCode.UNAVAILABLE, component["name"]
+
+
+def test_a_service_certificate_names_the_service_without_a_token(platform: dict[str, Any]) -> None:
+    tls = Path(platform["tls"]["dir"])
+    gateway = _credentials(tls / "ca.pem", tls / "gateway.pem", tls / "gateway.key")
+    target = f"127.0.0.1:{platform['by_name']['intake']['grpc_port']}"
+    with grpc.secure_channel(target, gateway) as channel:
+        assert API_OF["intake"] in _reflected_services(channel, ())
 
 
 def test_every_component_exposes_grpc_metrics_after_a_call(platform: dict[str, Any]) -> None:

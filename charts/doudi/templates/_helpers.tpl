@@ -65,6 +65,17 @@ doudi.io/role: {{ $role }}
 {{- default (printf "%s-%s-database" (include "doudi.fullname" $root) $name) $db.existingSecret -}}
 {{- end -}}
 
+{{/* The Secret with one service's certificate, key and CA: [root, service]. */}}
+{{- define "doudi.tlsSecretName" -}}
+{{- $root := index . 0 -}}{{- $name := index . 1 -}}
+{{- default (printf "%s-%s-tls" (include "doudi.fullname" $root) $name) (index (default dict $root.Values.tls.secrets) $name) -}}
+{{- end -}}
+
+{{/* True (non-empty) when gRPC runs over TLS. */}}
+{{- define "doudi.tlsOn" -}}
+{{- if ne (toString .Values.tls.mode) "off" }}true{{ end -}}
+{{- end -}}
+
 {{- define "doudi.authSecretName" -}}
 {{- default (printf "%s-auth" (include "doudi.fullname" .)) .Values.auth.existingSecret -}}
 {{- end -}}
@@ -145,31 +156,40 @@ doudi_runtime.settings.ServiceSettings and the service's own settings class.
 - name: {{ printf "%s_TARGET" (upper $called) }}
   value: {{ include "doudi.target" (list $root $called) | quote }}
 {{- end }}
+{{- if and (eq $root.Values.auth.mode "mtls") (ne (toString $root.Values.tls.mode) "mtls") }}
+{{- fail "auth.mode=mtls needs tls.mode=mtls: certificates name the services" }}
+{{- end }}
 {{- if eq $role "migrate" }}
 - name: AUTH_MODE
   value: "off"
 {{- else }}
 - name: AUTH_MODE
   value: {{ $root.Values.auth.mode | quote }}
-{{- if eq $root.Values.auth.mode "token" }}
+{{- if ne $root.Values.auth.mode "off" }}
 - name: AUTH_TOKENS
   valueFrom:
     secretKeyRef:
       name: {{ include "doudi.authSecretName" $root }}
       key: AUTH_TOKENS
+{{- end }}
+{{- if eq $root.Values.auth.mode "token" }}
 - name: CLIENT_TOKEN
   valueFrom:
     secretKeyRef:
       name: {{ include "doudi.authSecretName" $root }}
       key: CLIENT_TOKEN
 {{- end }}
-{{- if eq $root.Values.auth.mode "mtls" }}
+{{- if include "doudi.tlsOn" $root }}
+- name: TLS_MODE
+  value: {{ $root.Values.tls.mode | quote }}
 - name: TLS_CERT_FILE
   value: /etc/doudi/tls/tls.crt
 - name: TLS_KEY_FILE
   value: /etc/doudi/tls/tls.key
 - name: TLS_CA_FILE
   value: /etc/doudi/tls/ca.crt
+- name: HEALTH_PORT
+  value: {{ $root.Values.tls.healthPort | quote }}
 {{- end }}
 {{- end }}
 {{- range $key, $value := $root.Values.settings }}
@@ -184,32 +204,38 @@ doudi_runtime.settings.ServiceSettings and the service's own settings class.
 {{- end }}
 {{- end -}}
 
-{{/* Volumes every doudi pod mounts: a writable /tmp (the root filesystem is read-only) and TLS for mtls. */}}
+{{/*
+Volumes every doudi pod mounts: a writable /tmp (the root filesystem is read-only), the service's
+own certificate when gRPC runs over TLS, and the brokers' CA: [root, service].
+*/}}
 {{- define "doudi.volumes" -}}
+{{- $root := index . 0 -}}{{- $name := index . 1 -}}
 - name: tmp
   emptyDir:
     sizeLimit: 64Mi
-{{- if eq .Values.auth.mode "mtls" }}
+{{- if include "doudi.tlsOn" $root }}
 - name: tls
   secret:
-    secretName: {{ required "auth.tlsSecret is required with auth.mode=mtls" .Values.auth.tlsSecret }}
+    secretName: {{ include "doudi.tlsSecretName" (list $root $name) }}
+    defaultMode: 0440
 {{- end }}
-{{- if .Values.kafka.security.caSecret }}
+{{- if $root.Values.kafka.security.caSecret }}
 - name: kafka-ca
   secret:
-    secretName: {{ .Values.kafka.security.caSecret }}
+    secretName: {{ $root.Values.kafka.security.caSecret }}
 {{- end }}
 {{- end -}}
 
 {{- define "doudi.volumeMounts" -}}
+{{- $root := index . 0 -}}
 - name: tmp
   mountPath: /tmp
-{{- if eq .Values.auth.mode "mtls" }}
+{{- if include "doudi.tlsOn" $root }}
 - name: tls
   mountPath: /etc/doudi/tls
   readOnly: true
 {{- end }}
-{{- if .Values.kafka.security.caSecret }}
+{{- if $root.Values.kafka.security.caSecret }}
 - name: kafka-ca
   mountPath: /etc/doudi/kafka
   readOnly: true

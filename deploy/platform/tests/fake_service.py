@@ -1,8 +1,14 @@
-"""A stand-in service for the runner's tests: serves gRPC health on a port, or dies at once if told to."""
+"""A stand-in service for the runner's tests: serves gRPC health on a port, or dies at once if told to.
 
+Like a real service it serves over mutual TLS with the certificate the runner gives it
+(TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE), so the runner's health checks must present one too.
+"""
+
+import os
 import sys
 import time
 from concurrent import futures
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -17,7 +23,17 @@ def main() -> None:
     servicer = health.HealthServicer()
     servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
-    server.add_insecure_port(f"127.0.0.1:{port}")
+    address = f"127.0.0.1:{port}"
+    if os.environ.get("TLS_MODE") == "mtls":
+        key, cert, ca = (
+            Path(os.environ[name]).read_bytes() for name in ("TLS_KEY_FILE", "TLS_CERT_FILE", "TLS_CA_FILE")
+        )
+        server.add_secure_port(
+            address,
+            grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=True),
+        )
+    else:
+        server.add_insecure_port(address)
     server.start()
     while True:
         time.sleep(1)

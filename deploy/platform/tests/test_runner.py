@@ -14,8 +14,10 @@ import pytest
 from kafka import KafkaAdminClient
 
 from doudi_contracts.topics import all_topic_names
+from doudi_platform.certificates import OPERATOR, LocalPki
 from doudi_platform.ports import PortPlan
 from doudi_platform.processes import pid_alive
+from doudi_platform.readiness import is_serving
 
 HERE = Path(__file__).resolve().parent
 OFFSET = 11000
@@ -55,6 +57,11 @@ def test_the_platform_comes_up_reports_itself_and_stops_clean(tmp_path: Path) ->
         admin.close()
         token_file = Path(state["operator_token_file"])
         assert token_file.stat().st_mode & 0o777 == 0o600
+        assert Path(state["tls"]["dir"]) == tmp_path / "tls"
+        operator = LocalPki(tmp_path / "tls").files(OPERATOR).channel_credentials()
+        for component in state["components"][1:]:
+            assert is_serving(component["grpc_port"], operator), component["name"]
+            assert not is_serving(component["grpc_port"]), component["name"]
 
         second = subprocess.run(
             [sys.executable, str(HERE / "fake_platform.py"), str(tmp_path), str(OFFSET + 500)],
@@ -69,12 +76,18 @@ def test_the_platform_comes_up_reports_itself_and_stops_clean(tmp_path: Path) ->
         output, _ = runner.communicate(timeout=60)
     assert runner.returncode == 0, output
     assert "doudi is up in" in output and "stopped" in output
+    assert "certificates issued under" in output
+    assert all(
+        "  mTLS  " in line for line in output.splitlines() if line.startswith(("intake ", "verification "))
+    )
     assert not any(pid_alive(c["pid"]) for c in state["components"])
     assert not (tmp_path / "platform.json").exists()
 
 
 def test_a_port_in_use_is_reported_by_name(tmp_path: Path) -> None:
     holder = socket.socket()
+    # Like the services: a port left only in TIME_WAIT by an earlier test (a refused handshake) is free.
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     holder.bind(("127.0.0.1", PortPlan(OFFSET).grpc("intake")))
     holder.listen()
     try:

@@ -19,6 +19,7 @@ import pytest
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.intake.v1 import intake_pb2, intake_pb2_grpc
 from doudi_common.testing import EXAMPLE_TOWNSHIP, EXAMPLE_VILLAGE
+from doudi_platform.certificates import CertFiles
 from doudi_platform.ports import GRPC_PORTS, PortPlan
 from doudi_platform.runner import Platform
 from doudi_sim.fixtures import example_households
@@ -99,7 +100,10 @@ def _submit_and_accept(platform: dict[str, Any]) -> None:
             members=members,
         ),
     )
-    with grpc.insecure_channel(f"127.0.0.1:{GRPC_PORTS['intake'] + PORT_OFFSET}") as channel:
+    tls = platform["tls"]
+    operator = CertFiles(Path(tls["cert"]), Path(tls["key"]), Path(tls["ca"]))
+    target = f"127.0.0.1:{GRPC_PORTS['intake'] + PORT_OFFSET}"
+    with grpc.secure_channel(target, operator.channel_credentials()) as channel:
         intake = intake_pb2_grpc.IntakeServiceStub(channel)
         submitted = intake.SubmitApplication(request, metadata=auth, timeout=10).application
         intake.AcceptApplication(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -51,6 +53,50 @@ def test_malformed_tokens_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_mtls_needs_its_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AUTH_MODE", "mtls")
     with pytest.raises(ValidationError, match="TLS_CERT_FILE"):
+        DemoSettings()
+
+
+def test_tls_follows_auth_mode_unless_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AUTH_TOKENS", '{"secret": "platform"}')
+    assert DemoSettings().transport_security == "off"
+    for name in ("TLS_CERT_FILE", "TLS_KEY_FILE", "TLS_CA_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("AUTH_MODE", "mtls")
+    assert DemoSettings().transport_security == "mtls"
+    monkeypatch.setenv("AUTH_MODE", "token")
+    monkeypatch.setenv("TLS_MODE", "tls")
+    assert DemoSettings().transport_security == "tls"
+
+
+def test_certificates_cannot_name_services_without_mutual_tls(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("TLS_CERT_FILE", "TLS_KEY_FILE", "TLS_CA_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("AUTH_MODE", "mtls")
+    monkeypatch.setenv("TLS_MODE", "tls")
+    with pytest.raises(ValidationError, match="TLS_MODE=mtls"):
+        DemoSettings()
+
+
+def test_tls_needs_its_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_TOKENS", '{"secret": "platform"}')
+    monkeypatch.setenv("TLS_MODE", "tls")
+    monkeypatch.setenv("TLS_CERT_FILE", "/etc/doudi/tls/tls.crt")
+    with pytest.raises(
+        ValidationError, match="TLS_MODE=tls needs TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE"
+    ):
+        DemoSettings()
+
+
+def test_mtls_takes_tokens_for_people_and_outside_systems(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("TLS_CERT_FILE", "TLS_KEY_FILE", "TLS_CA_FILE"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("AUTH_MODE", "mtls")
+    monkeypatch.setenv("AUTH_TOKENS", '{"t": {"name": "hospital", "role": "external_system"}}')
+    with pytest.raises(ValidationError, match="AUTH_TOKENS entry 1"):
         DemoSettings()
 
 

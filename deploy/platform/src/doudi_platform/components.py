@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from doudi_platform.certificates import LocalPki
 from doudi_platform.ports import GRPC_PORTS, HOST, SERVICES, SIMULATORS, PortPlan
 
 # Only these pass from the developer's shell to the children: a stray DATABASE_URL or
@@ -40,6 +41,9 @@ class RunContext:
     operator_token: str
     python: str
     base_env: Mapping[str, str] = field(default_factory=dict)
+    #: The run's certificates: every component then serves and calls over mutual TLS, and its
+    #: certificate names it (no platform token); None: plaintext with tokens.
+    tls: LocalPki | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -64,12 +68,20 @@ class RunContext:
                 "METRICS_HOST": HOST,
                 "DATA_DIR": str(self.data_dir),
                 "KAFKA_BOOTSTRAP_SERVERS": self.ports.bootstrap_servers,
-                "AUTH_MODE": "token",
-                "AUTH_TOKENS": json.dumps({self.platform_token: "platform", self.operator_token: "operator"}),
-                "CLIENT_TOKEN": self.platform_token,
                 "LOG_FORMAT": "json",
             }
         )
+        if self.tls is None:
+            env["AUTH_MODE"] = "token"
+            env["AUTH_TOKENS"] = json.dumps(
+                {self.platform_token: "platform", self.operator_token: "operator"}
+            )
+            env["CLIENT_TOKEN"] = self.platform_token
+        else:
+            env["AUTH_MODE"] = "mtls"
+            env["TLS_MODE"] = "mtls"
+            env["AUTH_TOKENS"] = json.dumps({self.operator_token: "operator"})
+            env["TLS_CA_FILE"] = str(self.tls.ca_file)
         env.update({f"{name.upper()}_TARGET": self.ports.target(name) for name in GRPC_PORTS})
         return env
 
@@ -77,6 +89,8 @@ class RunContext:
         env = self.common_env()
         env["GRPC_PORT"] = str(self.ports.grpc(name))
         env["METRICS_PORT"] = str(self.ports.metrics(name))
+        if self.tls is not None:
+            env.update(self.tls.files(name).env())
         if http_port is not None:
             env["HTTP_HOST"] = HOST
             env["HTTP_PORT"] = str(http_port)

@@ -11,9 +11,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from doudi_platform.ports import HOST
 
 
-def is_serving(port: int) -> bool:
+def is_serving(port: int, credentials: grpc.ChannelCredentials | None = None) -> bool:
+    """True when the health check on ``port`` answers SERVING (over TLS when given ``credentials``)."""
+    target = f"{HOST}:{port}"
     try:
-        with grpc.insecure_channel(f"{HOST}:{port}") as channel:
+        with (
+            grpc.secure_channel(target, credentials) if credentials else grpc.insecure_channel(target)
+        ) as channel:
             answer = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=1
             )

@@ -9,11 +9,13 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from doudi_platform import prometheus
 from doudi_platform.broker import MEMORY_NOTE, broker_argv, create_topics, wait_until_ready
+from doudi_platform.certificates import OPERATOR, TLS_DIR_NAME, LocalPki, ensure_certificates
 from doudi_platform.components import (
     Component,
     ComponentsFactory,
@@ -21,9 +23,9 @@ from doudi_platform.components import (
     default_base_env,
     platform_components,
 )
-from doudi_platform.ports import PortPlan, busy_ports, port_in_use
+from doudi_platform.ports import GRPC_PORTS, PortPlan, busy_ports, port_in_use
 from doudi_platform.processes import Supervisor, tail
-from doudi_platform.readiness import wait_until_serving
+from doudi_platform.readiness import is_serving, wait_until_serving
 from doudi_platform.state import AlreadyRunning, acquire_lock, release_lock, remove_state, write_state
 
 MIGRATION_TIMEOUT_SECONDS = 60.0
@@ -77,6 +79,7 @@ class Platform:
         self.scrape_interval_seconds = scrape_interval_seconds
         self.supervisor = Supervisor(self.run_dir / "logs")
         self.pids: dict[str, int] = {}
+        self.pki: LocalPki | None = None
 
     def _start_broker(self) -> None:
         self.pids["broker"] = self.supervisor.start(
@@ -87,7 +90,20 @@ class Platform:
         topics = create_topics(self.ports.bootstrap_servers)
         _say(f"topics ready: {len(topics)} (catalogue and dead-letter topics)")
 
+    def _certificates(self) -> LocalPki:
+        pki, issued = ensure_certificates(self.run_dir / TLS_DIR_NAME, GRPC_PORTS)
+        where = _relative(pki.directory)
+        if issued:
+            _say(
+                f"certificates issued under {where}/: {', '.join(issued)} "
+                "(mutual TLS between every component)"
+            )
+        else:
+            _say(f"certificates reused from {where}/ (mutual TLS between every component)")
+        return pki
+
     def _context(self) -> RunContext:
+        self.pki = self._certificates()
         context = RunContext(
             run_dir=self.run_dir,
             ports=self.ports,
@@ -95,6 +111,7 @@ class Platform:
             operator_token=secrets.token_urlsafe(24),
             python=sys.executable,
             base_env=default_base_env(),
+            tls=self.pki,
         )
         context.data_dir.mkdir(parents=True, exist_ok=True)
         token_file = context.operator_token_file
@@ -127,8 +144,12 @@ class Platform:
             exited = self.supervisor.first_exited()
             return exited.name if exited else None
 
+        credentials = self.pki.files(OPERATOR).channel_credentials() if self.pki else None
         waiting = wait_until_serving(
-            {c.name: c.grpc_port for c in components if c.grpc_port}, timeout=self.timeout, abort=died
+            {c.name: c.grpc_port for c in components if c.grpc_port},
+            timeout=self.timeout,
+            abort=died,
+            check=partial(is_serving, credentials=credentials),
         )
         dead = died()
         if dead is not None:
@@ -180,6 +201,14 @@ class Platform:
             "broker": self.ports.bootstrap_servers,
             "gateway_http": f"http://127.0.0.1:{self.ports.gateway_http}",
             "operator_token_file": str(context.operator_token_file),
+            "tls": None
+            if self.pki is None
+            else {
+                "dir": str(self.pki.directory),
+                "ca": str(self.pki.ca_file),
+                "cert": str(self.pki.files(OPERATOR).cert),
+                "key": str(self.pki.files(OPERATOR).key),
+            },
             "logs": str(self.run_dir / "logs"),
             "components": [
                 {
@@ -239,14 +268,17 @@ class Platform:
 
 
 def print_status(state: dict[str, Any]) -> None:
-    rows = [["name", "pid", "gRPC", "metrics", "store", "state"]]
+    rows = [["name", "pid", "gRPC", "tls", "metrics", "store", "state"]]
+    secured = "mTLS" if state.get("tls") else "off"
     for c in state["components"]:
         grpc_port = str(c["grpc_port"]) if c["grpc_port"] else state["broker"].rsplit(":", 1)[1]
+        # The broker listens on loopback only, in plaintext, like the metrics endpoints.
+        tls = secured if c["grpc_port"] else "off"
         metrics = f"http://127.0.0.1:{c['metrics_port']}/metrics" if c["metrics_port"] else "—"
         store = c["store"] or "—"
         shown_store = _relative(Path(store)) if "/" in store else store
         state_text = "SERVING" if c["grpc_port"] else "ready"
-        rows.append([c["name"], str(c["pid"]), grpc_port, metrics, shown_store, state_text])
+        rows.append([c["name"], str(c["pid"]), grpc_port, tls, metrics, shown_store, state_text])
     _say(_table(rows))
     _say()
     _say(f"gateway HTTP:   {state['gateway_http']}/docs")
@@ -257,6 +289,12 @@ def print_status(state: dict[str, Any]) -> None:
         f"operator token: {_relative(Path(state['operator_token_file']))} "
         "(send as 'authorization: Bearer <token>')"
     )
+    tls = state.get("tls")
+    if tls:
+        _say(
+            f"mutual TLS:     CA {_relative(Path(tls['ca']))}, your client certificate "
+            f"{_relative(Path(tls['cert']))} and key {_relative(Path(tls['key']))}"
+        )
 
 
 def run(

@@ -51,27 +51,40 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_interval_ms: int = Field(default=200, ge=10)
 
+    #: Who names a caller: a bearer token (``token``); a doudi service's certificate, or else a token
+    #: for people and outside systems (``mtls``); nobody (``off``, only when set explicitly).
     auth_mode: Literal["token", "mtls", "off"] = "token"
     auth_tokens: SecretStr | None = None
     client_token: SecretStr | None = None
+    #: gRPC transport (``doudi_runtime.grpc.tls``): plaintext, TLS, or mutual TLS; unset follows AUTH_MODE.
+    tls_mode: Literal["off", "tls", "mtls"] | None = None
     tls_cert_file: Path | None = None
     tls_key_file: Path | None = None
     tls_ca_file: Path | None = None
+    #: With TLS: a plaintext port serving the gRPC health service only, for probes that speak no TLS.
+    health_port: int | None = None
 
     #: Keys that seal personal data at rest and key its lookup hashes (``doudi_common.fieldcrypt``):
     #: "<id>:<base64 of 32 bytes>,…", the first one primary; older keys stay listed while values move.
     field_encryption_keys: SecretStr | None = None
     lookup_hash_keys: SecretStr | None = None
 
+    #: Abuse limits on the gRPC APIs (``doudi_runtime.grpc.limits``): calls a second per person or outside
+    #: system, with bursts; ``RATE_LIMIT=off`` only when set explicitly. The size limit holds for everyone.
+    rate_limit: Literal["on", "off"] = "on"
+    rate_limit_per_second: float = Field(default=20.0, gt=0)
+    rate_limit_burst: int = Field(default=60, ge=1)
+    max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+
     default_deadline_ms: int = Field(default=5000, ge=1)
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
 
-    @field_validator("grpc_port", "metrics_port")
+    @field_validator("grpc_port", "metrics_port", "health_port")
     @classmethod
-    def _valid_port(cls, value: int) -> int:
+    def _valid_port(cls, value: int | None) -> int | None:
         # A validator, not a Field bound: services redeclare these fields with their own defaults.
-        if not 0 <= value <= 65535:
+        if value is not None and not 0 <= value <= 65535:
             raise ValueError("must be a port number between 0 and 65535")
         return value
 
@@ -86,7 +99,7 @@ class ServiceSettings(BaseSettings):
     def _require_secrets(self) -> ServiceSettings:
         if self.auth_mode == "token" and self.auth_tokens is None:
             raise ValueError("AUTH_MODE=token needs AUTH_TOKENS (a JSON object token -> principal)")
-        if self.auth_mode == "token":
+        if self.auth_tokens is not None:
             self.token_identities()
         for name, value in (
             ("FIELD_ENCRYPTION_KEYS", self.field_encryption_keys),
@@ -97,8 +110,14 @@ class ServiceSettings(BaseSettings):
                     KeyRing.parse(value.get_secret_value())
                 except FieldCryptoError as exc:
                     raise ValueError(f"{name}: {exc}") from None
-        if self.auth_mode == "mtls" and not (self.tls_cert_file and self.tls_key_file and self.tls_ca_file):
-            raise ValueError("AUTH_MODE=mtls needs TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE")
+        if self.auth_mode == "mtls" and self.transport_security != "mtls":
+            raise ValueError("AUTH_MODE=mtls needs TLS_MODE=mtls: certificates name the services")
+        if self.transport_security != "off" and not (
+            self.tls_cert_file and self.tls_key_file and self.tls_ca_file
+        ):
+            raise ValueError(
+                f"TLS_MODE={self.transport_security} needs TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE"
+            )
         if self.kafka_security_protocol.startswith("SASL_") and not (
             self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
         ):
@@ -107,6 +126,13 @@ class ServiceSettings(BaseSettings):
                 "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
             )
         return self
+
+    @property
+    def transport_security(self) -> Literal["off", "tls", "mtls"]:
+        """TLS_MODE, or mutual TLS when only AUTH_MODE=mtls says so."""
+        if self.tls_mode is not None:
+            return self.tls_mode
+        return "mtls" if self.auth_mode == "mtls" else "off"
 
     @property
     def effective_database_url(self) -> str:

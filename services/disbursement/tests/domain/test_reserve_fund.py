@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from doudi_common.errors import FailedPrecondition, InvalidArgument
+from doudi_common.money import MAX_FEN
 from doudi_common.testing import EXAMPLE_TOWNSHIP, make_resident_id
 from doudi_disbursement.domain import reserve
 from doudi_disbursement.domain.reserve import Advance, AdvanceState, Method
@@ -127,3 +128,12 @@ def test_the_fund_never_goes_below_zero_and_balance_plus_outstanding_is_what_was
         assert fund.balance_fen >= 0
         assert fund.balance_fen + fund.outstanding_fen == put_in
         assert fund.outstanding_fen == sum(a.amount_fen for a in paid)
+
+
+def test_a_top_up_beyond_what_a_ledger_records_is_refused_naming_the_amount() -> None:
+    fund, _ = reserve.open_fund(EXAMPLE_TOWNSHIP, 100_000, NOW)
+    with pytest.raises(InvalidArgument) as refused:
+        reserve.top_up(fund, MAX_FEN - 99_999, "县级追加", NOW)
+    assert [v.field for v in refused.value.violations] == ["amount"]
+    full, entry = reserve.top_up(fund, MAX_FEN - 100_000, "县级追加", NOW)
+    assert full.balance_fen == entry.balance_after_fen == MAX_FEN

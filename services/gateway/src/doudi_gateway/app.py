@@ -4,6 +4,7 @@
 # create_app from real annotation objects, not from strings naming local functions.
 
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
@@ -18,9 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from doudi.intake.v1 import intake_pb2, intake_pb2_grpc
 from doudi.verification.v1 import verification_pb2, verification_pb2_grpc
 from doudi_gateway.errors import error_body, response_for_rpc_error
+from doudi_gateway.limits import RequestLimits
 from doudi_runtime.authz.principal import Principal
 from doudi_runtime.grpc.client import ChannelFactory
 from doudi_runtime.grpc.context import acting_for
+from doudi_runtime.grpc.limits import TokenBuckets
 
 HTTP_REQUESTS = Counter(
     "doudi_gateway_http_requests_total",
@@ -71,10 +74,13 @@ def create_app(
     intake_target: str,
     verification_target: str = "127.0.0.1:15052",
     token_identities: Mapping[str, Principal] | None = None,
+    max_request_bytes: int | None = None,
+    rate_limit: TokenBuckets | None = None,
 ) -> FastAPI:
     """The HTTP app. A caller whose token names a person (an object in AUTH_TOKENS) is forwarded to
     the services as the person the gateway acts for, so their role and region decide what they see;
-    a caller whose token names a service is the gateway's own trusted caller."""
+    a caller whose token names a service is the gateway's own trusted caller. ``max_request_bytes`` and
+    ``rate_limit`` (per caller) answer 413 and 429 before anything else reads the request."""
     app = FastAPI(
         title="doudi gateway",
         version="1",
@@ -263,6 +269,8 @@ def create_app(
         request = step(body, verification_pb2.RecordHomeSurveyRequest(), application_id=application_id)
         return await call(verification.RecordHomeSurvey, request)
 
+    if max_request_bytes is not None or rate_limit is not None:
+        app.add_middleware(RequestLimits, max_bytes=max_request_bytes or sys.maxsize, buckets=rate_limit)
     return app
 
 

@@ -7,6 +7,7 @@ import threading
 import uvicorn
 
 from doudi_gateway.app import create_app
+from doudi_runtime.grpc.limits import TokenBuckets
 from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint
 from doudi_runtime.settings import ServiceSettings
 
@@ -29,6 +30,12 @@ def _http_server(context: ServiceContext[GatewaySettings]) -> list[Worker]:
         channels=context.channels,
         intake_target=settings.intake_target,
         verification_target=settings.verification_target,
+        max_request_bytes=settings.max_request_bytes,
+        rate_limit=(
+            TokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst)
+            if settings.rate_limit == "on"
+            else None
+        ),
     )
     server = uvicorn.Server(
         uvicorn.Config(

@@ -78,7 +78,7 @@ class Principal:
 
 
 def service_principal(name: str) -> Principal:
-    """A doudi service (a plain-string token, or an mTLS certificate's CN)."""
+    """A doudi service (a plain-string token, or the service URI of an mTLS certificate)."""
     return Principal(name=name, role=Role.SERVICE)
 
 

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import grpc
 
 from doudi_runtime.grpc import context as call_context
+from doudi_runtime.grpc.tls import channel_credentials
 from doudi_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -174,27 +175,24 @@ class ChannelFactory:
     def default_timeout(self) -> float:
         return self._settings.default_deadline_ms / 1000
 
-    def _credentials(self) -> grpc.ChannelCredentials:
+    def _token(self) -> str | None:
+        """The bearer token outbound calls carry: required with AUTH_MODE=token; with mtls the
+        certificate names this service, and a CLIENT_TOKEN is sent only when one is set."""
         settings = self._settings
-        if not (settings.tls_cert_file and settings.tls_key_file and settings.tls_ca_file):
-            raise ValueError("AUTH_MODE=mtls needs TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE")
-        return grpc.ssl_channel_credentials(
-            root_certificates=settings.tls_ca_file.read_bytes(),
-            private_key=settings.tls_key_file.read_bytes(),
-            certificate_chain=settings.tls_cert_file.read_bytes(),
-        )
+        if settings.auth_mode == "off":
+            return None
+        if settings.client_token is None:
+            if settings.auth_mode == "token":
+                raise ValueError("AUTH_MODE=token needs CLIENT_TOKEN for outbound calls")
+            return None
+        return settings.client_token.get_secret_value()
 
     def _build(self, target: str) -> grpc.Channel:
-        settings = self._settings
-        token: str | None = None
-        if settings.auth_mode == "mtls":
-            channel = grpc.secure_channel(target, self._credentials())
-        else:
-            if settings.auth_mode == "token":
-                if settings.client_token is None:
-                    raise ValueError("AUTH_MODE=token needs CLIENT_TOKEN for outbound calls")
-                token = settings.client_token.get_secret_value()
+        token = self._token()
+        if self._settings.transport_security == "off":
             channel = grpc.insecure_channel(target)
+        else:
+            channel = grpc.secure_channel(target, channel_credentials(self._settings))
         return grpc.intercept_channel(channel, ContextClientInterceptor(token, self.default_timeout))
 
     def channel(self, target: str) -> grpc.Channel:

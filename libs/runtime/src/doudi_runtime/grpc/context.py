@@ -36,7 +36,7 @@ def current_request_id() -> str | None:
 
 
 def current_principal() -> str | None:
-    """Who is calling: a token's principal, a client certificate's CN, or "anonymous"."""
+    """Who is calling: a token's principal, a service named by its certificate, or "anonymous"."""
     return _principal.get()
 
 

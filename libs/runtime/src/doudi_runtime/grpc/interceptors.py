@@ -28,6 +28,7 @@ from doudi_runtime.authz.principal import Principal, forwarded_principal, servic
 from doudi_runtime.grpc import context as call_context
 from doudi_runtime.grpc.context import current_deadline, current_principal, current_request_id
 from doudi_runtime.grpc.errors import invalid_argument_status, status_code_for
+from doudi_runtime.grpc.tls import certificate_service
 from doudi_runtime.settings import ServiceSettings
 
 __all__ = [
@@ -225,7 +226,11 @@ class DeadlineStep(CallStep):
 
 
 class AuthStep(CallStep):
-    """Identify the caller: bearer token, client certificate CN, or nobody (auth_mode=off only).
+    """Identify the caller: bearer token, a doudi service's certificate, or nobody (auth_mode=off only).
+
+    With ``mtls`` a presented bearer token names the caller (a person or outside system; an invalid
+    one is refused, never passed over); without one the certificate's service URI does
+    (``doudi_runtime.grpc.tls``). A certificate that names no service admits the connection only.
 
     A doudi service may forward the person it acts for in the ``x-doudi-on-behalf-of`` header (the
     gateway does, for caseworkers); the header is honoured only from a service principal, and the
@@ -251,10 +256,7 @@ class AuthStep(CallStep):
 
     @staticmethod
     def _certificate_principal(call: ServerCall) -> Principal | None:
-        names = call.context.auth_context().get("x509_common_name") or []
-        if not names:
-            return None
-        name = names[0].decode("utf-8", errors="replace")
+        name = certificate_service(call.context.auth_context())
         return service_principal(name) if name else None
 
     def _reject(self, call: ServerCall, code: grpc.StatusCode, text: str) -> None:
@@ -281,7 +283,7 @@ class AuthStep(CallStep):
             return
         if self._mode == "off":
             principal: Principal | None = service_principal(ANONYMOUS)
-        elif self._mode == "mtls":
+        elif self._mode == "mtls" and "authorization" not in call.metadata:
             principal = self._certificate_principal(call)
         else:
             principal = self._token_principal(call)

@@ -16,6 +16,8 @@ from grpc_reflection.v1alpha import reflection
 from doudi_runtime.authz.policy import ServicePolicy
 from doudi_runtime.grpc.authz import PolicyStep
 from doudi_runtime.grpc.interceptors import ServerInterceptor
+from doudi_runtime.grpc.limits import limit_steps
+from doudi_runtime.grpc.tls import server_credentials
 from doudi_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -40,17 +42,6 @@ def _address(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
-def server_credentials(settings: ServiceSettings) -> grpc.ServerCredentials:
-    """mTLS credentials from the settings' files; client certificates are required, not optional."""
-    if not (settings.tls_cert_file and settings.tls_key_file and settings.tls_ca_file):
-        raise ValueError("AUTH_MODE=mtls needs TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE")
-    return grpc.ssl_server_credentials(
-        [(settings.tls_key_file.read_bytes(), settings.tls_cert_file.read_bytes())],
-        root_certificates=settings.tls_ca_file.read_bytes(),
-        require_client_auth=True,
-    )
-
-
 class GrpcServer:
     """Serves the bindings with health, reflection and the interceptor chain; built once, started once.
 
@@ -73,13 +64,20 @@ class GrpcServer:
         self._extra_interceptors = tuple(extra_interceptors)
         self._health = health.HealthServicer()
         self._server: grpc.Server | None = None
+        self._probe_server: grpc.Server | None = None
         self._port: int | None = None
+        self._probe_port: int | None = None
         self._lock = threading.Lock()
 
     @property
     def port(self) -> int | None:
         """The bound port once started."""
         return self._port
+
+    @property
+    def probe_port(self) -> int | None:
+        """The bound plaintext health port, when TLS is on and HEALTH_PORT is set."""
+        return self._probe_port
 
     def _service_names(self) -> list[str]:
         return [binding.full_name for binding in self._bindings]
@@ -98,7 +96,9 @@ class GrpcServer:
                     thread_name_prefix=f"grpc-{self._settings.service_name}",
                 ),
                 interceptors=[
-                    ServerInterceptor.for_settings(self._settings, [self._policy_step()]),
+                    ServerInterceptor.for_settings(
+                        self._settings, [*limit_steps(self._settings), self._policy_step()]
+                    ),
                     *self._extra_interceptors,
                 ],
                 # Without this a second process could bind the same port and silently share traffic.
@@ -117,7 +117,7 @@ class GrpcServer:
             )
             address = _address(self._settings.grpc_host, self._settings.grpc_port)
             try:
-                if self._settings.auth_mode == "mtls":
+                if self._settings.transport_security != "off":
                     port = server.add_secure_port(address, server_credentials(self._settings))
                 else:
                     port = server.add_insecure_port(address)
@@ -125,6 +125,11 @@ class GrpcServer:
                 server.stop(None)  # releases the thread pool of a server that never started
                 raise RuntimeError(f"could not bind the gRPC server to {address} (in use?)") from exc
             server.start()
+            try:
+                self._probe_server = self._start_probe_port()
+            except RuntimeError:
+                server.stop(None)
+                raise
             self._server = server
             self._port = port
         self.set_serving(True)
@@ -134,9 +139,31 @@ class GrpcServer:
                 "grpc_port": port,
                 "services": self._service_names(),
                 "auth_mode": self._settings.auth_mode,
+                "tls_mode": self._settings.transport_security,
             },
         )
         return port
+
+    def _start_probe_port(self) -> grpc.Server | None:
+        """With TLS, the health service alone on plaintext HEALTH_PORT: kubelet's gRPC probes speak no TLS."""
+        settings = self._settings
+        if settings.health_port is None or settings.transport_security == "off":
+            return None
+        probe = grpc.server(
+            futures.ThreadPoolExecutor(
+                max_workers=2, thread_name_prefix=f"grpc-health-{settings.service_name}"
+            ),
+            options=[("grpc.so_reuseport", 0)],
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, probe)
+        address = _address(settings.grpc_host, settings.health_port)
+        try:
+            self._probe_port = probe.add_insecure_port(address)
+        except RuntimeError as exc:
+            probe.stop(None)
+            raise RuntimeError(f"could not bind the health port to {address} (in use?)") from exc
+        probe.start()
+        return probe
 
     def set_serving(self, serving: bool) -> None:
         """Report SERVING / NOT_SERVING for the whole server and each API (e.g. while draining)."""
@@ -156,6 +183,8 @@ class GrpcServer:
         self._health.enter_graceful_shutdown()
         grace = self._settings.shutdown_grace_seconds if grace is None else grace
         server.stop(grace).wait()
+        if self._probe_server is not None:
+            self._probe_server.stop(0).wait()
         log.info("grpc server stopped")
 
     def wait(self, timeout: float | None = None) -> bool:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from doudi_common.errors import FailedPrecondition
+from doudi_common.money import MAX_FEN
 from doudi_common.region import RegionLevel
 from doudi_common.validation import Violations
 
@@ -113,8 +114,11 @@ def open_fund(township: str, opening_fen: int, now: datetime) -> tuple[Fund, Ent
 def top_up(fund: Fund, amount_fen: int, note: str, now: datetime) -> tuple[Fund, Entry]:
     """The county adds money to the fund."""
     v = Violations()
-    if v.require_fen(amount_fen, "amount") is not None and amount_fen == 0:
-        v.add("amount", "must be more than zero")
+    if v.require_fen(amount_fen, "amount") is not None:
+        if amount_fen == 0:
+            v.add("amount", "must be more than zero")
+        elif amount_fen > MAX_FEN - fund.balance_fen:
+            v.add("amount", "would take the fund's balance beyond the largest amount a ledger records")
     _text(v, note, "note", MAX_TEXT, required=True)
     v.raise_if_any()
     changed = replace(fund, balance_fen=fund.balance_fen + amount_fen, updated_at=now)

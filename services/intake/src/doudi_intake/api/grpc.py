@@ -43,9 +43,15 @@ def _enum_name(enum_type: object, value: int, prefix: str) -> str | None:
     return None if name.endswith("_UNSPECIFIED") else name.removeprefix(prefix)
 
 
-def _domain_enum(domain: type[E], enum_type: object, value: int, prefix: str) -> E | None:
+def _domain_enum(domain: type[E], enum_type: object, value: int, prefix: str, *, field: str) -> E | None:
     name = _enum_name(enum_type, value, prefix)
-    return domain(name) if name else None
+    if not name:
+        return None
+    try:
+        return domain(name)
+    except ValueError:
+        # A value the API declares but the window never uses (an application is never kept as a draft).
+        raise InvalidArgument.single(field, f"{prefix}{name} is not used here") from None
 
 
 def _date(message: types_pb2.Date, field: str) -> date | None:
@@ -62,7 +68,13 @@ def _member(message: intake_pb2.HouseholdMember, index: int) -> MemberDeclaratio
     return MemberDeclaration(
         id_number=person.id_number.value.strip().upper(),
         name=person.name.strip(),
-        relation=_domain_enum(Relation, intake_pb2.Relation, message.relation_to_applicant, "RELATION_"),
+        relation=_domain_enum(
+            Relation,
+            intake_pb2.Relation,
+            message.relation_to_applicant,
+            "RELATION_",
+            field=f"household.members[{index}].relation_to_applicant",
+        ),
         counted=message.counted,
         birth_date=_date(person.birth_date, f"household.members[{index}].person.birth_date"),
         sex=_enum_name(types_pb2.Sex, person.sex, "SEX_"),
@@ -78,15 +90,21 @@ def household_from_proto(message: intake_pb2.Household) -> HouseholdDeclaration:
         residence_region=message.residence_region.code,
         members=tuple(_member(m, i) for i, m in enumerate(message.members)),
         household_type=_domain_enum(
-            HouseholdType, intake_pb2.HouseholdType, message.household_type, "HOUSEHOLD_TYPE_"
+            HouseholdType,
+            intake_pb2.HouseholdType,
+            message.household_type,
+            "HOUSEHOLD_TYPE_",
+            field="household.household_type",
         ),
     )
 
 
 def submission_from_proto(request: intake_pb2.SubmitApplicationRequest) -> Submission:
     return Submission(
-        programme=_domain_enum(Programme, programme_pb2.Programme, request.programme, "PROGRAMME_"),
-        channel=_domain_enum(Channel, programme_pb2.Channel, request.channel, "CHANNEL_"),
+        programme=_domain_enum(
+            Programme, programme_pb2.Programme, request.programme, "PROGRAMME_", field="programme"
+        ),
+        channel=_domain_enum(Channel, programme_pb2.Channel, request.channel, "CHANNEL_", field="channel"),
         township=request.township.code,
         household=household_from_proto(request.household),
         statement=request.statement,
@@ -132,7 +150,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     ) -> intake_pb2.ListApplicationsResponse:
         township = _township(request.township.code, "township")
         state = _domain_enum(
-            ApplicationState, intake_pb2.ApplicationState, request.state, "APPLICATION_STATE_"
+            ApplicationState, intake_pb2.ApplicationState, request.state, "APPLICATION_STATE_", field="state"
         )
         page = parse_page(request.page.page_size, request.page.page_token)
         found = self._applications.list_applications(township, state, page)
@@ -215,7 +233,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     def ListLeads(
         self, request: intake_pb2.ListLeadsRequest, context: grpc.ServicerContext
     ) -> intake_pb2.ListLeadsResponse:
-        state = _domain_enum(LeadState, intake_pb2.LeadState, request.state, "LEAD_STATE_")
+        state = _domain_enum(LeadState, intake_pb2.LeadState, request.state, "LEAD_STATE_", field="state")
         page = parse_page(request.page.page_size, request.page.page_token)
         found = self._leads.list(request.region.code, state, page)
         return intake_pb2.ListLeadsResponse(
@@ -232,7 +250,9 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     def CloseLead(
         self, request: intake_pb2.CloseLeadRequest, context: grpc.ServicerContext
     ) -> intake_pb2.CloseLeadResponse:
-        outcome = _domain_enum(LeadState, intake_pb2.LeadState, request.outcome, "LEAD_STATE_")
+        outcome = _domain_enum(
+            LeadState, intake_pb2.LeadState, request.outcome, "LEAD_STATE_", field="outcome"
+        )
         lead = self._leads.close(request.request_id, request.lead_id, outcome, request.reason)
         return intake_pb2.CloseLeadResponse(lead=lead_to_proto(lead))
 
@@ -259,7 +279,9 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
             ReferralRequest(
                 id_number=request.person.id_number.value.strip().upper(),
                 name=request.person.name,
-                department=_domain_enum(Department, intake_pb2.Department, request.department, "DEPARTMENT_"),
+                department=_domain_enum(
+                    Department, intake_pb2.Department, request.department, "DEPARTMENT_", field="department"
+                ),
                 need=request.need,
                 application_id=request.application_id,
             ),
@@ -281,7 +303,9 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
         referral = self._referrals.progress(
             request.request_id,
             request.referral_id,
-            _domain_enum(ReferralState, intake_pb2.ReferralState, request.state, "REFERRAL_STATE_"),
+            _domain_enum(
+                ReferralState, intake_pb2.ReferralState, request.state, "REFERRAL_STATE_", field="state"
+            ),
             request.result,
         )
         return intake_pb2.RecordReferralProgressResponse(referral=referral_to_proto(referral))
