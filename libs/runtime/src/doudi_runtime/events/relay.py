@@ -133,8 +133,9 @@ class OutboxRelay:
                 sent, failed = self._send(rows) if rows else ([], {})
                 self._mark(session, sent, failed)
         else:
-            # SQLite locks the whole file for a write: never hold it while talking to the broker.
-            with self._database.transaction() as session:
+            # SQLite locks the whole file for a write: never hold it while talking to the broker, and
+            # read the rows without it (a relay that polls must not queue behind the writers).
+            with self._database.read() as session:
                 rows = self._claim(session, lock=False)
             sent, failed = self._send(rows) if rows else ([], {})
             if sent or failed:
@@ -148,7 +149,7 @@ class OutboxRelay:
         return len(sent)
 
     def backlog(self) -> int:
-        with self._database.transaction() as session:
+        with self._database.read() as session:
             count = session.execute(
                 select(func.count()).select_from(self._outbox).where(self._outbox.c.published_at.is_(None))
             ).scalar_one()
