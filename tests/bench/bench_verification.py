@@ -181,6 +181,7 @@ def main(applications: int = APPLICATIONS) -> list[str]:
                 _wait_port(verification_ports[replica])
             sent_at: dict[str, float] = {}
             latencies: list[float] = []
+            seen: set[str] = set()
             consumer = KafkaConsumer(
                 "doudi.verification.report.v1",
                 bootstrap_servers=broker.bootstrap,
@@ -202,7 +203,9 @@ def main(applications: int = APPLICATIONS) -> list[str]:
                             envelope = decode(record.value)
                             if envelope.event_type.endswith("HouseholdVerified"):
                                 report = unpack(envelope, events_pb2.HouseholdVerified).report
-                                if report.application_id in sent_at:
+                                # Delivery is at least once: a repeat is not another report.
+                                if report.application_id in sent_at and report.application_id not in seen:
+                                    seen.add(report.application_id)
                                     latencies.append(now - sent_at[report.application_id])
 
             receiver = threading.Thread(target=receive)

@@ -22,11 +22,13 @@ from doudi_verification.app.alerts import (
     monitoring_workers,
 )
 from doudi_verification.app.checks import VerificationUseCases
-from doudi_verification.app.policy import RegistryPolicies
+from doudi_verification.app.policy import RegistryCadences, RegistryPolicies
 from doudi_verification.app.records_gateway import RecordsGateway
+from doudi_verification.app.reviews import ReviewUseCases
 from doudi_verification.domain.case import RetryPolicy
 from doudi_verification.events.care import overdue_visit_subscription
 from doudi_verification.events.dispatch import hand_over_subscription
+from doudi_verification.events.entitlements import entitlement_subscription
 from doudi_verification.events.intake import intake_subscription
 from doudi_verification.store.tables import STORE
 
@@ -51,11 +53,18 @@ class VerificationSettings(ServiceSettings, MonitoringSettings):
     retry_longest_seconds: float = Field(default=3600.0, gt=0)
     #: Working days for the re-check of a disputed report (DOMAIN §4.8; EX 2).
     dispute_recheck_working_days: int = Field(default=2, ge=1, le=30)
+    #: How often due periodic reviews are looked for, and how many are started at once.
+    review_poll_seconds: float = Field(default=60.0, gt=0)
+    review_batch_size: int = Field(default=100, ge=1, le=5000)
 
 
 def use_cases(context: ServiceContext[VerificationSettings]) -> VerificationUseCases:
     """One set of use-cases per process, shared by the API, the consumer and the checker."""
     return context.shared("checks", lambda: _build_use_cases(context))
+
+
+def review_use_cases(context: ServiceContext[VerificationSettings]) -> ReviewUseCases:
+    return context.shared("reviews", lambda: ReviewUseCases(context=context, cadences=RegistryCadences()))
 
 
 def _build_use_cases(context: ServiceContext[VerificationSettings]) -> VerificationUseCases:
@@ -76,6 +85,7 @@ def _build_use_cases(context: ServiceContext[VerificationSettings]) -> Verificat
         ),
         recheck_working_days=settings.dispute_recheck_working_days,
         parallel_cases=settings.check_parallelism,
+        record_every_seconds=settings.check_poll_seconds,
     )
 
 
@@ -83,7 +93,7 @@ def _bindings(context: ServiceContext[VerificationSettings]) -> Sequence[GrpcSer
     return [
         GrpcServiceBinding(
             "doudi.verification.v1.VerificationService",
-            VerificationApi(use_cases(context)),
+            VerificationApi(use_cases(context), review_use_cases(context)),
             verification_pb2_grpc.add_VerificationServiceServicer_to_server,
             policy=policy.verification_policy(context),
         ),
@@ -96,6 +106,7 @@ def _subscriptions(context: ServiceContext[VerificationSettings]) -> Sequence[Su
     checks = use_cases(context)
     return [
         intake_subscription(checks, checks.clock),
+        entitlement_subscription(review_use_cases(context)),
         *monitoring_subscriptions(context),
         hand_over_subscription(monitoring_use_cases(context)),
         overdue_visit_subscription(monitoring_use_cases(context)),
@@ -107,6 +118,11 @@ def _workers(context: ServiceContext[VerificationSettings]) -> Sequence[Worker]:
     batch = context.settings.check_batch_size
     return [
         periodic("household-checks", context.settings.check_poll_seconds, lambda: checks.run_due(batch)),
+        periodic(
+            "periodic-reviews",
+            context.settings.review_poll_seconds,
+            lambda: review_use_cases(context).run_due(context.settings.review_batch_size),
+        ),
         *monitoring_workers(context),
     ]
 

@@ -44,6 +44,7 @@ VERIFICATION_TABLE: dict[str, tuple[set[str], set[str]]] = {
     "GetReport": ({S, T, C}, {S, C}),
     "RecordHomeSurvey": ({S, T, C}, {S, C}),
     "DisputeReport": ({S, T, C}, {S, C}),
+    "ListReviews": ({S, T, C}, {S, C}),
 }
 MONITORING_TABLE: dict[str, tuple[set[str], set[str]]] = {
     "ReportMonitoringEvent": ({S, T, C, V}, {S, C}),
@@ -142,6 +143,9 @@ def verification_request(records: Records, rpc: str, target: str, request_id: st
             report_id=report,
             item=verification_pb2.SourceItem(member_index=0, source="HUMAN_RESOURCES", item="pension"),
             evidence="养老金已停发",
+        ),
+        "ListReviews": lambda: verification_pb2.ListReviewsRequest(
+            region=types_pb2.RegionCode(code=TOWNSHIP[target])
         ),
     }
     return requests[rpc]()

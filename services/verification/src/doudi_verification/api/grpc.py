@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import grpc
+from datetime import date
 
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from doudi.common.v1 import types_pb2
 from doudi.verification.v1 import verification_pb2, verification_pb2_grpc
 from doudi_runtime.grpc import context as call_context
+from doudi_runtime.paging import parse_page
 from doudi_verification.app.checks import VerificationUseCases
+from doudi_verification.app.reviews import ReviewUseCases
 from doudi_verification.domain.report import Override
+from doudi_verification.domain.review import Review
 from doudi_verification.events.reports import report_to_proto
 
 
@@ -23,9 +30,29 @@ def _override(message: verification_pb2.SurveyOverride) -> Override:
     )
 
 
+def review_to_proto(review: Review, today: date) -> verification_pb2.Review:
+    started_at = Timestamp()
+    started_at.FromDatetime(review.started_at)
+    return verification_pb2.Review(
+        review_id=review.review_id,
+        entitlement_id=review.entitlement_id,
+        household_id=review.household_id,
+        application_id=review.application_id,
+        region=types_pb2.RegionCode(code=review.region),
+        category=review.category.value if review.category else "",
+        due_on=types_pb2.Date(year=review.due_on.year, month=review.due_on.month, day=review.due_on.day),
+        state=verification_pb2.ReviewState.Value(f"REVIEW_STATE_{review.state.value}"),
+        overdue=review.is_overdue(today),
+        started_at=started_at,
+        report_id=review.report_id,
+        note=review.note,
+    )
+
+
 class VerificationApi(verification_pb2_grpc.VerificationServiceServicer):
-    def __init__(self, use_cases: VerificationUseCases) -> None:
+    def __init__(self, use_cases: VerificationUseCases, reviews: ReviewUseCases) -> None:
         self._checks = use_cases
+        self._reviews = reviews
 
     def RequestVerification(
         self, request: verification_pb2.RequestVerificationRequest, context: grpc.ServicerContext
@@ -69,4 +96,15 @@ class VerificationApi(verification_pb2_grpc.VerificationServiceServicer):
         dispute_id, due = self._checks.dispute(request.request_id, request.report_id, item, request.evidence)
         return verification_pb2.DisputeReportResponse(
             dispute_id=dispute_id, recheck_due={"year": due.year, "month": due.month, "day": due.day}
+        )
+
+    def ListReviews(
+        self, request: verification_pb2.ListReviewsRequest, context: grpc.ServicerContext
+    ) -> verification_pb2.ListReviewsResponse:
+        page = parse_page(request.page.page_size, request.page.page_token)
+        found, token = self._reviews.list(request.region.code, request.overdue_only, page)
+        today = self._reviews.today()
+        return verification_pb2.ListReviewsResponse(
+            reviews=[review_to_proto(r, today) for r in found],
+            page=types_pb2.PageResponse(next_page_token=token),
         )

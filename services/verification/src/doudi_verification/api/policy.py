@@ -43,6 +43,7 @@ VERIFICATION_RULES: Mapping[str, Rule] = {
     ),
     "RecordHomeSurvey": rule(TOWNSHIP, COUNTY, region=CASE, mutates=True),
     "DisputeReport": rule(TOWNSHIP, COUNTY, region=REPORT, mutates=True),
+    "ListReviews": rule(TOWNSHIP, COUNTY, region=Listing("region.code")),
 }
 
 MONITORING_RULES: Mapping[str, Rule] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Protocol
 
@@ -21,8 +21,9 @@ from doudi_common.period import Period
 from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
 from doudi_runtime.service import Persistence, ServiceContext
 from doudi_verification.app.records_gateway import PersonQuery
+from doudi_verification.app.reviews import complete_review
 from doudi_verification.domain import case as cases_domain
-from doudi_verification.domain.case import Case, CaseState, RetryPolicy
+from doudi_verification.domain.case import Case, CaseState, CheckPurpose, RetryPolicy
 from doudi_verification.domain.policy import CheckPolicy, HouseholdType
 from doudi_verification.domain.records import SourceOutcome
 from doudi_verification.domain.report import Override, Report, ReportState, build_report
@@ -63,6 +64,8 @@ class VerificationUseCases:
     recheck_working_days: int = 2
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     parallel_cases: int = 8
+    #: How often the reports of the checks finished so far are recorded while a round runs.
+    record_every_seconds: float = 0.2
 
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=self.parallel_cases, thread_name_prefix="household-check")
@@ -84,7 +87,7 @@ class VerificationUseCases:
 
     def open_case(self, session: Session, case: Case) -> None:
         """An accepted application becomes a case to check; a second acceptance of it changes nothing."""
-        if store.get_case(session, case.application_id) is None:
+        if not store.case_exists(session, case.application_id):
             store.insert_case(session, case)
 
     def cancel_case(self, session: Session, application_id: str) -> None:
@@ -104,8 +107,24 @@ class VerificationUseCases:
             claimed = [cases_domain.claim(c, now, self.retry) for c in store.due_cases(session, now, limit)]
             for case in claimed:
                 store.save_case(session, case)
-        reports = list(self._pool.map(self._check_safely, claimed))
-        done = [(case, report) for case, report in zip(claimed, reports, strict=True) if report is not None]
+            overrides = store.overrides_of(session, [c.application_id for c in claimed])
+        # The reports are recorded as the checks finish, a round's worth at a time, so that a quick
+        # household does not wait for the slowest one claimed with it.
+        cases_of = {
+            self._pool.submit(self._check_safely, case, overrides.get(case.application_id, ())): case
+            for case in claimed
+        }
+        pending: set[Future[Report | None]] = set(cases_of)
+        recorded = 0
+        while pending:
+            finished, pending = wait(pending, timeout=self.record_every_seconds)
+            recorded += self._record_all(
+                [(cases_of[f], report) for f in finished if (report := f.result()) is not None]
+            )
+        return recorded
+
+    def _record_all(self, done: list[tuple[Case, Report]]) -> int:
+        """Record finished checks in one transaction: one write lock for all of them."""
         if not done:
             return 0
         now = self.clock()
@@ -115,30 +134,28 @@ class VerificationUseCases:
             CHECKS.labels(recorded_report.state.value).inc()
         return sum(recorded)
 
-    def _check_safely(self, case: Case) -> Report | None:
+    def _check_safely(self, case: Case, overrides: tuple[Override, ...]) -> Report | None:
         try:
-            return self._check(case)
+            return self._check(case, overrides)
         except Exception:
             log.exception(
                 "household check failed; it will be tried again", extra={"case": case.application_id}
             )
             return None
 
-    def _check(self, case: Case) -> Report:
+    def _check(self, case: Case, overrides: tuple[Override, ...]) -> Report:
         now = self.clock()
         today = china_date(now)
         policy = self.policies(case.residence_region, case.household_type, today)
         first, last = case.reference_period(
-            policy.income.period_months, Period.of(china_date(case.accepted_at))
+            policy.income.period_months, Period.of(china_date(case.reference_moment))
         )
         people = [
             PersonQuery(m.index, m.id_number, f"{case.application_id}/members/{m.index}")
             for m in case.counted
         ]
         outcomes = self.records.ask(people, sources_for(case.programme), first, last, PURPOSE)
-        with self.persistence.database.read() as session:
-            overrides = store.overrides_for(session, case.application_id)
-        return build_report(
+        report = build_report(
             report_id=new_id("rep"),
             application_id=case.application_id,
             outcomes=outcomes,
@@ -149,26 +166,30 @@ class VerificationUseCases:
             today=today,
             overrides=overrides,
         )
+        return replace(report, purpose=case.purpose.value, review_id=case.review_id)
 
     def _record(self, session: Session, claimed: Case, report: Report, now: datetime) -> bool:
-        """Store the report if the case is still ours (its lease may have passed to another worker).
-
-        All reports of one round are recorded in one transaction: one write lock instead of one per case.
-        """
-        current = store.get_case(session, claimed.application_id, for_update=True)
-        if current is None or current.state is not CaseState.CHECKING or current.attempts != claimed.attempts:
+        """Store the report if the case is still ours (its lease may have passed to another worker)."""
+        # The claim's attempt number still on the case in CHECKING means no other check, reopening or
+        # cancellation touched it since: the claimed case is the current one.
+        progress = store.case_progress(session, claimed.application_id)
+        if progress is None or progress[:2] != (CaseState.CHECKING, claimed.attempts):
             log.info("a newer check owns this case; report dropped", extra={"case": claimed.application_id})
             return False
+        current = replace(claimed, latest_report_id=progress[2])
         previous_missing = store.missing_sources_of(session, current.latest_report_id)
         complete = report.state is ReportState.COMPLETE
         store.insert_report(session, report)
         store.save_case(session, cases_domain.settle(current, report.report_id, complete, now, self.retry))
         if complete:
-            store.resolve_disputes(session, current.application_id, report.report_id)
+            if current.latest_report_id:  # a dispute needs a report to dispute: none before the first
+                store.resolve_disputes(session, current.application_id, report.report_id)
+            if report.review_id:
+                complete_review(session, report.review_id, report.report_id, now)
             self._announce(
                 session, current.application_id, events.household_verified(report), report.report_id
             )
-            if previous_missing is None or previous_missing:
+            if report.purpose == CheckPurpose.APPLICATION and (previous_missing is None or previous_missing):
                 CHECK_SECONDS.observe((now - current.accepted_at).total_seconds())
         elif previous_missing != {m.source for m in report.missing}:
             self._announce(
@@ -282,6 +303,10 @@ class VerificationUseCases:
                     events.home_survey_completed(application_id, survey_id),
                     request_id,
                 )
+                if stamped and case.state is CaseState.CHECKING:
+                    # A check under way read the overrides before this survey: it is asked again.
+                    case = cases_domain.reopen(case, now)
+                    store.save_case(session, case)
                 report = self._rebuild(session, case, now) if stamped else None
                 return survey_id, (survey_id, report)
 
@@ -338,8 +363,11 @@ class VerificationUseCases:
             today=today,
             overrides=store.overrides_for(session, case.application_id),
         )
+        report = replace(report, purpose=case.purpose.value, review_id=case.review_id)
         store.insert_report(session, report)
         store.save_case(session, cases_domain.settle(case, report.report_id, True, now, self.retry))
+        if report.review_id:
+            complete_review(session, report.review_id, report.report_id, now)
         self._announce(session, case.application_id, events.household_verified(report), report.report_id)
         return report
 

@@ -7,6 +7,7 @@ from fractions import Fraction
 
 from doudi_common.parameters import Parameters, Registry, shipped_registry
 from doudi_verification.domain.policy import AssetRules, CheckPolicy, HouseholdType, IncomeRules
+from doudi_verification.domain.review import Cadence
 
 
 def monthly_standard(parameters: Parameters, household_type: HouseholdType) -> Fraction:
@@ -44,4 +45,20 @@ class RegistryPolicies:
                 exempt_business_kinds=p.texts("dibao.assets.business.exempt_kinds"),
             ),
             report_validity_days=p.integer("verification.report.validity_days"),
+        )
+
+
+class RegistryCadences:
+    """Review cadence by category per region and day (DOMAIN §5.1.5, dibao.category.review_months.*)."""
+
+    def __init__(self, registry: Registry | None = None) -> None:
+        self._registry = registry or shipped_registry()
+
+    def __call__(self, region: str, on: date) -> Cadence:
+        p = self._registry.resolve(region, on)
+        return Cadence(
+            a_months=p.integer("dibao.category.review_months.A"),
+            b_months=p.integer("dibao.category.review_months.B"),
+            c_urban_months=p.integer("dibao.category.review_months.C.urban"),
+            c_rural_months=p.integer("dibao.category.review_months.C.rural"),
         )

@@ -27,6 +27,13 @@ class CaseState(StrEnum):
 RUNNABLE = frozenset({CaseState.PENDING, CaseState.CHECKING, CaseState.INCOMPLETE})
 
 
+class CheckPurpose(StrEnum):
+    """Why the household is being checked: its application, or a periodic review of its entitlement."""
+
+    APPLICATION = "APPLICATION"
+    PERIODIC_REVIEW = "PERIODIC_REVIEW"
+
+
 @dataclass(frozen=True)
 class Member:
     index: int
@@ -49,13 +56,23 @@ class Case:
     next_attempt_at: datetime | None
     latest_report_id: str
     updated_at: datetime
+    purpose: CheckPurpose = CheckPurpose.APPLICATION
+    #: The periodic review the current check answers, if any.
+    review_id: str = ""
+    #: The moment whose month the income reference period ends before; the acceptance when None.
+    reference_at: datetime | None = None
 
     @property
     def counted(self) -> tuple[Member, ...]:
         return tuple(m for m in self.members if m.counted)
 
+    @property
+    def reference_moment(self) -> datetime:
+        return self.reference_at or self.accepted_at
+
     def reference_period(self, months: int, accepted_month: Period) -> tuple[Period, Period]:
-        """The ``months`` months before the application month (DOMAIN §3 dibao.income.period_months)."""
+        """The ``months`` months before the application (or review) month (DOMAIN §3
+        dibao.income.period_months)."""
         last = accepted_month.previous()
         return last.plus(-(months - 1)), last
 
@@ -104,6 +121,13 @@ def reopen(case: Case, now: datetime) -> Case:
     if case.state is CaseState.CANCELLED:
         raise FailedPrecondition(f"case {case.application_id} was cancelled: the application was withdrawn")
     return replace(case, state=CaseState.PENDING, next_attempt_at=now, updated_at=now)
+
+
+def reopen_for_review(case: Case, review_id: str, now: datetime) -> Case:
+    """Check again for a periodic review (DOMAIN §5.1.6): the income period ends before the review month."""
+    return replace(
+        reopen(case, now), purpose=CheckPurpose.PERIODIC_REVIEW, review_id=review_id, reference_at=now
+    )
 
 
 def cancel(case: Case, now: datetime) -> Case:

@@ -64,6 +64,9 @@ class Report:
     #: S ≤ y < multiplier × S with assets passing (DOMAIN §3 margin.multiplier; H02, H05, H15).
     marginal_household: bool = False
     monthly_standard_fen: Fraction | None = None
+    #: Why the household was checked (a CheckPurpose value) and the periodic review it answers, if any.
+    purpose: str = "APPLICATION"
+    review_id: str = ""
 
 
 def apply_overrides(items: Iterable[Item], overrides: Iterable[Override]) -> tuple[Item, ...]:

@@ -81,6 +81,8 @@ def report_to_proto(report: Report) -> verification_pb2.Report:
         ],
         produced_at=_timestamp(report.produced_at),
         valid_until=_date(report.valid_until),
+        purpose=verification_pb2.CheckPurpose.Value(f"CHECK_PURPOSE_{report.purpose}"),
+        review_id=report.review_id,
     )
 
 

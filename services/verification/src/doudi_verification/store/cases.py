@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from doudi_verification.domain.assets import AssetTest, Outcome
-from doudi_verification.domain.case import RUNNABLE, Case, CaseState, Member
+from doudi_verification.domain.case import RUNNABLE, Case, CaseState, CheckPurpose, Member
 from doudi_verification.domain.income import IncomeAssessment, IncomeBand
 from doudi_verification.domain.policy import HouseholdType
 from doudi_verification.domain.records import Item
@@ -29,11 +30,21 @@ def _case_values(case: Case) -> dict[str, Any]:
             {"household_type": case.household_type.value, "members": [asdict(m) for m in case.members]}
         ),
         "accepted_at": case.accepted_at,
+        **_progress_values(case),
+    }
+
+
+def _progress_values(case: Case) -> dict[str, Any]:
+    """What a check changes; the household as intake accepted it never changes."""
+    return {
         "state": case.state.value,
         "attempts": case.attempts,
         "next_attempt_at": case.next_attempt_at,
         "latest_report_id": case.latest_report_id,
         "updated_at": case.updated_at,
+        "purpose": case.purpose.value,
+        "review_id": case.review_id,
+        "reference_at": case.reference_at,
     }
 
 
@@ -52,24 +63,49 @@ def _case_from_row(row: Any) -> Case:
         next_attempt_at=row.next_attempt_at,
         latest_report_id=row.latest_report_id,
         updated_at=row.updated_at,
+        purpose=CheckPurpose(row.purpose),
+        review_id=row.review_id,
+        reference_at=row.reference_at,
     )
+
+
+# The statements every check runs are built once and take their values as parameters: building a
+# statement with literal values costs more than running it (SQLAlchemy keys its compiled cache on them).
+_INSERT_CASE = insert(cases)
+_UPDATE_CASE = update(cases).where(cases.c.application_id == bindparam("key"))
+_GET_CASE = select(cases).where(cases.c.application_id == bindparam("key"))
+_GET_CASE_FOR_UPDATE = _GET_CASE.with_for_update()
 
 
 def insert_case(session: Session, case: Case) -> None:
-    session.execute(insert(cases).values(application_id=case.application_id, **_case_values(case)))
+    session.execute(_INSERT_CASE, {"application_id": case.application_id, **_case_values(case)})
 
 
 def save_case(session: Session, case: Case) -> None:
-    session.execute(
-        update(cases).where(cases.c.application_id == case.application_id).values(**_case_values(case))
-    )
+    session.execute(_UPDATE_CASE, {"key": case.application_id, **_progress_values(case)})
+
+
+_CASE_EXISTS = select(cases.c.application_id).where(cases.c.application_id == bindparam("key"))
+_CASE_PROGRESS = (
+    select(cases.c.state, cases.c.attempts, cases.c.latest_report_id)
+    .where(cases.c.application_id == bindparam("key"))
+    .with_for_update()
+)
+
+
+def case_exists(session: Session, application_id: str) -> bool:
+    return session.execute(_CASE_EXISTS, {"key": application_id}).first() is not None
+
+
+def case_progress(session: Session, application_id: str) -> tuple[CaseState, int, str] | None:
+    """(state, attempts, latest report) of a case, locked for update; None for an unknown case."""
+    row = session.execute(_CASE_PROGRESS, {"key": application_id}).first()
+    return None if row is None else (CaseState(row.state), row.attempts, row.latest_report_id)
 
 
 def get_case(session: Session, application_id: str, *, for_update: bool = False) -> Case | None:
-    query = select(cases).where(cases.c.application_id == application_id)
-    if for_update:
-        query = query.with_for_update()
-    row = session.execute(query).one_or_none()
+    query = _GET_CASE_FOR_UPDATE if for_update else _GET_CASE
+    row = session.execute(query, {"key": application_id}).one_or_none()
     return None if row is None else _case_from_row(row)
 
 
@@ -100,6 +136,19 @@ def _fraction(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
+def _item_body(item: Item) -> dict[str, Any]:
+    # Written field by field: dataclasses.asdict deep-copies every value and dominates a report's cost.
+    return {
+        "member_index": item.member_index,
+        "source": item.source,
+        "item": item.item,
+        "amount_fen": item.amount_fen,
+        "attributes": [list(pair) for pair in item.attributes],
+        "as_of": item.as_of.isoformat() if item.as_of else None,
+        "overridden_by": item.overridden_by,
+    }
+
+
 def _report_body(report: Report) -> str:
     income = None
     if report.income is not None:
@@ -112,8 +161,10 @@ def _report_body(report: Report) -> str:
     return json.dumps(
         {
             "policy_version": report.policy_version,
-            "items": [asdict(i) | {"as_of": i.as_of.isoformat() if i.as_of else None} for i in report.items],
-            "missing": [asdict(m) for m in report.missing],
+            "items": [_item_body(i) for i in report.items],
+            "missing": [
+                {"member_index": m.member_index, "source": m.source, "error": m.error} for m in report.missing
+            ],
             "unclassified": [i.item for i in report.unclassified],
             "income": income,
             "band": report.band.value if report.band else None,
@@ -122,24 +173,30 @@ def _report_body(report: Report) -> str:
             "monthly_standard_fen": _fraction(report.monthly_standard_fen)
             if report.monthly_standard_fen is not None
             else None,
+            "purpose": report.purpose,
+            "review_id": report.review_id,
         },
         ensure_ascii=False,
     )
 
 
+_INSERT_REPORT = insert(reports)
+
+
 def insert_report(session: Session, report: Report) -> None:
     session.execute(
-        insert(reports).values(
-            report_id=report.report_id,
-            application_id=report.application_id,
-            state=report.state.value,
-            counted_members=report.counted_members,
-            gross_income_fen=report.income.gross_fen if report.income else 0,
-            deductions_fen=int(report.income.deductions_fen) if report.income else 0,
-            body=_report_body(report),
-            produced_at=report.produced_at,
-            valid_until=report.valid_until,
-        )
+        _INSERT_REPORT,
+        {
+            "report_id": report.report_id,
+            "application_id": report.application_id,
+            "state": report.state.value,
+            "counted_members": report.counted_members,
+            "gross_income_fen": report.income.gross_fen if report.income else 0,
+            "deductions_fen": int(report.income.deductions_fen) if report.income else 0,
+            "body": _report_body(report),
+            "produced_at": report.produced_at,
+            "valid_until": report.valid_until,
+        },
     )
 
 
@@ -188,6 +245,8 @@ def _report_from_row(row: Any) -> Report:
         assets=tuple(AssetTest(t["rule"], Outcome(t["outcome"]), t["reason"]) for t in body["assets"]),
         marginal_household=body["marginal_household"],
         monthly_standard_fen=Fraction(body["monthly_standard_fen"]) if body["monthly_standard_fen"] else None,
+        purpose=body.get("purpose", CheckPurpose.APPLICATION.value),
+        review_id=body.get("review_id", ""),
     )
 
 
@@ -225,19 +284,38 @@ def insert_survey(
     )
 
 
-def overrides_for(session: Session, application_id: str) -> tuple[Override, ...]:
-    """Every override the case's surveys recorded, oldest first, so a later survey wins."""
-    rows = session.execute(
-        select(surveys.c.body)
-        .where(surveys.c.application_id == application_id)
-        .order_by(surveys.c.recorded_at)
-    ).all()
+_SURVEYS_OF = (
+    select(surveys.c.body).where(surveys.c.application_id == bindparam("key")).order_by(surveys.c.recorded_at)
+)
+
+
+def _overrides(bodies: Iterable[str]) -> tuple[Override, ...]:
     result: list[Override] = []
-    for row in rows:
-        for data in json.loads(row.body)["overrides"]:
+    for body in bodies:
+        for data in json.loads(body)["overrides"]:
             data["attributes"] = tuple(tuple(pair) for pair in data["attributes"])
             result.append(Override(**data))
     return tuple(result)
+
+
+def overrides_for(session: Session, application_id: str) -> tuple[Override, ...]:
+    """Every override the case's surveys recorded, oldest first, so a later survey wins."""
+    return _overrides(row.body for row in session.execute(_SURVEYS_OF, {"key": application_id}).all())
+
+
+def overrides_of(session: Session, application_ids: Sequence[str]) -> dict[str, tuple[Override, ...]]:
+    """``overrides_for`` of many cases in one query; cases without a survey are left out."""
+    if not application_ids:
+        return {}
+    rows = session.execute(
+        select(surveys.c.application_id, surveys.c.body)
+        .where(surveys.c.application_id.in_(application_ids))
+        .order_by(surveys.c.recorded_at)
+    ).all()
+    bodies: dict[str, list[str]] = {}
+    for row in rows:
+        bodies.setdefault(row.application_id, []).append(row.body)
+    return {key: _overrides(found) for key, found in bodies.items()}
 
 
 def insert_dispute(
@@ -264,12 +342,15 @@ def insert_dispute(
     )
 
 
+_RESOLVE_DISPUTES = (
+    update(disputes)
+    .where(disputes.c.application_id == bindparam("key"), disputes.c.state == "OPEN")
+    .values(state="RECHECKED", resolved_report_id=bindparam("report"))
+)
+
+
 def resolve_disputes(session: Session, application_id: str, report_id: str) -> int:
-    result = session.execute(
-        update(disputes)
-        .where(disputes.c.application_id == application_id, disputes.c.state == "OPEN")
-        .values(state="RECHECKED", resolved_report_id=report_id)
-    )
+    result = session.execute(_RESOLVE_DISPUTES, {"key": application_id, "report": report_id})
     return int(result.rowcount or 0)
 
 

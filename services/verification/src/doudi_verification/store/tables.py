@@ -25,6 +25,9 @@ cases = Table(
     Column("next_attempt_at", UtcDateTime, nullable=True),
     Column("latest_report_id", String(40), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("purpose", String(20), nullable=False, server_default="APPLICATION"),
+    Column("review_id", String(40), nullable=False, server_default=""),
+    Column("reference_at", UtcDateTime, nullable=True),
     Index("ix_cases_state_next_attempt", "state", "next_attempt_at"),
 )
 
@@ -68,6 +71,45 @@ disputes = Table(
     Column("recheck_due", Date, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("resolved_report_id", String(40), nullable=False),
+    Index("ix_disputes_application_id", "application_id"),
+)
+
+#: One row per Dibao entitlement eligibility announced: when its household is next reviewed (DOMAIN §5.1.5).
+review_schedules = Table(
+    "review_schedules",
+    metadata,
+    Column("entitlement_id", String(40), primary_key=True),
+    Column("household_id", String(64), nullable=False),
+    Column("application_id", String(40), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("household_type", String(10), nullable=True),
+    Column("category", String(1), nullable=True),
+    Column("state", String(10), nullable=False),
+    Column("anchor", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_review_schedules_state_due_on", "state", "due_on"),
+)
+
+#: Every periodic review started. The unique (entitlement, due day) makes one review per due period, whatever
+#: the number of workers or restarts.
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("review_id", String(40), primary_key=True),
+    Column("entitlement_id", String(40), nullable=False),
+    Column("household_id", String(64), nullable=False),
+    Column("application_id", String(40), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("category", String(1), nullable=True),
+    Column("due_on", Date, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("completed_at", UtcDateTime, nullable=True),
+    Column("report_id", String(40), nullable=False),
+    Column("note", Text, nullable=False),
+    Index("ux_reviews_entitlement_due_on", "entitlement_id", "due_on", unique=True),
+    Index("ix_reviews_region_due_on", "region", "due_on"),
 )
 
 # Monitoring and early-warning tables (DOMAIN §8) go below this line.

@@ -1,0 +1,72 @@
+"""Eligibility's entitlement facts verification follows to know who is due a periodic review (DOMAIN §7.3).
+
+``doudi.eligibility.entitlement.v1`` is keyed by household, so one household's events arrive in order;
+each is applied inside the inbox transaction. A suspension or termination is taken from the event's type
+even if the snapshot it carries says otherwise.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from doudi.common.v1 import programme_pb2
+from doudi.common.v1.envelope_pb2 import EventEnvelope
+from doudi.eligibility.v1 import eligibility_pb2
+from doudi.eligibility.v1 import events_pb2 as eligibility_events
+from doudi_common.period import Period
+from doudi_contracts.topics import topic
+from doudi_runtime.events.consumer import Subscription
+from doudi_runtime.events.envelope import unpack
+from doudi_verification.app.reviews import ReviewUseCases
+from doudi_verification.domain.review import Category, EntitlementFacts
+
+TOPIC_ENTITLEMENTS = topic("doudi.eligibility.entitlement.v1").name
+_ACTIVATED = eligibility_events.EntitlementActivated.DESCRIPTOR.full_name
+_CHANGED = eligibility_events.EntitlementChanged.DESCRIPTOR.full_name
+_SUSPENDED = eligibility_events.EntitlementSuspended.DESCRIPTOR.full_name
+_TERMINATED = eligibility_events.EntitlementTerminated.DESCRIPTOR.full_name
+
+
+class UnusableEntitlement(ValueError):
+    """An entitlement event without what a schedule needs; retried, then dead-lettered with the reason."""
+
+
+def facts_of(entitlement: eligibility_pb2.Entitlement, state: str | None = None) -> EntitlementFacts:
+    if not entitlement.entitlement_id:
+        raise UnusableEntitlement("the entitlement has no id")
+    # A malformed start month raises InvalidArgument naming the field: retried, then dead-lettered.
+    start = Period.parse(entitlement.start_month.month, field="start_month").first_day
+    category = programme_pb2.HouseholdCategory.Name(entitlement.category).removeprefix("HOUSEHOLD_CATEGORY_")
+    return EntitlementFacts(
+        entitlement_id=entitlement.entitlement_id,
+        household_id=entitlement.subject_id,
+        application_id=entitlement.application_id,
+        programme=programme_pb2.Programme.Name(entitlement.programme).removeprefix("PROGRAMME_"),
+        state=state
+        or eligibility_pb2.EntitlementState.Name(entitlement.state).removeprefix("ENTITLEMENT_STATE_"),
+        category=Category.__members__.get(category),
+        start_month_first_day=start,
+        region=entitlement.region.code,
+    )
+
+
+def facts_from(envelope: EventEnvelope) -> EntitlementFacts | None:
+    """The facts an entitlement event carries; None for an event type the schedule does not follow."""
+    if envelope.event_type == _ACTIVATED:
+        return facts_of(unpack(envelope, eligibility_events.EntitlementActivated).entitlement)
+    if envelope.event_type == _CHANGED:
+        return facts_of(unpack(envelope, eligibility_events.EntitlementChanged).after)
+    if envelope.event_type == _SUSPENDED:
+        return facts_of(unpack(envelope, eligibility_events.EntitlementSuspended).entitlement, "SUSPENDED")
+    if envelope.event_type == _TERMINATED:
+        return facts_of(unpack(envelope, eligibility_events.EntitlementTerminated).entitlement, "TERMINATED")
+    return None
+
+
+def entitlement_subscription(reviews: ReviewUseCases) -> Subscription:
+    def handle(session: Session, envelope: EventEnvelope) -> None:
+        facts = facts_from(envelope)
+        if facts is not None:
+            reviews.follow(session, facts)
+
+    return Subscription(TOPIC_ENTITLEMENTS, handle)
