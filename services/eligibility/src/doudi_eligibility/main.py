@@ -14,7 +14,11 @@ from doudi_eligibility.app.entitlements import EntitlementUseCases
 from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.app.procedure import ProcedureUseCases
 from doudi_eligibility.app.standards import StandardsUseCases
-from doudi_eligibility.events.consumers import intake_subscription, verification_subscription
+from doudi_eligibility.events.consumers import (
+    intake_subscription,
+    payment_subscription,
+    verification_subscription,
+)
 from doudi_eligibility.store.tables import STORE
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.grpc.server import GrpcServiceBinding
@@ -31,6 +35,8 @@ class EligibilitySettings(ServiceSettings):
     #: How often notices that ran their days are closed and due entitlements activated.
     sweep_seconds: float = Field(default=60.0, gt=0)
     sweep_batch_size: int = Field(default=200, ge=1, le=5000)
+    #: Entitlements a re-determination after a new standard examines per transaction.
+    redetermination_batch_size: int = Field(default=1000, ge=1, le=20000)
 
 
 def build(
@@ -42,7 +48,9 @@ def build(
     return EligibilityApp(
         procedure=ProcedureUseCases(commands, book),
         entitlements=entitlements,
-        standards=StandardsUseCases(commands, book, entitlements),
+        standards=StandardsUseCases(
+            commands, book, entitlements, context.settings.redetermination_batch_size
+        ),
     )
 
 
@@ -63,7 +71,11 @@ def _bindings(context: ServiceContext[EligibilitySettings]) -> Sequence[GrpcServ
 
 def _subscriptions(context: ServiceContext[EligibilitySettings]) -> Sequence[Subscription]:
     app = app_of(context)
-    return [intake_subscription(app.procedure, app.procedure.clock), verification_subscription(app.procedure)]
+    return [
+        intake_subscription(app.procedure, app.procedure.clock),
+        verification_subscription(app.procedure, app.entitlements),
+        payment_subscription(app.procedure, app.procedure.clock),
+    ]
 
 
 def _workers(context: ServiceContext[EligibilitySettings]) -> Sequence[Worker]:
@@ -73,6 +85,7 @@ def _workers(context: ServiceContext[EligibilitySettings]) -> Sequence[Worker]:
     def sweep() -> None:
         app.procedure.close_due_notices(batch)
         app.entitlements.activate_due(batch)
+        app.standards.resume_redeterminations()
 
     return [periodic("eligibility-sweeps", context.settings.sweep_seconds, sweep)]
 

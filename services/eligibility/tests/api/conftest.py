@@ -84,6 +84,13 @@ class Eligibility:
             (row.topic, row.message_key, decode(row.envelope).event_type.rsplit(".", 1)[1]) for row in rows
         ]
 
+    def outbox_envelopes(self) -> list[object]:
+        """Every event written, in order."""
+        outbox = self.context.store.messaging.outbox  # type: ignore[union-attr]
+        with self.context.database.read() as session:  # type: ignore[union-attr]
+            rows = session.execute(select(outbox).order_by(outbox.c.seq)).all()
+        return [decode(r.envelope) for r in rows]
+
     def envelopes(self, kind: str) -> list[object]:
         outbox = self.context.store.messaging.outbox  # type: ignore[union-attr]
         with self.context.database.read() as session:  # type: ignore[union-attr]
@@ -130,6 +137,7 @@ class Example:
     #: (member index, item, amount in fen over 12 months, attributes).
     items: tuple[tuple[int, str, int, dict[str, str]], ...]
     assets: tuple[tuple[str, int], ...]
+    programme: int = programme_pb2.PROGRAMME_DIBAO
 
 
 PASS, EXEMPT = verification_pb2.ASSET_OUTCOME_PASS, verification_pb2.ASSET_OUTCOME_EXEMPT
@@ -180,7 +188,7 @@ def accepted_event(
 ) -> intake_events.ApplicationAccepted:
     application = intake_pb2.Application(
         application_id=example.application_id,
-        programme=programme_pb2.PROGRAMME_DIBAO,
+        programme=example.programme,
         township=types_pb2.RegionCode(code=TOWNSHIP),
         household=intake_pb2.Household(
             residence_region=types_pb2.RegionCode(code=VILLAGE),

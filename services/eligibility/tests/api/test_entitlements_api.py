@@ -10,8 +10,18 @@ import pytest
 from doudi.common.v1 import types_pb2
 from doudi.eligibility.v1 import eligibility_pb2 as pb
 from doudi.eligibility.v1 import events_pb2
+from doudi.verification.v1 import verification_pb2
 
-from .conftest import APPLICANT, AUTH, COUNTY_OFFICER, REVIEWING_BODY, TOWNSHIP_OFFICER, Eligibility
+from .conftest import (
+    APPLICANT,
+    AUTH,
+    COUNTY_OFFICER,
+    H01,
+    REVIEWING_BODY,
+    TOWNSHIP_OFFICER,
+    Eligibility,
+    verified_event,
+)
 from .test_procedure_api import run_h01_to_decision
 
 
@@ -102,6 +112,10 @@ def test_a_revoked_reduction_restores_the_amount_with_arrears_for_the_months_pai
     assert decided.arrears.amount_fen == 2 * 3_000  # May and June were paid 30 short
     again = eligibility.stub.DecideAppeal(request, metadata=AUTH, timeout=10)
     assert again.arrears.amount_fen == 6_000
+    reversal = events_pb2.EntitlementChanged.FromString(
+        eligibility.envelopes("EntitlementChanged")[-1].payload.value
+    )
+    assert (reversal.reversed_decision_id, reversal.arrears.amount_fen) == (reduced.decision_id, 6_000)
     kinds = [kind for _, _, kind in eligibility.outbox()]
     assert kinds.count("EntitlementChanged") == 2 and kinds.count("AppealFiled") == 1
 
@@ -127,6 +141,10 @@ def test_suspension_holds_payments_and_resuming_owes_the_held_months(eligibility
     )
     assert resumed.entitlement.state == pb.ENTITLEMENT_STATE_ACTIVE
     assert resumed.arrears.amount_fen == 3 * 6_000  # June, July and August were held
+    activated = events_pb2.EntitlementActivated.FromString(
+        eligibility.envelopes("EntitlementActivated")[-1].payload.value
+    )
+    assert activated.arrears.amount_fen == 3 * 6_000, "disbursement learns what it owes from the event"
     kinds = [kind for _, _, kind in eligibility.outbox()]
     assert kinds[-2:] == ["EntitlementSuspended", "EntitlementActivated"]
 
@@ -170,3 +188,51 @@ def test_termination_needs_its_path_and_is_announced_with_the_last_month(eligibi
         pb.ListEntitlementsRequest(state=pb.ENTITLEMENT_STATE_TERMINATED), metadata=AUTH, timeout=10
     )
     assert [e.entitlement_id for e in listed.entitlements] == [entitlement_id]
+
+
+def review_report(report_id: str, review_id: str, state: int = verification_pb2.REPORT_STATE_COMPLETE):  # type: ignore[no-untyped-def]
+    event = verified_event(H01, report_id)
+    event.report.purpose = verification_pb2.CHECK_PURPOSE_PERIODIC_REVIEW
+    event.report.review_id = review_id
+    event.report.state = state
+    return event
+
+
+def test_a_periodic_review_report_puts_the_entitlement_under_review_once_and_payments_go_on(
+    eligibility,
+) -> None:  # type: ignore[no-untyped-def]
+    entitlement_id = approved_h01(eligibility)
+    before = get(eligibility, entitlement_id)
+    announced = len(eligibility.outbox())
+
+    eligibility.deliver(
+        review_report("rep_r1", "rev_1", verification_pb2.REPORT_STATE_INCOMPLETE), H01.application_id, "v"
+    )
+    assert get(eligibility, entitlement_id).state == pb.ENTITLEMENT_STATE_ACTIVE, "an incomplete check waits"
+
+    eligibility.deliver(review_report("rep_r1", "rev_1"), H01.application_id, "verification")
+    reviewed = get(eligibility, entitlement_id)
+    assert reviewed.state == pb.ENTITLEMENT_STATE_UNDER_REVIEW
+    assert reviewed.monthly_amount.amount_fen == before.monthly_amount.amount_fen
+    assert len(eligibility.outbox()) == announced, "under review the roster pays on; nothing to announce"
+
+    eligibility.deliver(review_report("rep_r1", "rev_1"), H01.application_id, "verification")
+    assert get(eligibility, entitlement_id).state == pb.ENTITLEMENT_STATE_UNDER_REVIEW
+    case = eligibility.stub.GetCase(
+        pb.GetCaseRequest(application_id=H01.application_id), metadata=AUTH, timeout=10
+    ).case
+    assert case.step == pb.CASE_STEP_APPROVED, "the decided case keeps the report it was decided on"
+
+    concluded = eligibility.stub.CompleteReview(
+        pb.CompleteReviewRequest(
+            request_id="rv-1",
+            entitlement_id=entitlement_id,
+            result=pb.REVIEW_RESULT_CONTINUE,
+            monthly_amount=before.monthly_amount,
+            reason="复核后家庭情况未变",
+            actor=COUNTY_OFFICER,
+        ),
+        metadata=AUTH,
+        timeout=10,
+    ).entitlement
+    assert concluded.state == pb.ENTITLEMENT_STATE_ACTIVE

@@ -1,6 +1,6 @@
 """Parameter versions through the API (DOMAIN §3, §0.2): a new version is validated against the national
 floors with each offending value named, is stored with its effective date, resolves province → city →
-county, and a new standard re-determines every affected entitlement in one go (EntitlementChanged)."""
+county, and a new standard re-determines every affected entitlement (EntitlementChanged)."""
 
 from __future__ import annotations
 

@@ -130,3 +130,27 @@ def test_a_working_day_notice_skips_the_weekend() -> None:
     case = investigated().record_democratic_review(Role.VILLAGE)
     case = case.give_opinion(True, date(2025, 3, 11), Role.TOWNSHIP, working, CAL)
     assert case.notice_end == date(2025, 3, 20)
+
+
+def test_the_short_procedure_of_7_5_has_no_democratic_review_and_no_notice() -> None:
+    case = Case.accepted("DS", date(2025, 4, 1), short=True).start_investigation(Role.SYSTEM)
+    case = case.record_report(Role.VERIFICATION_CENTRE, P).record_home_survey(Role.TOWNSHIP, P)
+    assert case.step is Step.INITIAL_OPINION  # EX-GY reviews ALWAYS, but not these programmes
+    case = case.give_opinion(True, date(2025, 4, 3), Role.TOWNSHIP, P, CAL)
+    assert case.step is Step.CONFIRMATION_REVIEW and case.notice_start is None
+    assert case.decide(True, date(2025, 4, 10), Role.COUNTY, P).first_month == Period(2025, 5)
+
+
+def test_an_opinion_that_must_not_be_posted_goes_straight_to_confirmation() -> None:
+    case = investigated().record_democratic_review(Role.VILLAGE)
+    unposted = case.give_opinion(True, date(2025, 3, 11), Role.TOWNSHIP, P, CAL, post=False)
+    assert unposted.step is Step.CONFIRMATION_REVIEW and unposted.positive_opinion is True
+
+
+def test_a_programme_may_name_its_own_deciding_roles() -> None:
+    case = investigated().record_democratic_review(Role.VILLAGE)
+    case = case.give_opinion(True, date(2025, 3, 11), Role.TOWNSHIP, P, CAL, post=False)
+    with pytest.raises(ActorNotAllowed):
+        case.decide(True, date(2025, 3, 12), Role.TOWNSHIP, P)
+    both = frozenset({Role.TOWNSHIP, Role.COUNTY})
+    assert case.decide(True, date(2025, 3, 12), Role.TOWNSHIP, P, roles=both).step is Step.APPROVED

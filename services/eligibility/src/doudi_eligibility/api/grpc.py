@@ -11,10 +11,12 @@ from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2, eligibility_pb2_grpc
 from doudi_common.parameters.resolved import display
 from doudi_common.validation import Violations
+from doudi_eligibility.api.findings import event_facts, person_facts
 from doudi_eligibility.app.common import Actor
 from doudi_eligibility.app.entitlements import EntitlementUseCases
 from doudi_eligibility.app.parameters import NewVersion
 from doudi_eligibility.app.procedure import ProcedureUseCases
+from doudi_eligibility.app.redetermination import Redetermination
 from doudi_eligibility.app.standards import StandardsUseCases, VersionView
 from doudi_eligibility.domain.machines.roles import Role
 from doudi_eligibility.events import mapping
@@ -69,6 +71,18 @@ def version_pb(view: VersionView) -> eligibility_pb2.ParameterVersion:
     )
 
 
+def redetermination_pb(progress: Redetermination) -> eligibility_pb2.Redetermination:
+    return eligibility_pb2.Redetermination(
+        set_id=progress.set_id,
+        done=progress.done,
+        examined=progress.examined,
+        changed=progress.changed,
+        referred_to_review=progress.referred_to_review,
+        started_at=mapping.timestamp(progress.started_at) if progress.started_at else None,
+        finished_at=mapping.timestamp(progress.finished_at) if progress.finished_at else None,
+    )
+
+
 @dataclass
 class EligibilityApp:
     procedure: ProcedureUseCases
@@ -92,6 +106,8 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
         self, request: eligibility_pb2.RecordHomeSurveyRequest, context: grpc.ServicerContext
     ) -> eligibility_pb2.RecordHomeSurveyResponse:
         actor, v = _common(request, "application_id")
+        person = person_facts(request, v)
+        event = event_facts(request, v)
         v.raise_if_any()
         record = self._procedure.record_home_survey(
             request.request_id,
@@ -102,6 +118,8 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
             request.income_stable,
             _CATEGORIES.get(request.category_override, ""),
             request.override_reason,
+            person,
+            event,
         )
         return eligibility_pb2.RecordHomeSurveyResponse(case=self._case(record))
 
@@ -173,10 +191,18 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
             "outcome",
             "must be APPROVED or REJECTED",
         )
+        v.check(request.meeting_addition.amount_fen >= 0, "meeting_addition", "must not be negative")
+        v.check(len(request.meeting_minutes) <= 4000, "meeting_minutes", "must be at most 4000 characters")
         v.raise_if_any()
         approve = request.outcome == eligibility_pb2.DECISION_OUTCOME_APPROVED
         decision, _ = self._procedure.decide(
-            request.request_id, request.application_id, approve, request.reason, actor
+            request.request_id,
+            request.application_id,
+            approve,
+            request.reason,
+            actor,
+            request.meeting_addition.amount_fen,
+            request.meeting_minutes,
         )
         return eligibility_pb2.DecideResponse(decision=decision)
 
@@ -352,7 +378,7 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
             actor,
         )
         return eligibility_pb2.PublishParameterVersionResponse(
-            version=version_pb(view), redetermined=result.changed
+            version=version_pb(view), redetermined=result.changed, redetermination=redetermination_pb(result)
         )
 
     def GetParameterVersion(
@@ -361,8 +387,10 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
         v = Violations()
         v.check(bool(request.set_id), "set_id", "is required")
         v.raise_if_any()
+        progress = self._standards.redetermination(request.set_id)
         return eligibility_pb2.GetParameterVersionResponse(
-            version=version_pb(self._standards.get(request.set_id))
+            version=version_pb(self._standards.get(request.set_id)),
+            redetermination=redetermination_pb(progress) if progress else None,
         )
 
     def ListParameterVersions(

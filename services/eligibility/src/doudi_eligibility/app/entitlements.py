@@ -1,5 +1,6 @@
 """Use-cases of the entitlement lifecycle (DOMAIN §7.3, §5.1.6, §7.6): reviews, gradual exit, suspension,
-termination, appeals that reverse a decision with arrears, and re-determination under a new standard.
+termination, and appeals that reverse a decision with arrears (re-determination under a new standard is
+in ``redetermination``).
 
 Every change of amount or state is announced on doudi.eligibility.entitlement.v1 in the transaction that
 makes it, and takes effect from the month after its decision.
@@ -15,6 +16,7 @@ from datetime import date, datetime
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
+from doudi.common.v1 import types_pb2
 from doudi.eligibility.v1 import events_pb2
 from doudi_common.calendar import china_date
 from doudi_common.errors import FailedPrecondition, InvalidArgument, NotFound
@@ -22,7 +24,6 @@ from doudi_common.ids import new_id
 from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_eligibility.app.common import (
-    REDETERMINED,
     TOPIC_DECISIONS,
     TOPIC_ENTITLEMENTS,
     Actor,
@@ -30,30 +31,13 @@ from doudi_eligibility.app.common import (
     require_text,
 )
 from doudi_eligibility.app.parameters import ParameterBook
-from doudi_eligibility.domain.case_file import household_of
 from doudi_eligibility.domain.machines.entitlement import State, arrears_after_reversal
 from doudi_eligibility.domain.machines.procedure import Step
 from doudi_eligibility.domain.machines.roles import Role, require_role
-from doudi_eligibility.domain.rules.dibao import assess_dibao
 from doudi_eligibility.domain.rules.dibao_changes import ReviewOutcome, ReviewResult, TerminationReason
 from doudi_eligibility.events import mapping
 from doudi_eligibility.store import records as store
 from doudi_eligibility.store.records import EntitlementRecord
-
-#: States whose amount follows a new standard (a 渐退 amount stays frozen; ending ones are left alone).
-REDETERMINABLE = [
-    State.PENDING_START.value,
-    State.ACTIVE.value,
-    State.UNDER_REVIEW.value,
-    State.SUSPENDED.value,
-]
-
-
-@dataclass(frozen=True)
-class Redetermination:
-    examined: int
-    changed: int
-    referred_to_review: int
 
 
 @dataclass
@@ -86,6 +70,24 @@ class EntitlementUseCases:
             return store.list_entitlements(session, state=state, after=after, limit=limit)
 
     # -- lifecycle --------------------------------------------------------------------------
+
+    def periodic_review_reported(
+        self, session: Session, application_id: str, report_id: str, review_id: str
+    ) -> list[EntitlementRecord]:
+        """Verification's report for a periodic review (DOMAIN §5.1.6 cadence): the household's active
+        entitlement goes under review, payments continuing, for the township to conclude with CompleteReview.
+
+        An entitlement already under review, suspended or ended is left as it is: the review in hand, or
+        the decision taken, already covers it; a redelivered report therefore changes nothing."""
+        reviewed = []
+        for record in store.entitlements_of_application(session, application_id):
+            if record.entitlement.state is not State.ACTIVE:
+                continue
+            moved = record.moved(record.entitlement.start_review(Role.SYSTEM), new_id("dec"))
+            detail = {"reason": "periodic review", "review_id": review_id, "report_id": report_id}
+            self._save(session, moved, "review started", Actor.system(), detail)
+            reviewed.append(moved)
+        return reviewed
 
     def activate_due(self, limit: int = 500) -> int:
         """PENDING_START → ACTIVE once the first month comes (the roster already knows the start month)."""
@@ -198,7 +200,9 @@ class EntitlementUseCases:
             moved = record.moved(replace(resumed, changed_from=self.next_month()), new_id("dec"))
             activated = mapping.entitlement_pb(moved)
             activated.start_month.month = str(self.next_month())
-            return moved, events_pb2.EntitlementActivated(entitlement=activated)
+            return moved, events_pb2.EntitlementActivated(
+                entitlement=activated, arrears=types_pb2.Money(amount_fen=arrears)
+            )
 
         record = self._command(
             "Resume", request_id, entitlement_id, (text,), actor, "resumed", change, text, owed
@@ -337,6 +341,8 @@ class EntitlementUseCases:
             event = self._changed(
                 record, moved, restore_from, f"appeal revoked decision {decision_id}: {reason}"
             )
+            event.reversed_decision_id = decision_id
+            event.arrears.amount_fen = arrears
             self.commands.announce(session, TOPIC_ENTITLEMENTS, record.subject_id, event)
             return moved, arrears
         case = store.get_case(session, application_id, for_update=True)
@@ -347,74 +353,6 @@ class EntitlementUseCases:
             self._audit(session, application_id, "reopened on appeal", actor, {"decision_id": decision_id})
             return None, 0
         raise FailedPrecondition(f"decision {decision_id} is no longer the one in force; nothing to reverse")
-
-    # -- re-determination -------------------------------------------------------------------
-
-    def redetermine(
-        self, session: Session, region_prefix: str, effective_from: date, cause: str, batch: int = 500
-    ) -> Redetermination:
-        """Every Dibao entitlement in the region re-assessed under the parameters in force on
-        ``effective_from``; a changed amount applies from that month, or next month if that is past."""
-        effective = max(Period.of(effective_from), self.next_month())
-        params_cache: dict[str, Parameters] = {}
-        examined = changed = referred = 0
-        after = ""
-        while True:
-            found = store.entitlements_in(session, region_prefix, REDETERMINABLE, "DIBAO", after, batch)
-            if not found:
-                break
-            after = found[-1].entitlement_id
-            cases = store.cases_by_id(session, [r.application_id for r in found])
-            saved: list[EntitlementRecord] = []
-            audits: list[dict[str, object]] = []
-            for record in found:
-                examined += 1
-                case = cases.get(record.application_id)
-                if case is None or case.report is None or case.survey is None:
-                    continue
-                region = case.application.region
-                if region not in params_cache:
-                    params_cache[region] = self.book.resolve(session, region, effective_from)
-                params = params_cache[region]
-                household = household_of(case.application, case.report, case.survey, effective_from)
-                decision = assess_dibao(household, params).decision
-                before = record.entitlement
-                if not decision.approved:
-                    if before.state is State.ACTIVE:
-                        moved = record.moved(before.start_review(Role.SYSTEM), record.last_decision_id)
-                        saved.append(moved)
-                        audits.append(
-                            self._entry(moved, "review after new standard", {"version": params.version})
-                        )
-                        referred += 1
-                    continue
-                if decision.monthly_amount_fen == before.monthly_amount_fen:
-                    continue
-                after_e = before.redetermine(decision.monthly_amount_fen, effective, Role.SYSTEM)
-                moved = record.moved(after_e, new_id("dec"), parameter_version=params.version)
-                saved.append(moved)
-                audits.append(
-                    self._entry(
-                        moved,
-                        "re-determined",
-                        {"version": params.version, "before_fen": before.monthly_amount_fen},
-                    )
-                )
-                self.commands.announce(
-                    session,
-                    TOPIC_ENTITLEMENTS,
-                    record.subject_id,
-                    self._changed(
-                        record, moved, effective, f"new standard: parameter version {params.version}"
-                    ),
-                    cause,
-                )
-                changed += 1
-            store.save_entitlements(session, saved, self.clock())
-            store.audit_many(session, audits)
-        REDETERMINED.labels("changed").inc(changed)
-        REDETERMINED.labels("referred_to_review").inc(referred)
-        return Redetermination(examined, changed, referred)
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from doudi_common.errors import FailedPrecondition, FieldViolation, InvalidArgum
 from doudi_common.ids import new_id
 from doudi_common.masking import mask_id_number
 from doudi_common.parameters import Parameters
+from doudi_common.period import Period
 from doudi_eligibility.app.common import (
     DECISIONS,
     TIME_TO_DECISION,
@@ -33,19 +34,56 @@ from doudi_eligibility.app.common import (
     require_text,
 )
 from doudi_eligibility.app.parameters import ParameterBook
-from doudi_eligibility.domain.case_file import ApplicationFacts, ReportFacts, SurveyFacts, household_of
+from doudi_eligibility.domain.case_file import (
+    ApplicationFacts,
+    EventFacts,
+    Holding,
+    PersonFacts,
+    ReportFacts,
+    SurveyFacts,
+    household_of,
+)
 from doudi_eligibility.domain.explain import Decision, Programme
-from doudi_eligibility.domain.machines.entitlement import Entitlement
+from doudi_eligibility.domain.machines.entitlement import Entitlement, State
 from doudi_eligibility.domain.machines.procedure import FINAL, Case, Step
 from doudi_eligibility.domain.machines.roles import Role, require_role
 from doudi_eligibility.domain.notice import NoticeContext, decision_notice
+from doudi_eligibility.domain.person_case import (
+    PERSON_PROGRAMMES,
+    SHORT_PROCEDURE,
+    assess_person,
+    assess_single_person_case,
+    displaced_by,
+    person_case_of,
+)
 from doudi_eligibility.domain.rules.dibao import assess_dibao
+from doudi_eligibility.domain.ta_case import TA_PROGRAMMES, Approver, TaCase, assess_ta_case, ta_event_of
 from doudi_eligibility.events import mapping
 from doudi_eligibility.store import records as store
 from doudi_eligibility.store.records import CaseRecord, EntitlementRecord
 
-#: Programmes whose six-step procedure this service runs end to end today.
-SUPPORTED = frozenset({Programme.DIBAO.value})
+#: Programmes whose procedure this service runs end to end today: Dibao and Tekun (§7.2), the disability
+#: subsidies and the child allowances (§7.5), temporary assistance (§7.4).
+SUPPORTED = frozenset(
+    {
+        Programme.DIBAO.value,
+        Programme.SINGLE_PERSON_DIBAO.value,
+        *(p.value for p in PERSON_PROGRAMMES),
+        *(p.value for p in TA_PROGRAMMES),
+    }
+)
+#: Programmes whose case is about one person of the application (the survey names which).
+_ONE_PERSON = frozenset({*PERSON_PROGRAMMES, Programme.SINGLE_PERSON_DIBAO})
+#: Temporary assistance has no notice and no democratic review either (§7.4).
+_SHORT = frozenset({*(p.value for p in SHORT_PROCEDURE), *(p.value for p in TA_PROGRAMMES)})
+#: Who approves temporary assistance, by the event total (§5.3.2, §7.4).
+_TA_ROLES = {
+    Approver.TOWNSHIP: frozenset({Role.TOWNSHIP, Role.COUNTY}),
+    Approver.COUNTY: frozenset({Role.COUNTY}),
+    Approver.COUNTY_MEETING: frozenset({Role.COUNTY}),
+}
+#: Entitlements that still pay (or will): what the stacking matrix and E5 look at.
+_HELD_STATES = tuple(s.value for s in State if s is not State.TERMINATED)
 _AUTHORITY = {Role.COUNTY: "县级人民政府民政部门", Role.TOWNSHIP: "乡镇人民政府（街道办事处）"}
 
 
@@ -114,7 +152,8 @@ class ProcedureUseCases:
         report = store.report_from(json.loads(pending.report))
         accepted_on = china_date(application.accepted_at)
         params = self.book.resolve(session, application.region, accepted_on)
-        case = Case.accepted(application_id, accepted_on).start_investigation(Role.SYSTEM)
+        short = application.programme in _SHORT
+        case = Case.accepted(application_id, accepted_on, short=short).start_investigation(Role.SYSTEM)
         case = case.record_report(Role.VERIFICATION_CENTRE, params)
         record = CaseRecord(
             case=case,
@@ -125,6 +164,20 @@ class ProcedureUseCases:
         )
         store.insert_case(session, record, self.clock())
         self._audit(session, application_id, "case opened", Actor.system(), {"report_id": report.report_id})
+
+    def advance_paid(
+        self,
+        session: Session,
+        advance_id: str,
+        case_reference: str,
+        person_id: str,
+        amount_fen: int,
+        paid_at: datetime,
+    ) -> None:
+        """Disbursement paid urgent advance aid from a township's reserve fund (§7.4): it counts toward the
+        total of the event it was paid for, whether or not the case has opened yet. The person arrives
+        masked, as disbursement announces it, and is matched against the case's members masked alike."""
+        store.record_advance(session, advance_id, case_reference, person_id, amount_fen, paid_at)
 
     # -- the township's steps -------------------------------------------------------------------
 
@@ -138,6 +191,8 @@ class ProcedureUseCases:
         income_stable: bool,
         category_override: str,
         override_reason: str,
+        person: PersonFacts | None = None,
+        event: EventFacts | None = None,
     ) -> CaseRecord:
         violations: list[FieldViolation] = []
         staff = tuple(dict.fromkeys(s.strip() for s in surveyors if s.strip()))
@@ -156,6 +211,7 @@ class ProcedureUseCases:
             def perform() -> tuple[str, CaseRecord]:
                 record = self._case(session, application_id)
                 params = self._params(session, record)
+                _require_findings(record.application, person, event)
                 survey = SurveyFacts(
                     new_id("svy"),
                     staff,
@@ -163,6 +219,8 @@ class ProcedureUseCases:
                     income_stable,
                     category_override,
                     override_reason.strip(),
+                    person,
+                    event,
                 )
                 moved = replace(
                     record, survey=survey, case=record.case.record_home_survey(actor.role, params)
@@ -174,7 +232,16 @@ class ProcedureUseCases:
                 session,
                 "RecordHomeSurvey",
                 request_id,
-                (application_id, staff, findings, income_stable, category_override, override_reason),
+                (
+                    application_id,
+                    staff,
+                    findings,
+                    income_stable,
+                    category_override,
+                    override_reason,
+                    store.dumps(person),
+                    store.dumps(event),
+                ),
                 perform,
                 lambda ref: self._case(session, ref),
             )
@@ -218,8 +285,16 @@ class ProcedureUseCases:
                     )
                 today = self.today()
                 params = self._params(session, record, today)
-                decision = self._assessment(record, params, today)
-                case = record.case.give_opinion(decision.approved, today, actor.role, params, self.calendar)
+                ta = self._ta(session, record, params, today, 0)
+                decision = ta.decision if ta else self._assessment(session, record, params, today)
+                case = record.case.give_opinion(
+                    decision.approved,
+                    today,
+                    actor.role,
+                    params,
+                    self.calendar,
+                    post=self._posted(record, params, today),
+                )
                 opinion_id = new_id("dec")
                 now = self.clock()
                 proposed = mapping.decision_pb(
@@ -230,6 +305,7 @@ class ProcedureUseCases:
                     decided_at=now,
                     start_month=None,
                 )
+                _ta_fields(proposed, ta)
                 self._store_decision(session, proposed, "OPINION")
                 moved = replace(record, case=case, opinion_id=opinion_id)
                 if case.step is Step.PUBLIC_NOTICE:
@@ -256,9 +332,78 @@ class ProcedureUseCases:
                 lambda ref: self._decision(session, ref),
             )
 
-    def _assessment(self, record: CaseRecord, params: Parameters, on: date) -> Decision:
-        household = household_of(record.application, record.report, record.survey, on)
+    def _holdings(self, session: Session, record: CaseRecord) -> dict[str, tuple[Holding, ...]]:
+        """By ID number, the members' entitlements other than this case's own (§5.8, §12.1)."""
+        ids = tuple(m.id_number for m in record.application.members)
+        found = store.entitlements_of_persons(session, ids, _HELD_STATES)
+        return {
+            person: tuple(
+                Holding(
+                    e.entitlement_id,
+                    e.entitlement.programme,
+                    e.entitlement.monthly_amount_fen,
+                    len(e.persons),
+                )
+                for e in held
+                if e.application_id != record.application_id
+            )
+            for person, held in found.items()
+        }
+
+    def _ta(
+        self, session: Session, record: CaseRecord, params: Parameters, on: date, meeting_addition_fen: int
+    ) -> TaCase | None:
+        """Temporary assistance: the event with the advances paid under this case or its event, and the last
+        approved application for the same event (None for other programmes)."""
+        if Programme(record.application.programme) not in TA_PROGRAMMES:
+            return None
+        found = record.survey.temporary_assistance if record.survey else None
+        persons = tuple(m.id_number for m in record.application.members)
+        masked = tuple(mask_id_number(p) for p in persons)
+        references = (record.application_id, *((found.event_key,) if found else ()))
+        event = ta_event_of(
+            record.application,
+            record.report,
+            record.survey,
+            found,
+            on=on,
+            advance_paid_fen=store.advances_for(session, references, masked),
+            previous=store.last_ta_event(session, persons, found.event_key, record.application_id)
+            if found
+            else None,
+            meeting_addition_fen=meeting_addition_fen,
+            params=params,
+        )
+        return TaCase(assess_ta_case(event, params), event.advance_paid_fen)
+
+    def _assessment(self, session: Session, record: CaseRecord, params: Parameters, on: date) -> Decision:
+        holdings = self._holdings(session, record)
+        programme = Programme(record.application.programme)
+        if programme in _ONE_PERSON:
+            case = person_case_of(record.application, record.report, record.survey, (), on)
+            case = replace(case, holdings=holdings.get(case.person.person_id, ()))
+            if programme in PERSON_PROGRAMMES:
+                return assess_person(case, params)
+            household = household_of(record.application, record.report, record.survey, on, holdings)
+            return assess_single_person_case(household, case, params)
+        household = household_of(record.application, record.report, record.survey, on, holdings)
         return assess_dibao(household, params).decision
+
+    def _posted(self, record: CaseRecord, params: Parameters, on: date) -> bool:
+        """Row 15: Tekun minors are not posted (the short procedure of §7.5 posts nobody)."""
+        if record.application.programme != Programme.TEKUN.value:
+            return True
+        case = person_case_of(record.application, record.report, record.survey, (), on)
+        return case.person.age >= params.integer("child.adult_age")
+
+    def _persons(self, session: Session, record: CaseRecord, decision: Decision) -> tuple[str, ...]:
+        """Whom an approved entitlement pays for: the one person, or the household's counted members."""
+        if Programme(record.application.programme) in _ONE_PERSON:
+            return (decision.subject,)
+        on = self.today()
+        holdings = self._holdings(session, record)
+        household = household_of(record.application, record.report, record.survey, on, holdings)
+        return tuple(m.person.person_id for m in household.counted)
 
     def _post_notice(self, session: Session, record: CaseRecord, decision: Decision) -> CaseRecord:
         """Row 15: name, household size, proposed amount; never an ID number in full nor a health detail."""
@@ -268,7 +413,7 @@ class ProcedureUseCases:
         entry = {
             "name": applicant.name,
             "masked_id_number": mask_id_number(applicant.id_number),
-            "household_size": sum(1 for m in record.application.members if m.counted),
+            "household_size": len(self._persons(session, record, decision)),
             "proposed_amount_fen": decision.monthly_amount_fen,
             "region": record.application.region,
         }
@@ -421,10 +566,25 @@ class ProcedureUseCases:
     # -- the decision ------------------------------------------------------------------------
 
     def decide(
-        self, request_id: str, application_id: str, approve: bool, reason: str, actor: Actor
+        self,
+        request_id: str,
+        application_id: str,
+        approve: bool,
+        reason: str,
+        actor: Actor,
+        meeting_addition_fen: int = 0,
+        meeting_minutes: str = "",
     ) -> tuple[eligibility_pb2.Decision, EntitlementRecord | None]:
-        """Rows 22–23: confirm (the entitlement starts the month after) or refuse with written reasons."""
+        """Rows 22–23: confirm (the entitlement starts the month after) or refuse with written reasons.
+
+        Temporary assistance is approved by the authority its event total calls for; above the cap a county
+        meeting (一事一议) may add to the tier, with its minutes (§5.3.2, §7.4)."""
         text = require_text(reason, "reason")
+        minutes = meeting_minutes.strip()
+        if meeting_addition_fen < 0:
+            raise InvalidArgument.single("meeting_addition", "must not be negative")
+        if meeting_addition_fen and not minutes:
+            raise InvalidArgument.single("meeting_minutes", "are required with a county meeting's addition")
         decided: list[tuple[str, str, float]] = []
         with self.database.transaction() as session:
 
@@ -436,8 +596,16 @@ class ProcedureUseCases:
                     )
                 today = self.today()
                 params = self._params(session, record, today)
-                case = record.case.decide(approve, today, actor.role, params)
-                decision = self._assessment(record, params, today)
+                ta = self._ta(session, record, params, today, meeting_addition_fen if approve else 0)
+                if ta is None and meeting_addition_fen:
+                    raise InvalidArgument.single("meeting_addition", "applies to temporary assistance only")
+                roles = _TA_ROLES[ta.approver] if ta and ta.approver else None
+                if ta and approve and ta.approver is Approver.COUNTY_MEETING and not minutes:
+                    raise InvalidArgument.single(
+                        "meeting_minutes", "are required: the event total is above the cap (一事一议)"
+                    )
+                case = record.case.decide(approve, today, actor.role, params, roles=roles)
+                decision = ta.decision if ta else self._assessment(session, record, params, today)
                 approved = case.step is Step.APPROVED
                 if approved and not decision.approved:
                     raise FailedPrecondition(
@@ -464,12 +632,19 @@ class ProcedureUseCases:
                     reason=text,
                     refusal_letter_due=case.refusal_letter_due(params, self.calendar),
                 )
+                _ta_fields(final, ta)
                 self._store_decision(session, final, "FINAL")
                 moved = replace(record, case=case, decision_id=decision_id)
                 self._announce(session, application_id, events_pb2.DecisionMade(decision=final))
                 entitlement = None
-                if approved:
+                if approved and ta is not None:
+                    entitlement = self._pay_temporary_assistance(
+                        session, moved, ta, decision_id, today, minutes
+                    )
+                elif approved:
                     entitlement = self._create_entitlement(session, moved, decision, decision_id, today)
+                    self._review_displaced(session, moved, params, today, decision_id)
+                if entitlement is not None:
                     moved = replace(moved, entitlement_id=entitlement.entitlement_id)
                 self._save(
                     session, moved, "decided", actor, {"decision_id": decision_id, "approved": approved}
@@ -486,7 +661,12 @@ class ProcedureUseCases:
                 return final, found
 
             result = self.commands.once(
-                session, "Decide", request_id, (application_id, approve, text), perform, replay
+                session,
+                "Decide",
+                request_id,
+                (application_id, approve, text, meeting_addition_fen, minutes),
+                perform,
+                replay,
             )
         # Counted once the decision is committed, and only by the request that made it (not by a retry).
         for programme, outcome, waited in decided:
@@ -509,6 +689,8 @@ class ProcedureUseCases:
             category=decision.category,
             parameter_version=decision.parameter_version,
             last_decision_id=decision_id,
+            persons=self._persons(session, record, decision),
+            components=decision.components,
         )
         store.insert_entitlement(session, created, self.clock())
         # The roster learns of the entitlement now, with its first month, so the first run includes it.
@@ -519,6 +701,96 @@ class ProcedureUseCases:
             events_pb2.EntitlementActivated(entitlement=mapping.entitlement_pb(created)),
             decision_id,
         )
+        return created
+
+    def _review_displaced(
+        self, session: Session, record: CaseRecord, params: Parameters, on: date, decision_id: str
+    ) -> None:
+        """§5.2.2, §5.8: an approval that displaces another of the person's entitlements (the Dibao household
+        that counted a new Tekun person or orphan, say) puts that entitlement under review: payments go on
+        until the review recomputes or ends it, so nobody is cut off before the new benefit starts."""
+        if Programme(record.application.programme) not in PERSON_PROGRAMMES:
+            return
+        case = person_case_of(record.application, record.report, record.survey, (), on)
+        holdings = self._holdings(session, record).get(case.person.person_id, ())
+        for holding in displaced_by(replace(case, holdings=holdings), params):
+            found = store.get_entitlement(session, holding.entitlement_id, for_update=True)
+            if found is None:
+                continue
+            detail = {"displaced_by": decision_id, "application_id": record.application_id}
+            if found.entitlement.state is State.ACTIVE:
+                reviewed = found.moved(found.entitlement.start_review(Role.SYSTEM), found.last_decision_id)
+                store.save_entitlement(session, reviewed, self.clock())
+                self._audit(
+                    session, holding.entitlement_id, "review: displaced (§5.8)", Actor.system(), detail
+                )
+            else:
+                self._audit(
+                    session,
+                    holding.entitlement_id,
+                    "displaced (§5.8): review when active",
+                    Actor.system(),
+                    detail,
+                )
+
+    def _pay_temporary_assistance(
+        self,
+        session: Session,
+        record: CaseRecord,
+        ta: TaCase,
+        decision_id: str,
+        today: date,
+        minutes: str,
+    ) -> EntitlementRecord | None:
+        """What remains after the advance is paid once, in the next monthly run, as a one-month entitlement
+        the roster already understands (activated, then ended with that month as its last); the approved
+        event locks the same event for the window (§5.3.3)."""
+        found = record.survey.temporary_assistance if record.survey else None
+        persons = tuple(m.id_number for m in record.application.members if m.counted)
+        if found is not None:
+            store.record_ta_event(session, record.application_id, persons, found.event_key, Period.of(today))
+        if minutes:
+            self._audit(
+                session, record.application_id, "county meeting", Actor.system(), {"minutes": minutes}
+            )
+        if ta.remaining_fen <= 0:
+            return None
+        month = Period.of(today).next()
+        programme = Programme(record.application.programme)
+        paid = Entitlement(
+            new_id("ent"),
+            programme,
+            State.TERMINATED,
+            ta.remaining_fen,
+            month,
+            terminated_from=month.next(),
+            changed_from=month,
+        )
+        created = EntitlementRecord(
+            entitlement=paid,
+            application_id=record.application_id,
+            subject_id=record.application_id,
+            region=record.application.township,
+            payee_name=record.application.applicant.name,
+            category=None,
+            parameter_version=ta.decision.parameter_version,
+            last_decision_id=decision_id,
+            persons=persons,
+            components=(("ONE_OFF", ta.remaining_fen),),
+        )
+        store.insert_entitlement(session, created, self.clock())
+        message = mapping.entitlement_pb(created)
+        activated = eligibility_pb2.Entitlement()
+        activated.CopyFrom(message)
+        activated.state = eligibility_pb2.ENTITLEMENT_STATE_ACTIVE
+        activated.ClearField("last_month")
+        for payload in (
+            events_pb2.EntitlementActivated(entitlement=activated),
+            events_pb2.EntitlementTerminated(
+                entitlement=message, reason="ONE_OFF_PAID", last_month=mapping.period_pb(month)
+            ),
+        ):
+            self.commands.announce(session, TOPIC_ENTITLEMENTS, created.subject_id, payload, decision_id)
         return created
 
     # -- queries ----------------------------------------------------------------------------
@@ -599,3 +871,29 @@ class ProcedureUseCases:
 
     def _announce(self, session: Session, application_id: str, payload: Message) -> None:
         self.commands.announce(session, TOPIC_DECISIONS, application_id, payload)
+
+
+def _require_findings(
+    application: ApplicationFacts, person: PersonFacts | None, event: EventFacts | None
+) -> None:
+    """A case for one person needs the findings about that person; a temporary-assistance case the event's."""
+    programme = Programme(application.programme)
+    if programme in TA_PROGRAMMES and event is None:
+        raise InvalidArgument.single("temporary_assistance", f"is required for a {programme.value} case")
+    if programme not in PERSON_PROGRAMMES and programme is not Programme.SINGLE_PERSON_DIBAO:
+        return
+    if person is None:
+        raise InvalidArgument.single("person", f"is required for a {application.programme} case")
+    if not any(m.index == person.member_index for m in application.members):
+        raise InvalidArgument.single("person.member_index", "names no member of the application")
+
+
+def _ta_fields(message: eligibility_pb2.Decision, ta: TaCase | None) -> None:
+    """The temporary-assistance figures of a decision: event total, approver, advance and what remains."""
+    if ta is None:
+        return
+    approved = message.outcome == eligibility_pb2.DECISION_OUTCOME_APPROVED
+    message.one_off_amount.amount_fen = ta.total_fen if approved else 0
+    message.approver = ta.approver.value if ta.approver else ""
+    message.advance_paid.amount_fen = ta.advance_paid_fen
+    message.remaining.amount_fen = ta.remaining_fen if approved else 0

@@ -1,9 +1,10 @@
-"""Publishing a parameter set version (DOMAIN §3): validated against the national floors, stored, and every
-affected active entitlement re-determined under it in the same transaction (EntitlementChanged events)."""
+"""Publishing a parameter set version (DOMAIN §3): validated against the national floors, stored with its
+re-determination run in one transaction; the run then re-determines every affected entitlement in batches of
+their own transactions (EntitlementChanged events), and a retried publish resumes an unfinished run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +13,9 @@ from doudi_common.parameters import SourcedSet, shipped_registry
 from doudi_common.parameters.resolved import display
 from doudi_common.region import RegionCode
 from doudi_eligibility.app.common import Actor, Commands
-from doudi_eligibility.app.entitlements import EntitlementUseCases, Redetermination
+from doudi_eligibility.app.entitlements import EntitlementUseCases
 from doudi_eligibility.app.parameters import NewVersion, ParameterBook, to_toml
+from doudi_eligibility.app.redetermination import Redetermination, RedeterminationUseCases
 from doudi_eligibility.domain.machines.roles import Role, require_role
 from doudi_eligibility.store import records as store
 
@@ -34,15 +36,25 @@ class StandardsUseCases:
     commands: Commands
     book: ParameterBook
     entitlements: EntitlementUseCases
+    #: Entitlements examined per transaction of a re-determination run.
+    redetermination_batch: int = 1000
+    redeterminations: RedeterminationUseCases = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.redeterminations = RedeterminationUseCases(
+            self.commands, self.book, batch_size=self.redetermination_batch
+        )
 
     def publish(
         self, request_id: str, version: NewVersion, actor: Actor
     ) -> tuple[VersionView, Redetermination]:
+        """Stores the version and runs its re-determination to the end; a retry of the same request after
+        an interruption resumes the run where it stopped."""
         require_role(actor.role, "publish a parameter version", PUBLISHERS)
         database = self.commands.persistence.database
         with database.transaction() as session:
 
-            def perform() -> tuple[str, tuple[VersionView, Redetermination]]:
+            def perform() -> tuple[str, str]:
                 sourced = self.book.prepare(session, version)
                 now = self.commands.clock()
                 complete = NewVersion(
@@ -72,25 +84,15 @@ class StandardsUseCases:
                     at=now,
                     detail={"region": sourced.parameters.region.code, "given": sorted(version.values)},
                 )
-                result = self.entitlements.redetermine(
+                self.redeterminations.start(
                     session,
+                    sourced.set_id,
                     sourced.parameters.region.prefix,
                     sourced.parameters.effective_from,
-                    sourced.set_id,
                 )
-                view = VersionView(sourced, False, now, actor.user_id)
-                return f"{sourced.set_id}|{result.examined}|{result.changed}|{result.referred_to_review}", (
-                    view,
-                    result,
-                )
+                return sourced.set_id, sourced.set_id
 
-            def replay(ref: str) -> tuple[VersionView, Redetermination]:
-                set_id, examined, changed, referred = ref.split("|")
-                return self._view(session, set_id), Redetermination(
-                    int(examined), int(changed), int(referred)
-                )
-
-            return self.commands.once(
+            set_id = self.commands.once(
                 session,
                 "PublishParameterVersion",
                 request_id,
@@ -102,8 +104,22 @@ class StandardsUseCases:
                     version.source,
                 ),
                 perform,
-                replay,
+                # A version published before runs were recorded left "set_id|examined|changed|referred".
+                lambda ref: ref.split("|", 1)[0],
             )
+        return self.get(set_id), self._run(set_id)
+
+    def redetermination(self, set_id: str) -> Redetermination | None:
+        """How far the re-determination under a published version has come (None for a shipped set)."""
+        return self.redeterminations.progress(set_id)
+
+    def resume_redeterminations(self) -> int:
+        return self.redeterminations.resume_abandoned()
+
+    def _run(self, set_id: str) -> Redetermination:
+        if self.redeterminations.progress(set_id) is None:
+            return Redetermination(0, 0, 0, set_id)
+        return self.redeterminations.run(set_id)
 
     def get(self, set_id: str) -> VersionView:
         with self.commands.persistence.database.read() as session:

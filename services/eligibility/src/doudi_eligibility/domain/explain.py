@@ -97,6 +97,8 @@ class Decision:
     review_months: int | None = None
     #: Statuses the assessment establishes besides the decision, e.g. MARGINAL_HOUSEHOLD (§5.6).
     statuses: tuple[str, ...] = ()
+    #: The monthly amount by payment component (e.g. Tekun BASE and CARE), when it has more than one.
+    components: tuple[tuple[str, int], ...] = ()
 
     @property
     def failed(self) -> tuple[Check, ...]:

@@ -1,5 +1,6 @@
 """Facts eligibility acts on, consumed through the inbox (a redelivered event changes nothing):
-intake's accepted and withdrawn applications, and verification's complete reports (DOMAIN §7.2 rows 8–10)."""
+intake's accepted and withdrawn applications, verification's complete reports (DOMAIN §7.2 rows 8–10), and
+the advance aid disbursement paid from a township's reserve fund (§7.4)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from sqlalchemy.orm import Session
 
 from doudi.common.v1 import programme_pb2
 from doudi.common.v1.envelope_pb2 import EventEnvelope
+from doudi.disbursement.v1 import events_pb2 as disbursement_events
 from doudi.intake.v1 import events_pb2 as intake_events
 from doudi.intake.v1 import intake_pb2
 from doudi.verification.v1 import events_pb2 as verification_events
 from doudi.verification.v1 import verification_pb2
 from doudi_common.income_items import DEDUCTION_KINDS, INCOME_KINDS, ITEM_KINDS, Kind
 from doudi_contracts.topics import topic
+from doudi_eligibility.app.entitlements import EntitlementUseCases
 from doudi_eligibility.app.procedure import ProcedureUseCases
 from doudi_eligibility.domain.case_file import Applicant, ApplicationFacts, MemberFindings, ReportFacts
 from doudi_eligibility.domain.rules.facts import HouseholdType
@@ -24,6 +27,8 @@ from doudi_runtime.events.envelope import unpack
 
 TOPIC_APPLICATIONS = topic("doudi.intake.application.v1").name
 TOPIC_REPORTS = topic("doudi.verification.report.v1").name
+TOPIC_PAYMENTS = topic("doudi.disbursement.payment.v1").name
+_ADVANCE_PAID = disbursement_events.AdvancePaid.DESCRIPTOR.full_name
 _ACCEPTED = intake_events.ApplicationAccepted.DESCRIPTOR.full_name
 _WITHDRAWN = intake_events.ApplicationWithdrawn.DESCRIPTOR.full_name
 _VERIFIED = verification_events.HouseholdVerified.DESCRIPTOR.full_name
@@ -122,12 +127,41 @@ def intake_subscription(use_cases: ProcedureUseCases, clock: Callable[[], dateti
     return Subscription(TOPIC_APPLICATIONS, handle)
 
 
-def verification_subscription(use_cases: ProcedureUseCases) -> Subscription:
+def verification_subscription(
+    use_cases: ProcedureUseCases, entitlements: EntitlementUseCases
+) -> Subscription:
+    """A first check's report feeds the case; a periodic review's puts the entitlement under review."""
+
     def handle(session: Session, envelope: EventEnvelope) -> None:
         if envelope.event_type == _VERIFIED:
             report = unpack(envelope, verification_events.HouseholdVerified).report
             if report.state != verification_pb2.REPORT_STATE_COMPLETE:
                 return
+            if report.purpose == verification_pb2.CHECK_PURPOSE_PERIODIC_REVIEW:
+                entitlements.periodic_review_reported(
+                    session, report.application_id, report.report_id, report.review_id
+                )
+                return
             use_cases.report_ready(session, report.application_id, report_facts(report))
 
     return Subscription(TOPIC_REPORTS, handle)
+
+
+def payment_subscription(use_cases: ProcedureUseCases, clock: Callable[[], datetime]) -> Subscription:
+    def handle(session: Session, envelope: EventEnvelope) -> None:
+        if envelope.event_type != _ADVANCE_PAID:
+            return
+        advance = unpack(envelope, disbursement_events.AdvancePaid).advance
+        if not advance.case_reference or advance.amount.amount_fen <= 0:
+            return
+        paid_at = envelope.occurred_at.ToDatetime(UTC) if envelope.HasField("occurred_at") else clock()
+        use_cases.advance_paid(
+            session,
+            advance.advance_id,
+            advance.case_reference,
+            advance.person.id_number.value,
+            advance.amount.amount_fen,
+            paid_at,
+        )
+
+    return Subscription(TOPIC_PAYMENTS, handle)

@@ -135,6 +135,22 @@ def case_pb(record: CaseRecord, today: date, notice: object | None = None) -> el
     )
 
 
+def components_pb(record: EntitlementRecord) -> list[eligibility_pb2.EntitlementComponent]:
+    """The amount by component; one BASE line unless the recorded split still adds up to the amount (a
+    later change of the amount without a new split pays it all as BASE rather than a stale split)."""
+    amount = record.entitlement.monthly_amount_fen
+    split = record.components
+    if not split or sum(fen for _, fen in split) != amount:
+        split = (("BASE", amount),)
+    return [
+        eligibility_pb2.EntitlementComponent(
+            component=programme_pb2.BenefitComponent.Value(f"BENEFIT_COMPONENT_{name}"),
+            monthly_amount=types_pb2.Money(amount_fen=fen),
+        )
+        for name, fen in split
+    ]
+
+
 def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
     e = record.entitlement
     amount = types_pb2.Money(amount_fen=e.monthly_amount_fen)
@@ -147,11 +163,7 @@ def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
         monthly_amount=amount,
         start_month=period_pb(e.start_month),
         region=types_pb2.RegionCode(code=record.region),
-        components=[
-            eligibility_pb2.EntitlementComponent(
-                component=programme_pb2.BENEFIT_COMPONENT_BASE, monthly_amount=amount
-            )
-        ],
+        components=components_pb(record),
         payee=eligibility_pb2.Payee(account_name=record.payee_name),
         last_month=period_pb(last),
         application_id=record.application_id,
@@ -160,4 +172,5 @@ def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
         parameter_version=record.parameter_version,
         gradual_exit_last_month=period_pb(e.gradual_exit_last_month),
         termination_reason=e.termination_reason.value if e.termination_reason else "",
+        covered_persons=len(record.persons),
     )

@@ -14,29 +14,38 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from doudi_common.disability import Disability, DisabilityType
 from doudi_common.period import Period
 from doudi_eligibility.domain.case_file import (
     Applicant,
     ApplicationFacts,
+    EventFacts,
     MemberFindings,
+    PersonFacts,
     ReportFacts,
     SurveyFacts,
 )
 from doudi_eligibility.domain.explain import Category, Programme
 from doudi_eligibility.domain.machines.entitlement import Entitlement, State
 from doudi_eligibility.domain.machines.procedure import Case, Step
+from doudi_eligibility.domain.rules.children import Parent, ParentStatus
 from doudi_eligibility.domain.rules.dibao_changes import TerminationReason
 from doudi_eligibility.domain.rules.facts import HouseholdType
+from doudi_eligibility.domain.rules.tekun import Relation, Relative, SupportMode
+from doudi_eligibility.domain.rules.temporary_assistance import Severity
 from doudi_eligibility.store.tables import (
     appeals,
     applications,
     audit_log,
     cases,
     decisions,
+    entitlement_persons,
     entitlements,
     notices,
     objections,
     parameter_versions,
+    ta_advances,
+    ta_events,
 )
 
 
@@ -93,10 +102,59 @@ def report_from(data: dict[str, Any]) -> ReportFacts:
     )
 
 
+def _disability_from(data: dict[str, Any] | None) -> Disability | None:
+    if data is None:
+        return None
+    return Disability(DisabilityType(data["type"]), data["grade"], data["certificate_valid"])
+
+
+def _parent_from(data: dict[str, Any] | None) -> Parent | None:
+    if data is None:
+        return None
+    return Parent(ParentStatus(data["status"]), data["months"], _disability_from(data["disability"]))
+
+
+def _person_from(data: dict[str, Any] | None) -> PersonFacts | None:
+    if data is None:
+        return None
+    obligors = tuple(
+        Relative(
+            **{
+                **r,
+                "relation": Relation(r["relation"]),
+                "disability": _disability_from(r["disability"]),
+            }
+        )
+        for r in data["obligors"]
+    )
+    return PersonFacts(
+        **{
+            **data,
+            "support_mode": SupportMode(data["support_mode"]),
+            "obligors": obligors,
+            "father": _parent_from(data["father"]),
+            "mother": _parent_from(data["mother"]),
+        }
+    )
+
+
+def _event_from(data: dict[str, Any] | None) -> EventFacts | None:
+    if data is None:
+        return None
+    return EventFacts(data["event_key"], Severity(**data["severity"]), data["out_of_pocket_fen"])
+
+
 def _survey_from(data: dict[str, Any] | None) -> SurveyFacts | None:
     if data is None:
         return None
-    return SurveyFacts(**{**data, "surveyors": tuple(data["surveyors"])})
+    return SurveyFacts(
+        **{
+            **data,
+            "surveyors": tuple(data["surveyors"]),
+            "person": _person_from(data.get("person")),
+            "temporary_assistance": _event_from(data.get("temporary_assistance")),
+        }
+    )
 
 
 def _case_from(data: dict[str, Any]) -> Case:
@@ -114,6 +172,7 @@ def _case_from(data: dict[str, Any]) -> Case:
         county_survey_done=data["county_survey_done"],
         extension_reason=data["extension_reason"],
         decided_on=_day(data["decided_on"]),
+        short=data.get("short", False),
     )
 
 
@@ -347,6 +406,10 @@ class EntitlementRecord:
     category: Category | None
     parameter_version: str
     last_decision_id: str
+    #: The persons the entitlement pays for (its counted members, or the one beneficiary), by ID number.
+    persons: tuple[str, ...] = ()
+    #: The monthly amount by component (e.g. Tekun BASE and CARE) when it has more than one.
+    components: tuple[tuple[str, int], ...] = ()
 
     @property
     def entitlement_id(self) -> str:
@@ -361,6 +424,8 @@ def _entitlement_values(record: EntitlementRecord, now: datetime) -> dict[str, A
         "entitlement": _entitlement_plain(record.entitlement),
         "payee_name": record.payee_name,
         "category": record.category.value if record.category else None,
+        "persons": list(record.persons),
+        "components": [list(c) for c in record.components],
     }
     e = record.entitlement
     return {
@@ -390,6 +455,8 @@ def _entitlement_record(row: Any) -> EntitlementRecord:
         category=Category(body["category"]) if body["category"] else None,
         parameter_version=row.parameter_version,
         last_decision_id=row.last_decision_id,
+        persons=tuple(body.get("persons", ())),
+        components=tuple((str(c[0]), int(c[1])) for c in body.get("components", ())),
     )
 
 
@@ -410,6 +477,89 @@ def insert_entitlement(session: Session, record: EntitlementRecord, now: datetim
     session.execute(
         insert(entitlements).values(entitlement_id=record.entitlement_id, **_entitlement_values(record, now))
     )
+    if record.persons:
+        session.execute(
+            insert(entitlement_persons),
+            [{"entitlement_id": record.entitlement_id, "person_id": p} for p in record.persons],
+        )
+
+
+def record_advance(
+    session: Session, advance_id: str, case_reference: str, person_id: str, amount_fen: int, paid_at: datetime
+) -> None:
+    """An advance paid from a township's reserve fund; the same advance again changes nothing."""
+    found = session.execute(
+        select(ta_advances.c.advance_id).where(ta_advances.c.advance_id == advance_id)
+    ).first()
+    if found is None:
+        session.execute(
+            insert(ta_advances).values(
+                advance_id=advance_id,
+                case_reference=case_reference,
+                person_id=person_id,
+                amount_fen=amount_fen,
+                paid_at=paid_at,
+            )
+        )
+
+
+def advances_for(session: Session, references: tuple[str, ...], person_ids: tuple[str, ...]) -> int:
+    """What was advanced under any of ``references`` to any of ``person_ids``, in fen."""
+    total = session.execute(
+        select(func.coalesce(func.sum(ta_advances.c.amount_fen), 0)).where(
+            ta_advances.c.case_reference.in_(references), ta_advances.c.person_id.in_(person_ids)
+        )
+    ).scalar()
+    return int(total or 0)
+
+
+def record_ta_event(
+    session: Session, application_id: str, person_ids: tuple[str, ...], event_key: str, applied_in: Period
+) -> None:
+    session.execute(
+        insert(ta_events),
+        [
+            {
+                "application_id": application_id,
+                "person_id": p,
+                "event_key": event_key,
+                "applied_in": str(applied_in),
+            }
+            for p in dict.fromkeys(person_ids)
+        ],
+    )
+
+
+def last_ta_event(
+    session: Session, person_ids: tuple[str, ...], event_key: str, other_than: str
+) -> Period | None:
+    """The month of the latest approved application for the same event by any of the persons."""
+    latest = session.execute(
+        select(func.max(ta_events.c.applied_in)).where(
+            ta_events.c.person_id.in_(person_ids),
+            ta_events.c.event_key == event_key,
+            ta_events.c.application_id != other_than,
+        )
+    ).scalar()
+    return None if latest is None else Period.parse(latest)
+
+
+def entitlements_of_persons(
+    session: Session, person_ids: tuple[str, ...], states: tuple[str, ...]
+) -> dict[str, list[EntitlementRecord]]:
+    """Per person, the entitlements in ``states`` that pay for them (the §5.8 matrix reads these)."""
+    if not person_ids:
+        return {}
+    rows = session.execute(
+        select(entitlement_persons.c.person_id, entitlements)
+        .join(entitlements, entitlements.c.entitlement_id == entitlement_persons.c.entitlement_id)
+        .where(entitlement_persons.c.person_id.in_(person_ids), entitlements.c.state.in_(states))
+        .order_by(entitlements.c.entitlement_id)
+    ).all()
+    found: dict[str, list[EntitlementRecord]] = {}
+    for row in rows:
+        found.setdefault(row.person_id, []).append(_entitlement_record(row))
+    return found
 
 
 def save_entitlement(session: Session, record: EntitlementRecord, now: datetime) -> None:
@@ -428,6 +578,16 @@ def get_entitlement(
         query = query.with_for_update()
     row = session.execute(query).one_or_none()
     return None if row is None else _entitlement_record(row)
+
+
+def entitlements_of_application(session: Session, application_id: str) -> list[EntitlementRecord]:
+    rows = session.execute(
+        select(entitlements)
+        .where(entitlements.c.application_id == application_id)
+        .order_by(entitlements.c.entitlement_id)
+        .with_for_update()
+    )
+    return [_entitlement_record(row) for row in rows]
 
 
 def entitlement_by_decision(session: Session, decision_id: str) -> EntitlementRecord | None:

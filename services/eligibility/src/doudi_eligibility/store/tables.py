@@ -109,6 +109,41 @@ entitlements = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_entitlements_state_region", "state", "region"),
     Index("ix_entitlements_last_decision_id", "last_decision_id"),
+    Index("ix_entitlements_application_id", "application_id"),
+)
+
+#: Who each entitlement pays for, by ID number: the stacking and exclusivity matrix (DOMAIN §5.8) and the
+#: duplicate check (§12.1) look a person's other entitlements up here.
+entitlement_persons = Table(
+    "entitlement_persons",
+    metadata,
+    Column("entitlement_id", String(40), primary_key=True),
+    Column("person_id", String(40), primary_key=True),
+    Index("ix_entitlement_persons_person_id", "person_id"),
+)
+
+#: Advance aid the township paid from its reserve fund (disbursement's AdvancePaid), by the case or incident
+#: reference it was paid under and the person paid (DOMAIN §5.3.2, §7.4): it counts toward the event total.
+ta_advances = Table(
+    "ta_advances",
+    metadata,
+    Column("advance_id", String(40), primary_key=True),
+    Column("case_reference", String(64), nullable=False),
+    Column("person_id", String(40), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("paid_at", UtcDateTime, nullable=False),
+    Index("ix_ta_advances_case_reference", "case_reference"),
+)
+
+#: Approved temporary assistance per person and event: one application per event per window (§5.3.3).
+ta_events = Table(
+    "ta_events",
+    metadata,
+    Column("application_id", String(40), primary_key=True),
+    Column("person_id", String(40), primary_key=True),
+    Column("event_key", String(64), nullable=False),
+    Column("applied_in", String(7), nullable=False),
+    Index("ix_ta_events_person_event", "person_id", "event_key"),
 )
 
 #: Appeals and reconsiderations (DOMAIN §7.6); the decision stays in force while one is pending.
@@ -132,6 +167,26 @@ parameter_versions = Table(
     Column("text", Text, nullable=False),
     Column("published_by", String(200), nullable=False),
     Column("published_at", UtcDateTime, nullable=False),
+)
+
+#: One re-determination per published version (DOMAIN §3): entitlements in scope are examined in key order,
+#: a batch per transaction; ``cursor`` is the last one examined, advanced in the batch's own transaction, so a
+#: restart resumes after it and no entitlement is examined twice for one version. A runner holds a lease.
+redeterminations = Table(
+    "redeterminations",
+    metadata,
+    Column("set_id", String(64), primary_key=True),
+    Column("region_prefix", String(12), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("cursor", String(40), nullable=False),
+    Column("examined", BigInteger, nullable=False),
+    Column("changed", BigInteger, nullable=False),
+    Column("referred_to_review", BigInteger, nullable=False),
+    Column("done", Boolean, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Index("ix_redeterminations_done_started_at", "done", "started_at"),
 )
 
 #: Every state change: who, when, why, before and after (ARCHITECTURE "Security", DOMAIN §7 notation).

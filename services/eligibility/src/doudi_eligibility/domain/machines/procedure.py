@@ -15,6 +15,10 @@ Each step names the roles allowed to take it; confirmation belongs to the county
 the day after the trigger (§6 clock rules). A notice posted on day d runs d … d + days − 1 (H01: 12–18 March);
 in working-day mode, its days are the first ``notice.days`` working days from d. A county home survey is
 mandatory before confirming when a near relative is flagged or a complaint was received (row 21).
+
+The disability subsidies and the child allowances follow the shorter procedure of §7.5 (``short``): the
+township checks and gives its opinion, the county decides; there is no democratic review and no public
+notice. A positive opinion that must not be posted (a Tekun minor, row 15) also goes straight to confirmation.
 """
 
 from __future__ import annotations
@@ -64,10 +68,14 @@ class Case:
     county_survey_done: bool = False
     extension_reason: str | None = None
     decided_on: date | None = None
+    #: The shorter procedure of §7.5: no democratic review, no public notice.
+    short: bool = False
 
     @classmethod
-    def accepted(cls, case_id: str, on: date, *, county_survey_required: bool = False) -> Case:
-        return cls(case_id, Step.ACCEPTED, on, county_survey_required=county_survey_required)
+    def accepted(
+        cls, case_id: str, on: date, *, county_survey_required: bool = False, short: bool = False
+    ) -> Case:
+        return cls(case_id, Step.ACCEPTED, on, county_survey_required=county_survey_required, short=short)
 
     def _expect(self, step_name: str, *allowed: Step) -> None:
         if self.step not in allowed:
@@ -82,7 +90,7 @@ class Case:
     def _after_investigation(self, params: Parameters) -> Case:
         if not (self.report_done and self.survey_done):
             return self
-        always = params.text("democratic_review.mode") == "ALWAYS"
+        always = params.text("democratic_review.mode") == "ALWAYS" and not self.short
         return replace(self, step=Step.DEMOCRATIC_REVIEW if always else Step.INITIAL_OPINION)
 
     def record_report(self, actor: Role, params: Parameters) -> Case:
@@ -101,13 +109,23 @@ class Case:
         return replace(self, step=Step.INITIAL_OPINION)
 
     def give_opinion(
-        self, positive: bool, on: date, actor: Role, params: Parameters, calendar: WorkingDayCalendar
+        self,
+        positive: bool,
+        on: date,
+        actor: Role,
+        params: Parameters,
+        calendar: WorkingDayCalendar,
+        *,
+        post: bool = True,
     ) -> Case:
-        """Rows 14–16: a positive opinion is posted from the next day; a negative one goes to confirmation."""
+        """Rows 14–16: a positive opinion is posted from the next day; a negative one goes to confirmation,
+        and so does a positive one that is not posted (``post`` false, or the short procedure)."""
         self._expect("give an initial opinion", Step.INITIAL_OPINION)
         require_role(actor, "give an initial opinion", _TOWNSHIP)
         if not positive:
             return replace(self, step=Step.CONFIRMATION_REVIEW, positive_opinion=False)
+        if self.short or not post:
+            return replace(self, step=Step.CONFIRMATION_REVIEW, positive_opinion=True)
         start = on + _DAY
         return replace(
             self,
@@ -157,10 +175,19 @@ class Case:
         require_role(actor, "return the file", confirming_roles(params))
         return replace(self, step=Step.INITIAL_OPINION)
 
-    def decide(self, eligible: bool, on: date, actor: Role, params: Parameters) -> Case:
-        """Rows 22–23: confirm or refuse."""
+    def decide(
+        self,
+        eligible: bool,
+        on: date,
+        actor: Role,
+        params: Parameters,
+        *,
+        roles: frozenset[Role] | None = None,
+    ) -> Case:
+        """Rows 22–23: confirm or refuse. ``roles`` replaces the confirming authority where the programme
+        sets its own (temporary assistance: by the event total, §7.4)."""
         self._expect("decide", Step.CONFIRMATION_REVIEW)
-        require_role(actor, "decide", confirming_roles(params))
+        require_role(actor, "decide", roles if roles is not None else confirming_roles(params))
         if self.county_survey_required and not self.county_survey_done:
             raise IllegalTransition(
                 f"case {self.case_id}", self.step.value, "decide before the mandatory county survey"

@@ -1,0 +1,57 @@
+"""Revision 0003 on a store that already holds Dibao entitlements: each entitlement gets the persons it pays
+for (its case's counted members), so E5 and the §5.8 matrix see entitlements approved before it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from doudi_eligibility.store.tables import STORE
+from doudi_runtime.store.migrations import run_migrations
+
+MIGRATIONS = STORE.migrations_dir
+
+
+def test_0003_gives_existing_entitlements_their_counted_members(tmp_path: Path) -> None:
+    before = tmp_path / "versions"
+    before.mkdir()
+    for name in ("0001_runtime_tables.py", "0002_procedure_entitlements.py"):
+        shutil.copy(MIGRATIONS / name, before / name)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert run_migrations(url, before) == "0002"
+    members = [
+        {"id_number": "640402195404043135", "counted": True},
+        {"id_number": "640402195810013249", "counted": True},
+        {"id_number": "640402201105201373", "counted": False},
+    ]
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO cases (application_id, programme, region, step, accepted_at, deadline,"
+                " decision_id, entitlement_id, body, updated_at) VALUES ('app_h03', 'DIBAO', '640402100201',"
+                " 'APPROVED', '2025-03-03 01:00:00', '2025-04-15', 'dec_1', 'ent_1', :body,"
+                " '2025-03-31 01:00:00')"
+            ),
+            {"body": json.dumps({"application": {"members": members}})},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO entitlements (entitlement_id, application_id, subject_id, programme, region,"
+                " state, monthly_amount_fen, parameter_version, last_decision_id, body, updated_at) VALUES"
+                " ('ent_1', 'app_h03', 'app_h03', 'DIBAO', '640402100000', 'ACTIVE', 56000, 'v', 'dec_1',"
+                " '{}', '2025-03-31 01:00:00')"
+            )
+        )
+
+    run_migrations(url, MIGRATIONS)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT entitlement_id, person_id FROM entitlement_persons ORDER BY person_id")
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("ent_1", "640402195404043135"), ("ent_1", "640402195810013249")]
