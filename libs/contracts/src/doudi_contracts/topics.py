@@ -118,7 +118,11 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "doudi.disbursement.payroll.v1",
         producer="disbursement",
         key="run id",
-        events=("doudi.disbursement.v1.PayrollOpened", "doudi.disbursement.v1.PayrollClosed"),
+        events=(
+            "doudi.disbursement.v1.PayrollOpened",
+            "doudi.disbursement.v1.PayrollClosed",
+            "doudi.disbursement.v1.DerivedPaymentDeclared",
+        ),
         consumers=(),
     ),
     TopicSpec(
@@ -129,6 +133,8 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             "doudi.disbursement.v1.BankBatchReconciled",
             "doudi.disbursement.v1.PaymentReturned",
             "doudi.disbursement.v1.PaymentFailed",
+            "doudi.disbursement.v1.PaymentHeld",
+            "doudi.disbursement.v1.PaymentReissued",
             "doudi.disbursement.v1.OverpaymentDetected",
             "doudi.disbursement.v1.AdvancePaid",
             "doudi.disbursement.v1.AdvanceRegularised",

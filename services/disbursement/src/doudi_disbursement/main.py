@@ -12,8 +12,11 @@ from doudi_disbursement.api import policy
 from doudi_disbursement.api.grpc import DisbursementApi
 from doudi_disbursement.api.reserve import ReserveFundApi
 from doudi_disbursement.app.bank_gateway import BankGateway
+from doudi_disbursement.app.declarations import Declarations
+from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.app.payroll import PayrollUseCases
 from doudi_disbursement.app.reserve import ReserveUseCases
+from doudi_disbursement.app.returned import ReturnedPayments
 from doudi_disbursement.events.entitlements import entitlement_subscription
 from doudi_disbursement.store.tables import STORE
 from doudi_runtime.events.consumer import Subscription
@@ -71,7 +74,12 @@ def _bindings(context: ServiceContext[DisbursementSettings]) -> Sequence[GrpcSer
     return [
         GrpcServiceBinding(
             "doudi.disbursement.v1.DisbursementService",
-            DisbursementApi(payroll(context)),
+            DisbursementApi(
+                payroll(context),
+                ReturnedPayments(context, payroll(context).clock),
+                Overpayments(context, payroll(context).clock),
+                Declarations(context, payroll(context).clock),
+            ),
             disbursement_pb2_grpc.add_DisbursementServiceServicer_to_server,
             policy=policy.policy(context),
         ),

@@ -9,12 +9,15 @@ from pathlib import Path
 
 import grpc
 import pytest
+from sqlalchemy import update
 
-from doudi.common.v1 import types_pb2
+from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.disbursement.v1 import disbursement_pb2, disbursement_pb2_grpc, reserve_pb2, reserve_pb2_grpc
 from doudi_common.testing import make_resident_id
 from doudi_disbursement.api.policy import RESERVE_RULES, RULES
 from doudi_disbursement.main import DEFINITION, DisbursementSettings, payroll
+from doudi_disbursement.store import payroll as store
+from doudi_disbursement.store import tables
 from doudi_runtime.grpc.server import GrpcServer
 from doudi_runtime.service import build_context, migrate
 from doudi_runtime.testing.authz import (
@@ -34,6 +37,7 @@ from .test_payroll_api import Payroll, activated, deliver
 COUNTY = {"A": "640402000000", "B": "640403000000"}
 #: Beneficiaries live in townships A and B of the county bureau's county.
 BENEFICIARY = {"A": "hh_001", "B": "hh_002"}
+TOWNSHIP = {"A": TOWNSHIP_A, "B": TOWNSHIP_B}
 
 S, T, C = "service", "township_a", "county"
 TABLE: dict[str, tuple[set[str], set[str]]] = {
@@ -45,6 +49,19 @@ TABLE: dict[str, tuple[set[str], set[str]]] = {
     "CancelRun": ({S, C}, {S}),
     # By beneficiary: a township office sees the payments of its own township's beneficiaries.
     "ListPayments": ({S, T, C}, {S, C}),
+    # Returned payments are the township's to chase; sending money again is the county's.
+    "ListPaymentsToResolve": ({S, T, C}, {S, C}),
+    "CorrectPaymentAccount": ({S, T, C}, {S, C}),
+    "HoldPayment": ({S, T, C}, {S, C}),
+    "ReissuePayment": ({S, C}, {S, C}),
+    # Recovery is the county's decision; the township may read it.
+    "RecordOverpayment": ({S, C}, {S, C}),
+    "RecordRepayment": ({S, C}, {S, C}),
+    "GetOverpayment": ({S, T, C}, {S, C}),
+    "ListOverpayments": ({S, T, C}, {S, C}),
+    # Derived payments are declared for a county, by its bureau.
+    "DeclareDerivedPayment": ({S, C}, {S}),
+    "ListDerivedPayments": ({S, C}, {S}),
 }
 
 
@@ -52,6 +69,20 @@ TABLE: dict[str, tuple[set[str], set[str]]] = {
 class Served:
     stub: disbursement_pb2_grpc.DisbursementServiceStub
     runs: dict[str, str]
+    #: A payment and an overpayment of each township's beneficiary.
+    payments: dict[str, str]
+    overpayments: dict[str, str]
+
+
+def overpayment_request(target: str, request_id: str) -> disbursement_pb2.RecordOverpaymentRequest:
+    return disbursement_pb2.RecordOverpaymentRequest(
+        request_id=request_id,
+        beneficiary_id=BENEFICIARY[target],
+        programme=programme_pb2.PROGRAMME_DIBAO,
+        amount=types_pb2.Money(amount_fen=1_000),
+        reason="重复发放",
+        decision_reference="追缴1号",
+    )
 
 
 def generate_request(target: str, request_id: str) -> disbursement_pb2.GenerateMonthlyRunRequest:
@@ -92,8 +123,22 @@ def served(database_url: str, tmp_path: Path) -> Iterator[Served]:
         ).run.run_id
         for target in "AB"
     }
+    held.use_cases.generate_shards()
+    with context.database.transaction() as session:
+        rows = store.list_payments(session, run_id=runs["A"], beneficiary_id="", after=None, limit=10)
+        # The bank returned both (so cancelling the run, as the table does, leaves them to resolve).
+        session.execute(update(tables.payments).values(state="RETURNED", reason="account closed"))
+    payments = {
+        target: next(r.payment_id for r in rows if r.beneficiary_id == BENEFICIARY[target]) for target in "AB"
+    }
+    overpayments = {
+        target: stub.RecordOverpayment(
+            overpayment_request(target, f"seed-ovp-{target}"), metadata=metadata("opener")
+        ).overpayment.overpayment_id
+        for target in "AB"
+    }
     try:
-        yield Served(stub, runs)
+        yield Served(stub, runs, payments, overpayments)
     finally:
         channel.close()
         server.stop(0)
@@ -102,7 +147,7 @@ def served(database_url: str, tmp_path: Path) -> Iterator[Served]:
 
 
 def build(served: Served, rpc: str, target: str, request_id: str) -> object:
-    run = served.runs[target]
+    run, payment = served.runs[target], served.payments[target]
     d = disbursement_pb2
     requests = {
         "GenerateMonthlyRun": lambda: generate_request(target, request_id),
@@ -114,6 +159,40 @@ def build(served: Served, rpc: str, target: str, request_id: str) -> object:
         "ResumeRun": lambda: d.ResumeRunRequest(request_id=request_id, run_id=run),
         "CancelRun": lambda: d.CancelRunRequest(request_id=request_id, run_id=run, reason="名单有误"),
         "ListPayments": lambda: d.ListPaymentsRequest(beneficiary_id=BENEFICIARY[target]),
+        "ListPaymentsToResolve": lambda: d.ListPaymentsToResolveRequest(
+            region=types_pb2.RegionCode(code=TOWNSHIP[target])
+        ),
+        "CorrectPaymentAccount": lambda: d.CorrectPaymentAccountRequest(
+            request_id=request_id, payment_id=payment, account_number="6228480000001234"
+        ),
+        "HoldPayment": lambda: d.HoldPaymentRequest(
+            request_id=request_id, payment_id=payment, reason="待核实"
+        ),
+        "ReissuePayment": lambda: d.ReissuePaymentRequest(request_id=request_id, payment_id=payment),
+        "RecordOverpayment": lambda: overpayment_request(target, request_id),
+        "RecordRepayment": lambda: d.RecordRepaymentRequest(
+            request_id=request_id,
+            overpayment_id=served.overpayments[target],
+            amount=types_pb2.Money(amount_fen=1),
+            reference="收据 1",
+        ),
+        "GetOverpayment": lambda: d.GetOverpaymentRequest(overpayment_id=served.overpayments[target]),
+        "ListOverpayments": lambda: d.ListOverpaymentsRequest(beneficiary_id=BENEFICIARY[target]),
+        "DeclareDerivedPayment": lambda: d.DeclareDerivedPaymentRequest(
+            request_id=request_id,
+            kind=d.DERIVED_KIND_ONE_OFF,
+            region=types_pb2.RegionCode(code=COUNTY[target]),
+            period=types_pb2.Period(month="2026-12"),
+            amounts=[
+                d.DerivedAmount(
+                    programme=programme_pb2.PROGRAMME_DIBAO, amount=types_pb2.Money(amount_fen=20_000)
+                )
+            ],
+            reference="一次性生活补贴通知",
+        ),
+        "ListDerivedPayments": lambda: d.ListDerivedPaymentsRequest(
+            region=types_pb2.RegionCode(code=COUNTY[target])
+        ),
     }
     return requests[rpc]()
 
@@ -147,7 +226,6 @@ RESERVE_TABLE: dict[str, tuple[set[str], set[str]]] = {
     "GetAdvance": ({S, T, C}, {S, C}),
     "GetReserveFund": ({S, T, C}, {S, C}),
 }
-TOWNSHIP = {"A": TOWNSHIP_A, "B": TOWNSHIP_B}
 APPLICANT = make_resident_id(date(1979, 5, 6), 33)
 
 

@@ -185,3 +185,55 @@ def test_every_payment_is_made_exactly_once_whatever_fails(
 def store_run(context: ServiceContext, run_id: str):  # type: ignore[no-untyped-def]
     with context.database.read() as session:
         return store.get_run(session, run_id)
+
+
+def released_run(context: ServiceContext, bank: UnreliableBank, events: list, now: datetime):  # type: ignore[no-untyped-def]
+    """A county's December run generated from ``events`` and released by a second person."""
+    (subscription,) = DEFINITION.subscriptions(context)
+    for event in events:
+        envelope = new_envelope(event, producer="eligibility", subject_key="k")
+        envelope.occurred_at.FromDatetime(now)
+        with context.database.transaction() as session:
+            subscription.handler(session, envelope)
+    use_cases = PayrollUseCases(context, bank, clock=lambda: now)
+    run = use_cases.generate_run("gen", "2026-12", COUNTY, "county-clerk")
+    use_cases.generate_shards()
+    opened = store_run(context, run.run_id)
+    use_cases.approve("ok", run.run_id, "finance-officer", opened.payment_count, opened.total_fen)
+    return use_cases, run.run_id
+
+
+def test_a_released_run_with_nothing_to_pay_closes(context: ServiceContext) -> None:
+    """Every household of the county is suspended from December: the run pays nobody, and still closes."""
+    now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+    rng = random.Random(7)
+    activated = [entitlement(i, rng) for i in range(3)]
+    suspended = [
+        eligibility_events.EntitlementSuspended(entitlement=e.entitlement, reason="annual review")
+        for e in activated
+    ]
+    use_cases, run_id = released_run(context, UnreliableBank(rng, 0.0), activated + suspended, now)
+    assert store_run(context, run_id).payment_count == 0
+    use_cases.send_to_bank()
+    use_cases.reconcile()
+    assert store_run(context, run_id).state is RunState.CLOSED
+
+
+def test_a_run_whose_closing_was_interrupted_closes_at_the_next_reconciliation(
+    context: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last answers are recorded, then the process dies before the run is closed."""
+    now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+    rng = random.Random(8)
+    bank = UnreliableBank(rng, 0.0)
+    use_cases, run_id = released_run(context, bank, [entitlement(i, rng) for i in range(4)], now)
+    use_cases.send_to_bank()
+    original = store.open_payments_left
+    monkeypatch.setattr(store, "open_payments_left", crashing(random.Random(0), 1.0, original))
+    with pytest.raises(Crash):
+        use_cases.reconcile()
+    assert store_run(context, run_id).state is RunState.RELEASED
+    monkeypatch.setattr(store, "open_payments_left", original)
+    PayrollUseCases(context, bank, clock=lambda: now).reconcile()
+    assert store_run(context, run_id).state is RunState.CLOSED
+    assert bank.ledger.paid_count() == 4

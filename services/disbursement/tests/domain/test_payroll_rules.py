@@ -63,7 +63,7 @@ def test_resuming_after_a_suspension_pays_again() -> None:
         components={"BASE": 6_000},
         existing=held,
     )
-    assert resumed.amounts_for(APR) == {"BASE": 6_000}, "the held month is paid as arrears, not here"
+    assert resumed.amounts_for(APR) == {}, "the held month is paid as arrears, not here"
     assert resumed.amounts_for(MAY) == {"BASE": 6_000}
     assert resumed.payee_account == "6228480000000001"
 
@@ -137,3 +137,22 @@ def test_the_pay_date_falls_inside_its_month(pay_day: int, month: int) -> None:
     due = runs.pay_date(Period(2024, month), pay_day)
     assert (due.year, due.month) == (2024, month)
     assert due.day == pay_day or due.day < pay_day
+
+
+def test_h06_the_gradual_exit_pays_467_frozen_for_twelve_months_then_nothing() -> None:
+    liu = roster.activated(
+        entitlement_id="ent_liu",
+        beneficiary_id="hh_liu",
+        programme="DIBAO",
+        township="640402100000",
+        payee_name="刘",
+        payee_account="6228480000000006",
+        start=Period(2024, 1),
+        components={"BASE": 46_700},
+        existing=None,
+    )
+    frozen = roster.changed(liu, Period(2024, 8), {"BASE": 46_700}, "渐退：金额冻结")
+    ended = roster.terminated(frozen, Period(2025, 7))
+    months = [Period(2024, 8).plus(n) for n in range(12)]
+    assert {m: ended.amounts_for(m)["BASE"] for m in months} == dict.fromkeys(months, 46_700)
+    assert ended.amounts_for(Period(2025, 8)) == {}

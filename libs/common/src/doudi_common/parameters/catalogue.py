@@ -701,6 +701,16 @@ _DEFINITIONS: tuple[Definition, ...] = (
         "Parent conditions a province adds",
         "[L, S57] Guangdong",
     ),
+    # Disbursement (§11.4); read by the disbursement service, which refuses to offset without it
+    Definition(
+        "recovery.offset.max_share",
+        Kind.RATIO,
+        "× a month's payment",
+        "Most of a month's payment an overpayment offset may take",
+        "[D] DOMAIN §11.4; EX 30%",
+        _SHARE,
+        required=False,
+    ),
 )
 
 CATALOGUE: Mapping[str, Definition] = MappingProxyType({d.key: d for d in _DEFINITIONS})

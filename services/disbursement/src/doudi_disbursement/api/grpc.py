@@ -4,20 +4,43 @@ from __future__ import annotations
 
 import grpc
 
-from doudi.common.v1 import types_pb2
+from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.disbursement.v1 import disbursement_pb2, disbursement_pb2_grpc
 from doudi_common.errors import InvalidArgument
+from doudi_disbursement.app.declarations import Declarations
+from doudi_disbursement.app.overpayments import Overpayments, OverpaymentView
 from doudi_disbursement.app.payroll import PayrollUseCases
+from doudi_disbursement.app.returned import ReturnedPayments
+from doudi_disbursement.domain.derived import declaration_key
 from doudi_disbursement.domain.runs import Run
+from doudi_disbursement.events.derived import declaration_to_proto
+from doudi_disbursement.events.overpayments import overpayment_to_proto
 from doudi_disbursement.events.payroll import payment_to_proto, run_to_proto
 from doudi_disbursement.store import payroll as store
 from doudi_runtime.grpc import context as call_context
 from doudi_runtime.paging import next_token, parse_page
 
 
+def _programme(value: int) -> str:
+    return "" if not value else programme_pb2.Programme.Name(value).removeprefix("PROGRAMME_")
+
+
+def _overpayment(view: OverpaymentView) -> disbursement_pb2.Overpayment:
+    return overpayment_to_proto(view.row, view.recovered_fen, view.offsets, view.repaid_fen)
+
+
 class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
-    def __init__(self, payroll: PayrollUseCases) -> None:
+    def __init__(
+        self,
+        payroll: PayrollUseCases,
+        returned: ReturnedPayments,
+        overpayments: Overpayments,
+        declarations: Declarations,
+    ) -> None:
         self._payroll = payroll
+        self._returned = returned
+        self._overpayments = overpayments
+        self._declarations = declarations
 
     def _run(self, run: Run) -> disbursement_pb2.Run:
         current, shards, by_state = self._payroll.get_run(run.run_id)
@@ -87,4 +110,108 @@ class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
         return disbursement_pb2.ListPaymentsResponse(
             payments=[payment_to_proto(row) for row in rows[: page.size]],
             page=types_pb2.PageResponse(next_page_token=next_token([r.payment_id for r in rows], page)),
+        )
+
+    def ListPaymentsToResolve(
+        self, request: disbursement_pb2.ListPaymentsToResolveRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.ListPaymentsToResolveResponse:
+        page = parse_page(request.page.page_size, request.page.page_token)
+        states = [
+            disbursement_pb2.PaymentState.Name(s).removeprefix("PAYMENT_STATE_") for s in request.states
+        ]
+        rows = self._returned.to_resolve(request.region.code, states, page.after, page.size + 1)
+        return disbursement_pb2.ListPaymentsToResolveResponse(
+            payments=[payment_to_proto(row) for row in rows[: page.size]],
+            page=types_pb2.PageResponse(next_page_token=next_token([r.payment_id for r in rows], page)),
+        )
+
+    def CorrectPaymentAccount(
+        self, request: disbursement_pb2.CorrectPaymentAccountRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.CorrectPaymentAccountResponse:
+        row = self._returned.correct_account(
+            request.request_id, request.payment_id, request.account_name, request.account_number
+        )
+        return disbursement_pb2.CorrectPaymentAccountResponse(payment=payment_to_proto(row))
+
+    def HoldPayment(
+        self, request: disbursement_pb2.HoldPaymentRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.HoldPaymentResponse:
+        row = self._returned.hold(request.request_id, request.payment_id, request.reason)
+        return disbursement_pb2.HoldPaymentResponse(payment=payment_to_proto(row))
+
+    def ReissuePayment(
+        self, request: disbursement_pb2.ReissuePaymentRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.ReissuePaymentResponse:
+        row = self._returned.reissue(request.request_id, request.payment_id)
+        return disbursement_pb2.ReissuePaymentResponse(payment=payment_to_proto(row))
+
+    def RecordOverpayment(
+        self, request: disbursement_pb2.RecordOverpaymentRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.RecordOverpaymentResponse:
+        view = self._overpayments.record(
+            request.request_id,
+            request.beneficiary_id,
+            _programme(request.programme),
+            request.amount.amount_fen,
+            request.reason,
+            request.decision_reference,
+            call_context.current_principal() or "",
+        )
+        return disbursement_pb2.RecordOverpaymentResponse(overpayment=_overpayment(view))
+
+    def RecordRepayment(
+        self, request: disbursement_pb2.RecordRepaymentRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.RecordRepaymentResponse:
+        view = self._overpayments.repay(
+            request.request_id,
+            request.overpayment_id,
+            request.amount.amount_fen,
+            request.reference,
+            call_context.current_principal() or "",
+        )
+        return disbursement_pb2.RecordRepaymentResponse(overpayment=_overpayment(view))
+
+    def GetOverpayment(
+        self, request: disbursement_pb2.GetOverpaymentRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.GetOverpaymentResponse:
+        return disbursement_pb2.GetOverpaymentResponse(
+            overpayment=_overpayment(self._overpayments.get(request.overpayment_id))
+        )
+
+    def ListOverpayments(
+        self, request: disbursement_pb2.ListOverpaymentsRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.ListOverpaymentsResponse:
+        return disbursement_pb2.ListOverpaymentsResponse(
+            overpayments=[_overpayment(v) for v in self._overpayments.of_beneficiary(request.beneficiary_id)]
+        )
+
+    def DeclareDerivedPayment(
+        self, request: disbursement_pb2.DeclareDerivedPaymentRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.DeclareDerivedPaymentResponse:
+        amounts: dict[str, int] = {}
+        for item in request.amounts:
+            programme = _programme(item.programme)
+            if not programme or programme in amounts:
+                raise InvalidArgument.single("amounts", "name each programme once")
+            amounts[programme] = item.amount.amount_fen
+        declaration = self._declarations.declare(
+            request.request_id,
+            disbursement_pb2.DerivedKind.Name(request.kind).removeprefix("DERIVED_KIND_"),
+            request.region.code,
+            request.period.month,
+            amounts,
+            request.reference,
+            call_context.current_principal() or "",
+        )
+        return disbursement_pb2.DeclareDerivedPaymentResponse(declaration=declaration_to_proto(declaration))
+
+    def ListDerivedPayments(
+        self, request: disbursement_pb2.ListDerivedPaymentsRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.ListDerivedPaymentsResponse:
+        page = parse_page(request.page.page_size, request.page.page_token)
+        found = self._declarations.of_region(request.region.code, after=page.after, limit=page.size + 1)
+        keys = [declaration_key(d) for d in found]
+        return disbursement_pb2.ListDerivedPaymentsResponse(
+            declarations=[declaration_to_proto(d) for d in found[: page.size]],
+            page=types_pb2.PageResponse(next_page_token=next_token(keys, page)),
         )

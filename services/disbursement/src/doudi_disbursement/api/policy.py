@@ -9,11 +9,21 @@ run or beneficiary of another region answers NOT_FOUND, the same as an unknown i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from doudi_disbursement.store.tables import reserve_entries, roster, runs
+from doudi_common.masking import mask_bank_account
+from doudi_disbursement.store.tables import overpayments, payments, reserve_entries, roster, runs
 from doudi_runtime.audit.api import audit_binding
 from doudi_runtime.authz.lookups import column_lookup, row_snapshot
-from doudi_runtime.authz.policy import FromField, FromRecord, Rule, ServicePolicy, rule
+from doudi_runtime.authz.policy import (
+    FromField,
+    FromRecord,
+    Listing,
+    Rule,
+    ServicePolicy,
+    SnapshotLookup,
+    rule,
+)
 from doudi_runtime.authz.principal import Role
 from doudi_runtime.grpc.server import GrpcServiceBinding
 from doudi_runtime.service import ServiceContext
@@ -22,6 +32,7 @@ SERVICE_NAME = "doudi.disbursement.v1.DisbursementService"
 
 COUNTY = Role.COUNTY_BUREAU
 RUN = FromRecord("run", "run_id")
+PAYMENT = FromRecord("payment", "payment_id")
 
 RULES: Mapping[str, Rule] = {
     "GenerateMonthlyRun": rule(COUNTY, region=FromField("region.code"), mutates=True),
@@ -38,6 +49,22 @@ RULES: Mapping[str, Rule] = {
             FromRecord("run", "run_id", optional=True),
             FromRecord("beneficiary", "beneficiary_id", optional=True),
         ),
+    ),
+    # Returned and failed payments are the township's to chase (DOMAIN §11.2 step 5): it sees them,
+    # holds them and corrects the account; sending money again is the county's, like a run's release.
+    "ListPaymentsToResolve": rule(COUNTY, Role.TOWNSHIP_OFFICE, region=Listing("region.code")),
+    "CorrectPaymentAccount": rule(COUNTY, Role.TOWNSHIP_OFFICE, region=PAYMENT, mutates=True),
+    "HoldPayment": rule(COUNTY, Role.TOWNSHIP_OFFICE, region=PAYMENT, mutates=True),
+    "ReissuePayment": rule(COUNTY, region=PAYMENT, mutates=True),
+    # Recovery is decided by the county with a written notice (DOMAIN §11.4); the township may read it.
+    "RecordOverpayment": rule(COUNTY, region=FromRecord("beneficiary", "beneficiary_id"), mutates=True),
+    "RecordRepayment": rule(COUNTY, region=FromRecord("overpayment", "overpayment_id"), mutates=True),
+    "GetOverpayment": rule(COUNTY, Role.TOWNSHIP_OFFICE, region=FromRecord("overpayment", "overpayment_id")),
+    # Derived payments are declared by the county for its own beneficiaries (DOMAIN §5.7, §11.2).
+    "DeclareDerivedPayment": rule(COUNTY, region=FromField("region.code"), mutates=True),
+    "ListDerivedPayments": rule(COUNTY, region=FromField("region.code")),
+    "ListOverpayments": rule(
+        COUNTY, Role.TOWNSHIP_OFFICE, region=FromRecord("beneficiary", "beneficiary_id")
     ),
 }
 
@@ -68,6 +95,18 @@ def reserve_policy(context: ServiceContext) -> ServicePolicy:
     )
 
 
+def _masked_account(snapshot: SnapshotLookup) -> SnapshotLookup:
+    """A payment as the audit trail keeps it: who changed an account is recorded, never the account."""
+
+    def masked(record_id: str) -> Mapping[str, Any] | None:
+        row = snapshot(record_id)
+        if row is None:
+            return None
+        return {**row, "payee_account": mask_bank_account(str(row.get("payee_account", "")))}
+
+    return masked
+
+
 def policy(context: ServiceContext) -> ServicePolicy:
     database = context.persistence().database
     return ServicePolicy(
@@ -76,8 +115,13 @@ def policy(context: ServiceContext) -> ServicePolicy:
         lookups={
             "run": column_lookup(database, runs, "run_id", "region"),
             "beneficiary": column_lookup(database, roster, "beneficiary_id", "township"),
+            "payment": column_lookup(database, payments, "payment_id", "township"),
+            "overpayment": column_lookup(database, overpayments, "overpayment_id", "township"),
         },
-        snapshots={"run": row_snapshot(database, runs, "run_id")},
+        snapshots={
+            "run": row_snapshot(database, runs, "run_id"),
+            "payment": _masked_account(row_snapshot(database, payments, "payment_id")),
+        },
         audit=context.audit_log(),
     )
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from typing import Protocol
 
 import grpc
@@ -18,13 +19,16 @@ from sqlalchemy.orm import Session
 from doudi_common.calendar import china_date
 from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
+from doudi_common.parameters import Parameters, shipped_registry
 from doudi_common.period import Period
 from doudi_common.region import RegionCode, RegionLevel
 from doudi_disbursement.app.bank_gateway import Order, Result
+from doudi_disbursement.app.derived_lines import page_lines
 from doudi_disbursement.domain import runs as runs_domain
-from doudi_disbursement.domain.payments import PaymentState, lines_for
+from doudi_disbursement.domain.payments import PaymentState, bank_key, identity_of, net_amounts
 from doudi_disbursement.domain.runs import Run, RunState
 from doudi_disbursement.events import payroll as events
+from doudi_disbursement.store import derived as derived_store
 from doudi_disbursement.store import payroll as store
 from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
 from doudi_runtime.service import Persistence, ServiceContext
@@ -45,6 +49,10 @@ PAYROLL_FAILURES = Counter(
 RUNS_LATE = Gauge(
     "doudi_disbursement_payroll_runs_late",
     "Runs past their pay date (DOMAIN §11.1) that have not been released to the bank.",
+)
+OFFSET_FEN = Counter(
+    "doudi_disbursement_overpayment_offset_fen_total",
+    "Overpayments recovered by offset in generated runs (DOMAIN §11.4), in fen.",
 )
 for _stage in ("generate", "bank", "reconcile"):
     PAYROLL_FAILURES.labels(_stage)
@@ -69,6 +77,14 @@ class PayrollUseCases:
     batch_size: int = 1000
     pay_day_of_month: int = 10
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    #: The parameters in force for a region on a day (the shipped parameter sets by default).
+    parameters: Callable[[str, date], Parameters] = lambda region, day: shipped_registry().resolve(
+        region, day
+    )
+
+    def max_share(self, township: str, period: Period) -> Fraction:
+        """DOMAIN §11.4: the most of a month's payment an offset may take (``recovery.offset.max_share``)."""
+        return self.parameters(township, period.first_day).ratio("recovery.offset.max_share")
 
     @property
     def persistence(self) -> Persistence:
@@ -153,9 +169,12 @@ class PayrollUseCases:
         with database.read() as reader:
             pages = store.roster_pages(reader, township, self.roster_page_size)
             for page in pages:
-                lines = list(lines_for(page, run.period))
                 with database.transaction() as session:
-                    store.insert_payments_once(session, run_id, lines, self.clock())
+                    generated = page_lines(session, page, run, self.max_share)
+                    store.insert_payments_once(session, run_id, generated.lines, self.clock())
+                    for key, taken in generated.recoveries.items():
+                        derived_store.record_recoveries(session, key, taken)
+                        OFFSET_FEN.inc(sum(part for _, part in taken))
         with database.transaction() as session:
             store.finish_shard(session, run_id, township)
             totals = store.run_totals_if_generated(session, run_id)
@@ -243,7 +262,7 @@ class PayrollUseCases:
         for batch_request_id in formed:
             sent += self._send(batch_request_id)
         with database.read() as session:
-            released = [run.run_id for run in store.runs_in(session, RunState.RELEASED)]
+            released = store.runs_with_unsent_payments(session)
         for run_id in released:
             while True:
                 with database.transaction() as session:
@@ -259,7 +278,17 @@ class PayrollUseCases:
         database = self.persistence.database
         with database.read() as session:
             rows = store.batch_orders(session, batch_request_id)
-        orders = [Order(r.idempotency_key, r.payee_name, r.payee_account, int(r.amount_fen)) for r in rows]
+        net = net_amounts([(r.idempotency_key, r.offsets_key, int(r.amount_fen)) for r in rows])
+        orders = [
+            Order(
+                bank_key(r.idempotency_key, int(r.attempt)),
+                r.payee_name,
+                r.payee_account,
+                net[r.idempotency_key],
+            )
+            for r in rows
+            if not r.offsets_key
+        ]
         try:
             bank_batch_id = self.bank.submit(batch_request_id, orders)
         except grpc.RpcError as error:
@@ -297,7 +326,11 @@ class PayrollUseCases:
             with database.transaction() as session:
                 closed += self._record_results(session, run_id, batch_request_id, bank_batch_id, results)
             touched_runs.add(run_id)
-        for run_id in touched_runs:
+        # Released runs with no batch open close here too: one with nothing to pay, and one whose
+        # last answers were recorded by a process that died before it closed the run.
+        with database.read() as session:
+            touched_runs.update(store.released_runs_without_open_batches(session))
+        for run_id in sorted(touched_runs):
             with database.transaction() as session:
                 run = store.get_run(session, run_id, for_update=True)
                 if (
@@ -322,14 +355,16 @@ class PayrollUseCases:
     ) -> int:
         """Settled payments in bulk with one event for the batch; each returned or failed one with its own."""
         now = self.clock()
-        settled_keys = [r.idempotency_key for r in results if r.result == "SETTLED"]
+        settled_keys = [identity_of(r.idempotency_key) for r in results if r.result == "SETTLED"]
         settled, settled_fen = store.settle_batch(session, batch_request_id, settled_keys, now)
         by_state = {"RETURNED": 0, "FAILED": 0}
         for result in results:
             state = RESULT_STATES.get(result.result)
             if state is None or state is PaymentState.SETTLED:
                 continue
-            row = store.settle_payment(session, result.idempotency_key, state, result.reason, now)
+            row = store.settle_payment(
+                session, identity_of(result.idempotency_key), state, result.reason, now
+            )
             if row is not None:
                 by_state[state.value] += 1
                 PAYMENTS.labels(state.value).inc()
@@ -344,6 +379,7 @@ class PayrollUseCases:
         if settled:
             PAYMENTS.labels("SETTLED").inc(settled)
             PAYMENT_FEN.labels("SETTLED").inc(settled_fen)
+        store.follow_carriers(session, batch_request_id, now)
         if settled or any(by_state.values()):
             self._announce(
                 session,

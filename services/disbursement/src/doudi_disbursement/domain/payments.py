@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from doudi_common.errors import FailedPrecondition
 from doudi_common.period import Period
 from doudi_disbursement.domain.roster import RosterEntry
 
@@ -21,10 +22,13 @@ class PaymentState(StrEnum):
     RETURNED = "RETURNED"
     FAILED = "FAILED"
     CANCELLED = "CANCELLED"
+    HELD = "HELD"
 
 
 #: States from which the bank's answer is still awaited.
 OPEN_STATES = frozenset({PaymentState.PENDING, PaymentState.SUBMITTED})
+#: Payments that did not reach the account and wait for a caseworker (DOMAIN §11.2 step 5).
+TO_RESOLVE = frozenset({PaymentState.RETURNED, PaymentState.FAILED, PaymentState.HELD})
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class PaymentLine:
     township: str
     payee_name: str
     payee_account: str
+    #: For a RECOVERY line: the idempotency key of the line of the same month it is deducted from.
+    offsets_key: str = ""
 
     @property
     def idempotency_key(self) -> str:
@@ -46,6 +52,53 @@ class PaymentLine:
 
 def idempotency_key(beneficiary_id: str, programme: str, period: Period, component: str) -> str:
     return f"{programme}:{beneficiary_id}:{period}:{component}"
+
+
+def bank_key(key: str, attempt: int) -> str:
+    """The key an attempt carries to the bank: a re-issue is a new attempt of the same payment, which the
+    bank (paying each key at most once) must pay, while a retried submission of one attempt stays one."""
+    return key if attempt <= 1 else f"{key}@{attempt}"
+
+
+def identity_of(bank_key_: str) -> str:
+    """The payment's idempotency key from the key the bank answers with (keys end with a component name,
+    never with ``@<digits>``)."""
+    head, at, attempt = bank_key_.rpartition("@")
+    return head if at and attempt.isascii() and attempt.isdigit() else bank_key_
+
+
+def _require(state: PaymentState, allowed: frozenset[PaymentState], action: str) -> None:
+    if state not in allowed:
+        names = ", ".join(sorted(s.value for s in allowed))
+        raise FailedPrecondition(f"the payment is {state.value}; it can be {action} only when {names}")
+
+
+def check_hold(state: PaymentState) -> None:
+    _require(state, frozenset({PaymentState.RETURNED, PaymentState.FAILED}), "held")
+
+
+def check_correct(state: PaymentState) -> None:
+    _require(state, TO_RESOLVE, "given a corrected account")
+
+
+def check_reissue(state: PaymentState) -> None:
+    _require(state, TO_RESOLVE, "re-issued")
+
+
+def net_amounts(lines: Iterable[tuple[str, str, int]]) -> dict[str, int]:
+    """(key, offsets_key, amount) lines → what the bank is sent for each carrier: its amount less the
+    RECOVERY lines deducted from it. The bank's total equals the lines' total."""
+    net: dict[str, int] = {}
+    deducted: dict[str, int] = {}
+    for key, offsets_key, amount in lines:
+        if offsets_key:
+            deducted[offsets_key] = deducted.get(offsets_key, 0) + amount
+        else:
+            net[key] = net.get(key, 0) + amount
+    missing = sorted(set(deducted) - set(net))
+    if missing:
+        raise ValueError(f"RECOVERY lines without their carrier in the batch: {missing}")
+    return {key: amount + deducted.get(key, 0) for key, amount in net.items()}
 
 
 def lines_for(entries: Iterable[RosterEntry], period: Period) -> Iterator[PaymentLine]:

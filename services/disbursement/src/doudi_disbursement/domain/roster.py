@@ -34,6 +34,8 @@ class RosterEntry:
     changes: tuple[AmountChange, ...]
     last: Period | None = None
     suspended_from: Period | None = None
+    #: The persons covered (a household's counted members), 0 when eligibility did not say.
+    persons: int = 0
 
     def amounts_for(self, period: Period) -> dict[str, int]:
         """The components payable for ``period``; empty when nothing is due that month."""
@@ -64,12 +66,23 @@ def activated(
     start: Period,
     components: dict[str, int],
     existing: RosterEntry | None,
+    persons: int = 0,
 ) -> RosterEntry:
     """An entitlement starts (or resumes after a suspension): from ``start`` it pays ``components``."""
     change = AmountChange(start, _components(components), "activated")
+    if existing is not None:
+        existing = _withheld_until(existing, start)
     if existing is None:
         return RosterEntry(
-            entitlement_id, beneficiary_id, programme, township, payee_name, payee_account, start, (change,)
+            entitlement_id,
+            beneficiary_id,
+            programme,
+            township,
+            payee_name,
+            payee_account,
+            start,
+            (change,),
+            persons=persons,
         )
     changes = (*(c for c in existing.changes if c.from_period < start), change)
     return replace(
@@ -80,13 +93,17 @@ def activated(
         suspended_from=None,
         last=None,
         start=min(existing.start, start),
+        persons=persons or existing.persons,
     )
 
 
-def changed(entry: RosterEntry, effective: Period, components: dict[str, int], reason: str) -> RosterEntry:
+def changed(
+    entry: RosterEntry, effective: Period, components: dict[str, int], reason: str, persons: int = 0
+) -> RosterEntry:
     """A new amount from ``effective`` on; a later change for the same month replaces an earlier one."""
     kept = tuple(c for c in entry.changes if c.from_period < effective)
-    return replace(entry, changes=(*kept, AmountChange(effective, _components(components), reason)))
+    change = AmountChange(effective, _components(components), reason)
+    return replace(entry, changes=(*kept, change), persons=persons or entry.persons)
 
 
 def suspended(entry: RosterEntry, from_period: Period) -> RosterEntry:
@@ -98,3 +115,27 @@ def terminated(entry: RosterEntry, last: Period) -> RosterEntry:
     if last < entry.start.previous():
         raise FailedPrecondition(f"entitlement {entry.entitlement_id} cannot end before it started")
     return replace(entry, last=last)
+
+
+def _stopped_from(entry: RosterEntry) -> Period | None:
+    if entry.suspended_from is not None:
+        return entry.suspended_from
+    return entry.last.next() if entry.last is not None else None
+
+
+def _withheld_until(entry: RosterEntry, resume_from: Period) -> RosterEntry:
+    """The months between a stop and ``resume_from`` pay nothing as monthly lines, whenever their run is
+    generated: what they are owed is paid as arrears, once."""
+    stopped = _stopped_from(entry)
+    if stopped is None or stopped >= resume_from:
+        return entry
+    return changed(entry, stopped, {}, "withheld; owed as arrears")
+
+
+def reinstated(
+    entry: RosterEntry, effective: Period, components: dict[str, int], reason: str, persons: int = 0
+) -> RosterEntry:
+    """A decision reversed in the household's favour (DOMAIN §7.6): the state before it pays again from
+    ``effective``, so a suspension or an end it had set no longer stops payment."""
+    restored = changed(_withheld_until(entry, effective), effective, components, reason, persons)
+    return replace(restored, suspended_from=None, last=None)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from prometheus_client import Counter
 from sqlalchemy.orm import Session
 
 from doudi.common.v1 import programme_pb2
@@ -13,12 +15,20 @@ from doudi.eligibility.v1 import eligibility_pb2, events_pb2
 from doudi_common.calendar import china_date
 from doudi_common.period import Period
 from doudi_contracts.topics import topic
-from doudi_disbursement.domain import roster
+from doudi_disbursement.domain import arrears, roster
+from doudi_disbursement.domain.arrears import ARREARS
+from doudi_disbursement.domain.payments import idempotency_key
+from doudi_disbursement.store import derived as derived_store
 from doudi_disbursement.store import payroll as store
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
 
 TOPIC_ENTITLEMENTS = topic("doudi.eligibility.entitlement.v1").name
+log = logging.getLogger(__name__)
+ARREARS_FEN = Counter(
+    "doudi_disbursement_arrears_fen_total",
+    "Arrears recorded from reversed decisions and lifted suspensions (DOMAIN §11.4), in fen.",
+)
 
 
 class UnusableEntitlement(ValueError):
@@ -55,6 +65,36 @@ def _existing(session: Session, entitlement_id: str) -> roster.RosterEntry:
     return entry
 
 
+def _record_arrears(
+    session: Session,
+    entry: roster.RosterEntry,
+    restored_fen: int,
+    restore_from: Period,
+    stated_fen: int,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Eligibility's arrears as one ARREARS line per withheld month, to be paid by the next run."""
+    owed = arrears.owed_by_month(entry, restored_fen, restore_from)
+    months = arrears.arrears_lines(stated_fen, owed, restore_from)
+    if months and sum(owed.values()) != stated_fen:
+        log.warning(
+            "the roster's withheld months do not add up to the arrears eligibility stated; the stated "
+            "amount is owed as one line of the last withheld month",
+            extra={
+                "entitlement": entry.entitlement_id,
+                "stated_fen": stated_fen,
+                "roster_fen": sum(owed.values()),
+            },
+        )
+    keyed = {
+        idempotency_key(entry.beneficiary_id, entry.programme, month, ARREARS): (month, amount)
+        for month, amount in months.items()
+    }
+    derived_store.record_arrears(session, entry.entitlement_id, keyed, reason, now)
+    ARREARS_FEN.inc(sum(amount for _, amount in keyed.values()))
+
+
 def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: datetime) -> None:
     kind = envelope.event_type.rsplit(".", 1)[1]
     occurred = (
@@ -63,7 +103,20 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
         else now
     )
     if kind == "EntitlementActivated":
-        e = unpack(envelope, events_pb2.EntitlementActivated).entitlement
+        activation = unpack(envelope, events_pb2.EntitlementActivated)
+        e = activation.entitlement
+        existing = store.get_roster_entry(session, e.entitlement_id)
+        start = _period(e.start_month.month, "start_month", e.entitlement_id)
+        if existing is not None and activation.arrears.amount_fen > 0:
+            _record_arrears(
+                session,
+                existing,
+                sum(_components(e).values()),
+                start,
+                activation.arrears.amount_fen,
+                "suspension lifted in the household's favour",
+                now,
+            )
         entry = roster.activated(
             entitlement_id=e.entitlement_id,
             beneficiary_id=e.subject_id,
@@ -71,19 +124,29 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
             township=e.region.code,
             payee_name=e.payee.account_name,
             payee_account=e.payee.account_number,
-            start=_period(e.start_month.month, "start_month", e.entitlement_id),
+            start=start,
             components=_components(e),
-            existing=store.get_roster_entry(session, e.entitlement_id),
+            existing=existing,
+            persons=e.covered_persons,
         )
     elif kind == "EntitlementChanged":
         event = unpack(envelope, events_pb2.EntitlementChanged)
         e = event.after
-        entry = roster.changed(
-            _existing(session, e.entitlement_id),
-            _period(event.effective_month.month, "effective_month", e.entitlement_id),
-            _components(e),
-            event.reason,
-        )
+        before = _existing(session, e.entitlement_id)
+        effective = _period(event.effective_month.month, "effective_month", e.entitlement_id)
+        if event.reversed_decision_id:
+            _record_arrears(
+                session,
+                before,
+                sum(_components(e).values()),
+                effective,
+                event.arrears.amount_fen,
+                f"decision {event.reversed_decision_id} revoked on appeal",
+                now,
+            )
+            entry = roster.reinstated(before, effective, _components(e), event.reason, e.covered_persons)
+        else:
+            entry = roster.changed(before, effective, _components(e), event.reason, e.covered_persons)
     elif kind == "EntitlementSuspended":
         event = unpack(envelope, events_pb2.EntitlementSuspended)
         entry = roster.suspended(

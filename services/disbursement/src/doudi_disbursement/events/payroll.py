@@ -10,6 +10,7 @@ from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.disbursement.v1 import disbursement_pb2, events_pb2
 from doudi_common.masking import mask_bank_account
 from doudi_contracts.topics import topic
+from doudi_disbursement.domain.payments import bank_key
 from doudi_disbursement.domain.runs import Run
 
 TOPIC_PAYROLL = topic("doudi.disbursement.payroll.v1").name
@@ -60,6 +61,9 @@ def payment_to_proto(row: Any) -> disbursement_pb2.Payment:
         entitlement_id=row.entitlement_id,
         township=types_pb2.RegionCode(code=row.township),
         masked_account=mask_bank_account(row.payee_account),
+        attempt=int(row.attempt),
+        bank_key=bank_key(row.idempotency_key, int(row.attempt)),
+        offsets_key=row.offsets_key,
     )
 
 

@@ -16,7 +16,7 @@ from doudi_common.period import Period
 from doudi_disbursement.domain.payments import PaymentLine, PaymentState
 from doudi_disbursement.domain.roster import AmountChange, RosterEntry
 from doudi_disbursement.domain.runs import Run, RunState
-from doudi_disbursement.store.tables import bank_batches, payments, roster, run_shards, runs
+from doudi_disbursement.store.tables import bank_batches, payments, recoveries, roster, run_shards, runs
 
 
 def _roster_body(entry: RosterEntry) -> str:
@@ -25,6 +25,7 @@ def _roster_body(entry: RosterEntry) -> str:
             "start": str(entry.start),
             "last": str(entry.last) if entry.last else None,
             "suspended_from": str(entry.suspended_from) if entry.suspended_from else None,
+            "persons": entry.persons,
             "changes": [
                 {"from": str(c.from_period), "components": dict(c.components), "reason": c.reason}
                 for c in entry.changes
@@ -50,6 +51,7 @@ def _roster_from_row(row: Any) -> RosterEntry:
         ),
         last=Period.parse(body["last"]) if body["last"] else None,
         suspended_from=Period.parse(body["suspended_from"]) if body["suspended_from"] else None,
+        persons=int(body.get("persons", 0)),
     )
 
 
@@ -89,6 +91,16 @@ def roster_pages(session: Session, township: str, page_size: int) -> Iterator[li
             return
         yield [_roster_from_row(row) for row in rows]
         after = rows[-1].entitlement_id
+
+
+def township_of(session: Session, beneficiary_id: str, programme: str) -> str | None:
+    """The township that pays a beneficiary under a programme, if the roster has them."""
+    row = session.execute(
+        select(roster.c.township)
+        .where(roster.c.beneficiary_id == beneficiary_id, roster.c.programme == programme)
+        .limit(1)
+    ).first()
+    return None if row is None else str(row.township)
 
 
 def townships_within(session: Session, region_prefix: str) -> list[str]:
@@ -254,6 +266,8 @@ def insert_payments_once(session: Session, run_id: str, lines: list[PaymentLine]
             "payee_account": line.payee_account,
             "batch_request_id": "",
             "updated_at": now,
+            "attempt": 1,
+            "offsets_key": line.offsets_key,
         }
         for line in lines
     ]
@@ -263,7 +277,28 @@ def insert_payments_once(session: Session, run_id: str, lines: list[PaymentLine]
     return int(result.rowcount or 0)
 
 
+def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    wanted = list(keys)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            r.idempotency_key
+            for r in session.execute(
+                select(payments.c.idempotency_key).where(payments.c.idempotency_key.in_(chunk))
+            ).all()
+        )
+    return found
+
+
 def delete_unsent_payments(session: Session, run_id: str) -> int:
+    """Withdraw a run's unsent payments; the offsets they carried return to their overpayments."""
+    unsent = and_(payments.c.run_id == run_id, payments.c.state == PaymentState.PENDING.value)
+    session.execute(
+        delete(recoveries).where(
+            recoveries.c.payment_key.in_(select(payments.c.idempotency_key).where(unsent))
+        )
+    )
     result = session.execute(
         delete(payments).where(payments.c.run_id == run_id, payments.c.state == PaymentState.PENDING.value)
     )
@@ -299,30 +334,32 @@ def open_batches(session: Session, state: str) -> list[Any]:
 
 def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str | None:
     """Put up to ``size`` unsent payments of one township of a released run into a new batch."""
-    row = session.execute(
-        select(payments.c.township)
-        .where(
-            payments.c.run_id == run_id,
-            payments.c.state == PaymentState.PENDING.value,
-            payments.c.batch_request_id == "",
-        )
-        .limit(1)
-    ).first()
+    unsent = and_(
+        payments.c.run_id == run_id,
+        payments.c.state == PaymentState.PENDING.value,
+        payments.c.batch_request_id == "",
+        payments.c.offsets_key == "",
+    )
+    row = session.execute(select(payments.c.township).where(unsent).limit(1)).first()
     if row is None:
         return None
     township = row.township
-    ids = [
+    carriers = session.execute(
+        select(payments.c.payment_id, payments.c.idempotency_key)
+        .where(unsent, payments.c.township == township)
+        .order_by(payments.c.payment_id)
+        .limit(size)
+    ).all()
+    ids = [r.payment_id for r in carriers]
+    # A RECOVERY line travels in its carrier's batch: the bank is sent the carrier net of it.
+    ids += [
         r.payment_id
         for r in session.execute(
-            select(payments.c.payment_id)
-            .where(
+            select(payments.c.payment_id).where(
                 payments.c.run_id == run_id,
-                payments.c.township == township,
                 payments.c.state == PaymentState.PENDING.value,
-                payments.c.batch_request_id == "",
+                payments.c.offsets_key.in_([c.idempotency_key for c in carriers]),
             )
-            .order_by(payments.c.payment_id)
-            .limit(size)
         ).all()
     ]
     sequence = session.execute(
@@ -408,6 +445,84 @@ def settle_batch(
     return changed_count, changed_fen
 
 
+def follow_carriers(session: Session, batch_request_id: str, now: datetime) -> None:
+    """RECOVERY lines take the bank's answer for the line they were deducted from."""
+    rows = session.execute(
+        select(payments.c.payment_id, payments.c.offsets_key).where(
+            payments.c.batch_request_id == batch_request_id,
+            payments.c.offsets_key != "",
+            payments.c.state == PaymentState.SUBMITTED.value,
+        )
+    ).all()
+    for row in rows:
+        carrier = session.execute(
+            select(payments.c.state, payments.c.reason).where(payments.c.idempotency_key == row.offsets_key)
+        ).one_or_none()
+        if carrier is None or carrier.state in (PaymentState.PENDING.value, PaymentState.SUBMITTED.value):
+            continue
+        session.execute(
+            update(payments)
+            .where(payments.c.payment_id == row.payment_id)
+            .values(state=carrier.state, reason=carrier.reason, updated_at=now)
+        )
+
+
+def runs_with_unsent_payments(session: Session) -> list[str]:
+    """Released runs, and closed runs with a re-issued payment, that have payments to put in a batch."""
+    rows = session.execute(
+        select(payments.c.run_id)
+        .join(runs, runs.c.run_id == payments.c.run_id)
+        .where(
+            runs.c.state.in_([RunState.RELEASED.value, RunState.CLOSED.value]),
+            payments.c.state == PaymentState.PENDING.value,
+            payments.c.batch_request_id == "",
+        )
+        .distinct()
+    ).all()
+    return sorted(row.run_id for row in rows)
+
+
+def get_payment(session: Session, payment_id: str, *, for_update: bool = False) -> Any:
+    query = select(payments).where(payments.c.payment_id == payment_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).one_or_none()
+
+
+def get_payment_by_key(session: Session, idempotency_key: str) -> Any:
+    return session.execute(
+        select(payments).where(payments.c.idempotency_key == idempotency_key)
+    ).one_or_none()
+
+
+def update_payment_and_its_offsets(session: Session, payment: Any, now: datetime, **values: Any) -> None:
+    """Change a payment and the RECOVERY lines deducted from it, which go wherever it goes."""
+    session.execute(
+        update(payments)
+        .where(
+            or_(
+                payments.c.payment_id == payment.payment_id,
+                payments.c.offsets_key == payment.idempotency_key,
+            )
+        )
+        .values(updated_at=now, **values)
+    )
+
+
+def payments_to_resolve(
+    session: Session, region_prefix: str, states: list[str], after: str | None, limit: int
+) -> list[Any]:
+    """Returned, failed or held payments of a region (RECOVERY lines follow their carrier, not listed)."""
+    query = select(payments).where(
+        payments.c.state.in_(states),
+        payments.c.township.startswith(region_prefix),
+        payments.c.offsets_key == "",
+    )
+    if after is not None:
+        query = query.where(payments.c.payment_id > after)
+    return list(session.execute(query.order_by(payments.c.payment_id).limit(limit)).all())
+
+
 def settle_payment(
     session: Session, idempotency_key: str, state: PaymentState, reason: str, now: datetime
 ) -> Any:
@@ -422,6 +537,17 @@ def settle_payment(
     if not result.rowcount:
         return None
     return session.execute(select(payments).where(payments.c.idempotency_key == idempotency_key)).one()
+
+
+def released_runs_without_open_batches(session: Session) -> list[str]:
+    """Released runs with no batch formed or awaiting the bank: those that may have nothing left open."""
+    open_batches_ = select(bank_batches.c.run_id).where(bank_batches.c.state.in_(["FORMED", "SUBMITTED"]))
+    rows = session.execute(
+        select(runs.c.run_id).where(
+            runs.c.state == RunState.RELEASED.value, runs.c.run_id.not_in(open_batches_)
+        )
+    ).all()
+    return [row.run_id for row in rows]
 
 
 def open_payments_left(session: Session, run_id: str) -> int:

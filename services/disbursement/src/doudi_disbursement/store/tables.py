@@ -2,7 +2,18 @@
 
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Column, Index, MetaData, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 from doudi_runtime.service import ServiceStore
 from doudi_runtime.store import UtcDateTime
@@ -81,9 +92,82 @@ payments = Table(
     Column("payee_account", String(64), nullable=False),
     Column("batch_request_id", String(80), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    #: 1 when first sent; a re-issue is the next attempt of the same payment (its bank key changes).
+    Column("attempt", Integer, nullable=False, server_default=text("1")),
+    #: A RECOVERY line's carrier: the idempotency key of the line it is deducted from at the bank.
+    Column("offsets_key", String(200), nullable=False, server_default=text("''")),
     Index("ix_payments_run_township_state", "run_id", "township", "state"),
     Index("ix_payments_batch", "batch_request_id"),
     Index("ix_payments_beneficiary", "beneficiary_id"),
+    Index("ix_payments_state_township", "state", "township"),
+)
+
+#: Arrears owed per withheld month (DOMAIN §11.4), keyed by the ARREARS payment that will pay them.
+arrears = Table(
+    "arrears",
+    metadata,
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("entitlement_id", String(40), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_arrears_entitlement", "entitlement_id"),
+)
+
+#: Overpayments to recover by offset (DOMAIN §11.4).
+overpayments = Table(
+    "overpayments",
+    metadata,
+    Column("overpayment_id", String(40), primary_key=True),
+    Column("beneficiary_id", String(40), nullable=False),
+    Column("programme", String(40), nullable=False),
+    Column("township", String(12), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("decision_reference", String(200), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_overpayments_beneficiary", "beneficiary_id", "programme"),
+)
+
+#: Repayments a household made towards an overpayment (DOMAIN §11.4: repayment or offset).
+repayments = Table(
+    "repayments",
+    metadata,
+    Column("repayment_id", String(40), primary_key=True),
+    Column("overpayment_id", String(40), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_repayments_overpayment", "overpayment_id"),
+)
+
+#: Derived payments a county declared for a month (DOMAIN §5.7): one of each kind per county and month.
+derived_declarations = Table(
+    "derived_declarations",
+    metadata,
+    Column("declaration_id", String(40), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("period", String(7), nullable=False),
+    #: programme → fen, as JSON.
+    Column("amounts", Text, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("declared_by", String(200), nullable=False),
+    Column("declared_at", UtcDateTime, nullable=False),
+    UniqueConstraint("region", "period", "kind", name="ux_derived_declarations_region_period_kind"),
+)
+
+#: Which overpayments each RECOVERY line recovers; a line withdrawn with its run takes its rows along.
+recoveries = Table(
+    "recoveries",
+    metadata,
+    Column("payment_key", String(200), primary_key=True),
+    Column("overpayment_id", String(40), primary_key=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Index("ix_recoveries_overpayment", "overpayment_id"),
 )
 
 #: Batches sent to the bank; the request id is deterministic, so a retry after a crash is the same batch.

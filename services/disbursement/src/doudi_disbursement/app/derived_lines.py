@@ -1,0 +1,122 @@
+"""The lines of one roster page for a run: the monthly amounts, arrears still owed, declared derived
+payments, and the month's offset of any open overpayment (DOMAIN §11.2 steps 2–3, §5.7, §11.4)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from prometheus_client import Counter
+from sqlalchemy.orm import Session
+
+from doudi_common.parameters import ParameterError
+from doudi_common.period import Period
+from doudi_disbursement.domain.arrears import ARREARS
+from doudi_disbursement.domain.derived import derived_line, persons_paid
+from doudi_disbursement.domain.payments import PaymentLine, idempotency_key, lines_for
+from doudi_disbursement.domain.recovery import RECOVERY, recovery_line
+from doudi_disbursement.domain.roster import RosterEntry
+from doudi_disbursement.domain.runs import Run
+from doudi_disbursement.store import derived as store
+from doudi_disbursement.store import payroll as payroll_store
+
+log = logging.getLogger(__name__)
+UNKNOWN_SIZE = Counter(
+    "doudi_disbursement_derived_unknown_household_size_total",
+    "Per-person derived lines not generated because a household's size was not given.",
+)
+#: The most of a month's payment an offset may take, for a township and month (a parameter).
+MaxShare = Callable[[str, Period], Fraction]
+
+
+@dataclass(frozen=True)
+class PageLines:
+    lines: list[PaymentLine]
+    #: RECOVERY payment key → the overpayments it recovers and how much of each.
+    recoveries: dict[str, list[tuple[str, int]]]
+
+
+def _arrears_lines(session: Session, page: Sequence[RosterEntry], period: Period) -> list[PaymentLine]:
+    entries = {entry.entitlement_id: entry for entry in page}
+    lines = []
+    for row in store.arrears_unpaid(session, entries, period):
+        entry = entries[row.entitlement_id]
+        lines.append(
+            PaymentLine(
+                beneficiary_id=entry.beneficiary_id,
+                programme=entry.programme,
+                period=Period.parse(row.period),
+                component=ARREARS,
+                amount_fen=int(row.amount_fen),
+                entitlement_id=entry.entitlement_id,
+                township=entry.township,
+                payee_name=entry.payee_name,
+                payee_account=entry.payee_account,
+            )
+        )
+    return lines
+
+
+def _declared_lines(session: Session, page: Sequence[RosterEntry], run: Run) -> list[PaymentLine]:
+    lines = []
+    for declaration in store.declarations_due(session, run.run_id, run.region, run.period):
+        for entry in page:
+            line = derived_line(entry, declaration)
+            if line is not None:
+                lines.append(line)
+            elif (
+                declaration.amounts.get(entry.programme)
+                and entry.amounts_for(declaration.period)
+                and persons_paid(entry, declaration.kind) == 0
+            ):
+                UNKNOWN_SIZE.inc()
+                log.warning(
+                    "a per-person payment is not paid to a household whose size eligibility did not give",
+                    extra={"entitlement": entry.entitlement_id, "declaration": declaration.declaration_id},
+                )
+    return lines
+
+
+def page_lines(session: Session, page: Sequence[RosterEntry], run: Run, max_share: MaxShare) -> PageLines:
+    """Every line of ``run`` for one roster page; lines whose identity is already paid are dropped later
+    by the store's unique key, so nothing here needs to know what earlier runs paid."""
+    period = run.period
+    monthly = list(lines_for(page, period))
+    lines = monthly + _arrears_lines(session, page, period) + _declared_lines(session, page, run)
+    balances = store.open_balances(session, {entry.beneficiary_id for entry in page})
+    if not balances:
+        return PageLines(lines, {})
+    by_payee: dict[tuple[str, str], list[PaymentLine]] = {}
+    for line in monthly:
+        by_payee.setdefault((line.beneficiary_id, line.programme), []).append(line)
+    candidates = {
+        idempotency_key(beneficiary, programme, period, RECOVERY): month
+        for (beneficiary, programme), month in by_payee.items()
+        if balances.get((beneficiary, programme))
+    }
+    # A month already generated (a worker that died after its page) keeps what it was given.
+    generated = payroll_store.existing_keys(
+        session, [*candidates, *(line.idempotency_key for month in candidates.values() for line in month)]
+    )
+    recoveries: dict[str, list[tuple[str, int]]] = {}
+    for key, month in candidates.items():
+        fresh = [line for line in month if line.idempotency_key not in generated]
+        if key in generated or len(fresh) != len(month):
+            continue
+        first = month[0]
+        try:
+            share = max_share(first.township, period)
+        except ParameterError:
+            # Without its parameter no offset is taken: the month is paid in full rather than held up.
+            log.error(
+                "no recovery.offset.max_share is in force; the overpayment is not offset this month",
+                extra={"township": first.township, "period": str(period)},
+            )
+            continue
+        line, taken = recovery_line(month, balances[(first.beneficiary_id, first.programme)], share)
+        if line is not None:
+            lines.append(line)
+            recoveries[line.idempotency_key] = taken
+    return PageLines(lines, recoveries)

@@ -1,0 +1,172 @@
+"""Overpayments (DOMAIN §11.4, §12.1; H11): recorded with the decision that established them, then
+recovered by the runs, which offset part of each later month's payment under the same programme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from prometheus_client import Counter
+from sqlalchemy.orm import Session
+
+from doudi_common.errors import InvalidArgument, NotFound
+from doudi_common.ids import new_id
+from doudi_disbursement.events import overpayments as events
+from doudi_disbursement.store import derived as store
+from doudi_disbursement.store import payroll as payroll_store
+from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
+from doudi_runtime.idempotency import fingerprint_of
+
+RECORDED_FEN = Counter(
+    "doudi_disbursement_overpayment_recorded_fen_total", "Overpayments recorded for recovery, in fen."
+)
+REPAID_FEN = Counter(
+    "doudi_disbursement_overpayment_repaid_fen_total", "Overpayments repaid directly by households, in fen."
+)
+
+
+@dataclass(frozen=True)
+class OverpaymentView:
+    row: Any
+    offsets: list[Any]
+    repaid_fen: int
+
+    @property
+    def recovered_fen(self) -> int:
+        return sum(int(o.amount_fen) for o in self.offsets) + self.repaid_fen
+
+    @property
+    def balance_fen(self) -> int:
+        return int(self.row.amount_fen) - self.recovered_fen
+
+
+def _text(value: str, field: str, limit: int) -> None:
+    if not value.strip():
+        raise InvalidArgument.single(field, "is required")
+    if len(value) > limit:
+        raise InvalidArgument.single(field, f"is longer than {limit} characters")
+
+
+def _positive(amount_fen: int) -> None:
+    if amount_fen <= 0:
+        raise InvalidArgument.single("amount.amount_fen", "must be a positive amount in fen")
+
+
+class Overpayments(Commands):
+    def _view(self, session: Session, overpayment_id: str) -> OverpaymentView:
+        row = store.get_overpayment(session, overpayment_id)
+        if row is None:
+            raise NotFound(f"no overpayment {overpayment_id!r}")
+        repaid = store.repaid_fen(session, [overpayment_id]).get(overpayment_id, 0)
+        return OverpaymentView(row, store.offsets_of(session, overpayment_id), repaid)
+
+    def record(
+        self,
+        request_id: str,
+        beneficiary_id: str,
+        programme: str,
+        amount_fen: int,
+        reason: str,
+        decision_reference: str,
+        recorded_by: str,
+    ) -> OverpaymentView:
+        validate_together(
+            request_id_check(request_id),
+            require_id(beneficiary_id, "beneficiary_id"),
+            lambda: _text(programme, "programme", 40),
+            lambda: _positive(amount_fen),
+            lambda: _text(reason, "reason", 2000),
+            lambda: _text(decision_reference, "decision_reference", 200),
+        )
+
+        def perform(session: Session, now: datetime, after: AfterCommit) -> tuple[str, OverpaymentView]:
+            township = payroll_store.township_of(session, beneficiary_id, programme)
+            if township is None:
+                raise NotFound(f"no {programme} payments to beneficiary {beneficiary_id!r} to offset against")
+            overpayment_id = new_id("ovp")
+            store.insert_overpayment(
+                session,
+                {
+                    "overpayment_id": overpayment_id,
+                    "beneficiary_id": beneficiary_id,
+                    "programme": programme,
+                    "township": township,
+                    "amount_fen": amount_fen,
+                    "reason": reason.strip(),
+                    "decision_reference": decision_reference.strip(),
+                    "recorded_by": recorded_by,
+                    "recorded_at": now,
+                },
+            )
+            view = self._view(session, overpayment_id)
+            self.persistence.outbox.add(
+                session,
+                topic=events.TOPIC_PAYMENTS,
+                subject_key=beneficiary_id,
+                payload=events.overpayment_detected(view.row),
+                causation_id=request_id,
+            )
+            after.add(lambda: RECORDED_FEN.inc(amount_fen))
+            return overpayment_id, view
+
+        return self.once(
+            "RecordOverpayment",
+            request_id,
+            fingerprint_of(beneficiary_id, programme, amount_fen, reason.strip(), decision_reference.strip()),
+            perform,
+            self._view,
+        )
+
+    def repay(
+        self, request_id: str, overpayment_id: str, amount_fen: int, reference: str, recorded_by: str
+    ) -> OverpaymentView:
+        validate_together(
+            request_id_check(request_id),
+            require_id(overpayment_id, "overpayment_id"),
+            lambda: _positive(amount_fen),
+            lambda: _text(reference, "reference", 200),
+        )
+
+        def perform(session: Session, now: datetime, after: AfterCommit) -> tuple[str, OverpaymentView]:
+            if store.lock_overpayment(session, overpayment_id) is None:
+                raise NotFound(f"no overpayment {overpayment_id!r}")
+            balance = self._view(session, overpayment_id).balance_fen
+            if amount_fen > balance:
+                raise InvalidArgument.single(
+                    "amount.amount_fen", f"is more than the {balance} fen still owed"
+                )
+            store.insert_repayment(
+                session,
+                {
+                    "repayment_id": new_id("rpy"),
+                    "overpayment_id": overpayment_id,
+                    "amount_fen": amount_fen,
+                    "reference": reference.strip(),
+                    "recorded_by": recorded_by,
+                    "recorded_at": now,
+                },
+            )
+            after.add(lambda: REPAID_FEN.inc(amount_fen))
+            return overpayment_id, self._view(session, overpayment_id)
+
+        return self.once(
+            "RecordRepayment",
+            request_id,
+            fingerprint_of(overpayment_id, amount_fen, reference.strip()),
+            perform,
+            self._view,
+        )
+
+    def get(self, overpayment_id: str) -> OverpaymentView:
+        validate_together(require_id(overpayment_id, "overpayment_id"))
+        with self.persistence.database.read() as session:
+            return self._view(session, overpayment_id)
+
+    def of_beneficiary(self, beneficiary_id: str) -> list[OverpaymentView]:
+        validate_together(require_id(beneficiary_id, "beneficiary_id"))
+        with self.persistence.database.read() as session:
+            return [
+                self._view(session, row.overpayment_id)
+                for row in store.overpayments_of(session, beneficiary_id)
+            ]
