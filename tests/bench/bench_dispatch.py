@@ -314,7 +314,7 @@ def main(volunteers: int = VOLUNTEERS, rate: float = RATE, seconds: float = SECO
         f"  p50 {mine['p50_ms']:6.2f} ms  p99 {mine['p99_ms']:6.2f} ms  max {mine['max_ms']:6.2f} ms",
         f"offers per incident: {min(offers)}–{max(offers)}; incidents answered without an offer:"
         f" {without_offers}",
-        f"p99 ratio ReportIncident / bare echo: {mine['p99_ms'] / bare['p99_ms']:.0f}",
+        f"p99 ratio ReportIncident / bare echo: {mine['p99_ms'] / bare['p99_ms']:.2f}",
         f"target p99 ≤ {TARGET_P99_MS:.0f} ms: {met} ({mine['p99_ms']:.1f} ms)",
     ]
 

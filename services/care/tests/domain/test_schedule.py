@@ -14,6 +14,7 @@ from doudi_care.domain.schedule import (
     Interval,
     VisitPolicy,
     VisitStage,
+    announce_by,
     county_from,
     immediate_due,
     overdue_from,
@@ -111,3 +112,20 @@ def test_a_tier_change_never_pushes_a_visit_back(due: date, base: date, months: 
 @given(due=days, today=days)
 def test_an_alert_makes_the_visit_due_today_unless_one_is_due_earlier(due: date, today: date) -> None:
     assert immediate_due(due, today) == min(due, today)
+
+
+@given(due=days, today=days, announced=st.sampled_from(STAGES), policy=policies)
+def test_the_sweep_finds_by_due_day_exactly_the_entries_with_a_stage_to_announce(
+    due: date, today: date, announced: VisitStage, policy: VisitPolicy
+) -> None:
+    latest = announce_by(today, policy)
+    found = announced in latest and due <= latest[announced]
+    assert found == bool(stages_to_announce(announced, stage_on(due, today, policy)))
+
+
+def test_on_a_day_the_sweep_looks_for_visits_due_by_today_overdue_and_county_cut_offs() -> None:
+    assert announce_by(date(2026, 3, 16), POLICY) == {
+        VisitStage.SCHEDULED: date(2026, 3, 16),
+        VisitStage.DUE: date(2026, 3, 8),  # due on the 8th: past its 7-day grace on the 16th
+        VisitStage.OVERDUE_TOWNSHIP: date(2026, 3, 1),  # overdue on the 9th, the county's 7 days later
+    }

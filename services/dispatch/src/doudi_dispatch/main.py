@@ -12,6 +12,7 @@ from doudi_dispatch.api import policy
 from doudi_dispatch.api.grpc import DispatchApi
 from doudi_dispatch.app import DispatchApp, build_app
 from doudi_dispatch.domain.escalation import DispatchPolicy
+from doudi_dispatch.domain.matching import SearchArea
 from doudi_dispatch.domain.teams import TeamSize
 from doudi_dispatch.events.alerts import alert_subscription
 from doudi_dispatch.events.care import protection_subscription
@@ -43,11 +44,18 @@ class DispatchSettings(ServiceSettings):
     #: How often the dispatch loop looks for due offers, and how many incidents it takes per look.
     dispatch_poll_seconds: float = Field(default=5.0, gt=0)
     dispatch_batch_size: int = Field(default=100, ge=1, le=1000)
+    #: Matching looks for volunteers this far from the incident first, then a look this many times as
+    #: wide, up to the widest look before it ranks the whole township (metres).
+    match_first_radius_m: int = Field(default=2_000, ge=1)
+    match_widening: int = Field(default=4, ge=2, le=100)
+    match_max_radius_m: int = Field(default=80_000, ge=1)
 
     @model_validator(mode="after")
     def _team_bounds(self) -> DispatchSettings:
         if self.team_min_size > self.team_max_size:
             raise ValueError("TEAM_MIN_SIZE must not exceed TEAM_MAX_SIZE")
+        if self.match_first_radius_m > self.match_max_radius_m:
+            raise ValueError("MATCH_FIRST_RADIUS_M must not exceed MATCH_MAX_RADIUS_M")
         return self
 
 
@@ -62,6 +70,11 @@ def build(context: ServiceContext[DispatchSettings], clock: Clock = utc_now) -> 
             volunteer_waves=settings.volunteer_waves,
         ),
         batch_size=settings.dispatch_batch_size,
+        area=SearchArea(
+            first_radius_m=settings.match_first_radius_m,
+            widening=settings.match_widening,
+            max_radius_m=settings.match_max_radius_m,
+        ),
         clock=clock,
     )
 

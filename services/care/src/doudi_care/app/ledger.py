@@ -12,7 +12,10 @@ from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from doudi_care.app import metrics
+from doudi_care.domain import entitlements as entitlement_rules
 from doudi_care.domain import visits as visit_rules
+from doudi_care.domain import workorders as order_rules
+from doudi_care.domain.entitlements import EntitlementNews, Standing
 from doudi_care.domain.ledger import (
     DETAILS_OF,
     ChildCategory,
@@ -22,6 +25,7 @@ from doudi_care.domain.ledger import (
     Ledger,
     LedgerEntry,
     LedgerRules,
+    PlannedVisit,
     Registration,
     RiskLevel,
     ValidRegistration,
@@ -29,23 +33,28 @@ from doudi_care.domain.ledger import (
     township_of,
     validate_registration,
 )
-from doudi_care.domain.schedule import VisitPolicy, VisitStage, stage_on, stages_to_announce
+from doudi_care.domain.schedule import VisitPolicy, VisitStage, announce_by, stage_on, stages_to_announce
 from doudi_care.domain.visits import Visit, VisitReport
 from doudi_care.events import publish
 from doudi_care.store import ledger as store
+from doudi_care.store import workorders as order_store
 from doudi_care.store.ledger import due_key
 from doudi_common.calendar import china_date
 from doudi_common.errors import AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound
 from doudi_common.ids import new_id
+from doudi_common.period import Period
 from doudi_common.region import RegionCode, RegionLevel
 from doudi_common.validation import Violations
 from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
+from doudi_runtime.events.outbox import PendingEvent
 from doudi_runtime.idempotency import fingerprint_of
 from doudi_runtime.paging import Page
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
+#: Entries the visit plan runs for (a closed entry is off the ledger, a suspended one rests).
+SWEPT_STATUSES = (EntryStatus.ACTIVE, EntryStatus.PENDING_DETAILS)
 __all__ = ["AlertNotice", "EntitlementFact", "ImportResult", "ImportRow", "LedgerUseCases", "due_key"]
 
 
@@ -69,6 +78,7 @@ class EntitlementFact:
     """What care reads from an entitlement event (only fields every Entitlement carries)."""
 
     kind: str
+    standing: Standing
     entitlement_id: str
     subject_id: str
     programme: str
@@ -98,6 +108,8 @@ PROGRAMME_LEDGERS: dict[str, tuple[Ledger, str | None]] = {
     "ORPHAN_ALLOWANCE": (Ledger.CHILD_IN_DIFFICULTY, "ORPHAN"),
     "UNSUPPORTED_CHILD_ALLOWANCE": (Ledger.CHILD_IN_DIFFICULTY, "UNSUPPORTED"),
 }
+#: The programme whose rural class-1 households may get care work orders (DOMAIN §9.3).
+DIBAO = "DIBAO"
 
 
 @dataclass
@@ -123,7 +135,7 @@ class LedgerUseCases(Commands):
     def today(self) -> date:
         return china_date(self.clock())
 
-    def stage(self, entry: LedgerEntry, today: date) -> VisitStage:
+    def stage(self, entry: LedgerEntry | PlannedVisit, today: date) -> VisitStage:
         return stage_on(entry.next_due, today, self.policy)
 
     def first_due(self, ledger: Ledger, risk: RiskLevel, details: object, today: date) -> date:
@@ -163,6 +175,8 @@ class LedgerUseCases(Commands):
         if pending is not None:
             # The township completes what an entitlement opened: same entry, same visit plan.
             entry = replace(pending, **fields_)  # type: ignore[arg-type]
+            if pending.status is EntryStatus.SUSPENDED:
+                entry = replace(entry, status=EntryStatus.SUSPENDED)  # its entitlement is still suspended
             if entry.risk_level is not valid.risk_level:
                 entry = visit_rules.change_risk(
                     entry, valid.risk_level, policy=self.policy, today=today, now=now, visit_now=False
@@ -401,47 +415,33 @@ class LedgerUseCases(Commands):
     # -- facts from other services (called inside the inbox transaction) -----------------------
 
     def apply_entitlement(self, session: Session, fact: EntitlementFact, now: datetime) -> None:
-        """EntitlementActivated opens (or keeps) a ledger entry; EntitlementTerminated closes it when
-        no entitlement keeps it open. Applying the same fact twice changes nothing."""
-        target = PROGRAMME_LEDGERS.get(fact.programme)
-        if target is None or not fact.subject_id:
+        """Follow an entitlement's news (DOMAIN §7.3): activation opens (or reopens) a ledger entry,
+        suspension rests it, resumption works it again, termination closes it (see
+        ``domain.entitlements``); a household's Dibao holds or withdraws class-1 care services. Applying
+        the same news twice changes nothing."""
+        if not fact.subject_id:
             return
-        ledger, category = target
-        entries = [
-            e
-            for e in store.entries_of_subject(session, fact.subject_id, for_update=True)
-            if e.ledger is ledger
-        ]
-        if fact.kind == "EntitlementTerminated":
-            for entry in entries:
-                remaining = tuple(i for i in entry.entitlement_ids if i != fact.entitlement_id)
-                if remaining == entry.entitlement_ids:
-                    continue
-                status = entry.status
-                if not remaining and entry.source is EntrySource.ENTITLEMENT:
-                    status = EntryStatus.CLOSED
-                store.save_entry(
-                    session, replace(entry, entitlement_ids=remaining, status=status, updated_at=now)
+        today = china_date(now)
+        news = EntitlementNews(
+            fact.entitlement_id, fact.standing, activation=fact.kind == "EntitlementActivated"
+        )
+        subject_entries = store.entries_of_subject(session, fact.subject_id, for_update=True)
+        if fact.programme == DIBAO:
+            for entry in subject_entries:
+                self._follow(
+                    session, entry, entitlement_rules.apply_dibao_news(entry, news, self.rules, now=now)
                 )
             return
-        if fact.kind != "EntitlementActivated":
+        target = PROGRAMME_LEDGERS.get(fact.programme)
+        if target is None:
             return
-        if entries:
-            entry = entries[0]
-            if fact.entitlement_id in entry.entitlement_ids and entry.is_open:
-                return
-            reopened = entry.status
-            if not entry.is_open:
-                reopened = EntryStatus.ACTIVE if entry.id_number else EntryStatus.PENDING_DETAILS
-            store.save_entry(
-                session,
-                replace(
-                    entry,
-                    entitlement_ids=tuple(sorted({*entry.entitlement_ids, fact.entitlement_id})),
-                    status=reopened,
-                    updated_at=now,
-                ),
+        ledger, category = target
+        entries = [e for e in subject_entries if e.ledger is ledger]
+        for entry in entries:
+            self._follow(
+                session, entry, entitlement_rules.apply_ledger_news(entry, news, today=today, now=now)
             )
+        if entries or fact.kind != "EntitlementActivated" or fact.standing is not Standing.PAID:
             return
         region = _region_or_none(fact.region)
         if region is None:
@@ -450,7 +450,6 @@ class LedgerUseCases(Commands):
         details = details_type()
         if category is not None:
             details = ChildDetails(category=ChildCategory(category), guardian_name=fact.guardian_name)
-        today = china_date(now)
         risk = RiskLevel.GENERAL
         entry = LedgerEntry(
             entry_id=new_id("entry"),
@@ -473,6 +472,18 @@ class LedgerUseCases(Commands):
             entitlement_ids=(fact.entitlement_id,),
         )
         store.insert_entry(session, entry)
+
+    def _follow(self, session: Session, entry: LedgerEntry, updated: LedgerEntry) -> None:
+        if updated is entry:
+            return
+        store.save_entry(session, updated)
+        if entitlement_rules.loses_work_orders(entry, updated):
+            period = Period.of(china_date(updated.updated_at))
+            reason = "entitlement suspended or ended"
+            for order in order_store.open_orders_of_entry(session, entry.entry_id, period):
+                order_store.save_order(
+                    session, order_rules.cancel(order, reason=reason, now=updated.updated_at)
+                )
 
     def apply_alert(self, session: Session, notice: AlertNotice, now: datetime) -> int:
         """A monitoring alert about someone on a ledger raises their tier and makes a visit due today
@@ -502,40 +513,53 @@ class LedgerUseCases(Commands):
 
     def sweep_visits(self) -> int:
         """Announce every visit that fell due (VisitDue) or overdue (VisitOverdue to the township, then the
-        county) since the last sweep; each entry in its own transaction. Returns the announcements made."""
+        county) since the last sweep. Returns the announcements made.
+
+        The work is found by index (``announce_by``): only entries with a stage to announce are read, so a
+        second run the same day reads nothing. Each batch is one transaction that claims its rows, stamps
+        them with one UPDATE per stage and writes their events with one INSERT; replicas running at the
+        same time claim different rows (on SQLite they take turns on the write lock and find the rows the
+        other already stamped no longer match).
+        """
         database = self.persistence.database
         now = self.clock()
         today = china_date(now)
         announced = 0
-        after_id = ""
-        while True:
-            with database.read() as session:
-                batch = store.entries_to_sweep(session, today, after_id, self.batch_size)
-            if not batch:
-                break
-            after_id = batch[-1]
-            for entry_id in batch:
-                with database.transaction() as session:
-                    entry = store.get_entry(session, entry_id, for_update=True)
-                    if entry is None or not entry.is_open:
-                        continue
-                    current = self.stage(entry, today)
-                    stages = stages_to_announce(VisitStage(entry.announced_stage), current)
-                    if not stages:
-                        continue
-                    for stage in stages:
-                        payload = (
-                            publish.visit_due(entry)
-                            if stage is VisitStage.DUE
-                            else publish.visit_overdue(entry, stage)
+        for stage, due_by in announce_by(today, self.policy).items():
+            for status in SWEPT_STATUSES:
+                after: tuple[date, str] | None = None
+                while True:
+                    with database.transaction() as session:
+                        batch = store.claim_to_announce(
+                            session, status, stage, due_by, after, self.batch_size
                         )
-                        self.announce(session, entry.entry_id, payload, "visit-sweep")
-                    store.save_entry(session, replace(entry, announced_stage=current.value, updated_at=now))
-                    announced += len(stages)
+                        if not batch:
+                            break
+                        after = (batch[-1].next_due, batch[-1].entry_id)
+                        announced += self._announce_batch(session, batch, today, now)
         self.refresh_overdue_gauge()
         if announced:
             log.info("visits announced due or overdue", extra={"count": announced})
         return announced
+
+    def _announce_batch(
+        self, session: Session, batch: Sequence[PlannedVisit], today: date, now: datetime
+    ) -> int:
+        reached: dict[VisitStage, list[str]] = {}
+        events: list[PendingEvent] = []
+        for entry in batch:
+            current = self.stage(entry, today)
+            for stage in stages_to_announce(VisitStage(entry.announced_stage), current):
+                payload = (
+                    publish.visit_due(entry)
+                    if stage is VisitStage.DUE
+                    else publish.visit_overdue(entry, stage)
+                )
+                events.append(PendingEvent(entry.entry_id, payload, "visit-sweep"))
+            reached.setdefault(current, []).append(entry.entry_id)
+        store.mark_announced(session, reached, now)
+        self.persistence.outbox.add_many(session, topic=publish.TOPIC_VISITS, events=events)
+        return len(events)
 
     def refresh_overdue_gauge(self) -> None:
         with self.persistence.database.read() as session:

@@ -58,6 +58,8 @@ class WorkOrderUseCases(Commands):
             raise NotFound(f"no ledger entry {entry_id!r}")
         if not entry.is_open:
             raise FailedPrecondition(f"ledger entry {entry_id} is closed")
+        if not entry.is_worked:
+            raise FailedPrecondition(f"ledger entry {entry_id} rests while its entitlement is suspended")
         if not entry.care_services:
             raise FailedPrecondition(
                 f"ledger entry {entry_id} gets no care-service work orders (dispersed Tekun, or rural "

@@ -74,6 +74,8 @@ class EntryStatus(StrEnum):
     #: Opened by an entitlement, which names the subject but not the person's identity number.
     PENDING_DETAILS = "PENDING_DETAILS"
     CLOSED = "CLOSED"
+    #: Rests while every entitlement that keeps it is suspended: no visit plan, no work orders.
+    SUSPENDED = "SUSPENDED"
 
 
 class ChildCategory(StrEnum):
@@ -356,6 +358,9 @@ class LedgerEntry:
     last_visited_on: date | None = None
     #: The entitlements that keep the entry open (an entitlement-opened entry closes when all end).
     entitlement_ids: tuple[str, ...] = field(default_factory=tuple)
+    #: Entitlements now suspended: those of ``entitlement_ids``, or a household's Dibao that pays for
+    #: class-1 care services.
+    suspended_entitlement_ids: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def plan_base(self) -> date:
@@ -392,3 +397,22 @@ class LedgerEntry:
     @property
     def is_open(self) -> bool:
         return self.status is not EntryStatus.CLOSED
+
+    @property
+    def is_worked(self) -> bool:
+        """Visited by plan and served by work orders: open and not resting."""
+        return self.status in (EntryStatus.ACTIVE, EntryStatus.PENDING_DETAILS)
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """What the daily sweep reads of an entry: who is due a visit, where, since when, announced how far."""
+
+    entry_id: str
+    ledger: Ledger
+    id_number: str
+    region: str
+    township: str
+    risk_level: RiskLevel
+    next_due: date
+    announced_stage: str

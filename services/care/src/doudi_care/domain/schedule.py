@@ -156,3 +156,18 @@ def replanned_due(current_due: date, base: date, interval: Interval) -> date:
 def immediate_due(current_due: date, today: date) -> date:
     """An alert or report asks for a visit now: due today, unless one is already due earlier."""
     return min(current_due, today)
+
+
+def announce_by(today: date, policy: VisitPolicy) -> dict[VisitStage, date]:
+    """For each stage an entry may have announced last, the latest due day that has a newer stage to
+    announce on ``today``: the sweep's work as date ranges a store finds by index.
+
+    An entry announced at ``stage`` has something to announce exactly when its due day is on or before
+    ``announce_by(today, policy)[stage]``; the county, the last stage, has nothing after it.
+    """
+    overdue = today - timedelta(days=policy.grace_days + 1)
+    return {
+        VisitStage.SCHEDULED: today,
+        VisitStage.DUE: overdue,
+        VisitStage.OVERDUE_TOWNSHIP: overdue - timedelta(days=policy.county_after_days),
+    }

@@ -30,6 +30,8 @@ class WorkOrderState(StrEnum):
     COMPLETED = "COMPLETED"
     AUDITED = "AUDITED"
     MISSED = "MISSED"
+    #: Withdrawn undone because the person's entitlement was suspended or ended: neither paid nor deducted.
+    CANCELLED = "CANCELLED"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,14 @@ def miss(order: WorkOrder, *, reason: str, now: datetime) -> WorkOrder:
     return replace(order, state=WorkOrderState.MISSED, missed_reason=reason, updated_at=now)
 
 
+def cancel(order: WorkOrder, *, reason: str, now: datetime) -> WorkOrder:
+    """An order not yet done is withdrawn; it leaves the monthly plan (``seq``), so a resumed
+    entitlement gets the month's services planned again."""
+    if order.state is not WorkOrderState.ASSIGNED:
+        raise FailedPrecondition(f"work order {order.work_order_id} is {order.state.value}, not ASSIGNED")
+    return replace(order, state=WorkOrderState.CANCELLED, seq=None, missed_reason=reason, updated_at=now)
+
+
 def audit(order: WorkOrder, *, passed: bool, now: datetime) -> WorkOrder:
     if order.state is not WorkOrderState.COMPLETED:
         raise FailedPrecondition(f"work order {order.work_order_id} is {order.state.value}, not COMPLETED")
@@ -116,8 +126,9 @@ class SettlementFigures:
 
 
 def settle(orders: Iterable[WorkOrder], terms: ContractTerms) -> SettlementFigures:
-    """One provider's month (every order must be closed: completed, audited or missed)."""
-    orders = list(orders)
+    """One provider's month (every order must be closed: completed, audited or missed); cancelled
+    orders were never owed, so they are not planned, paid or deducted."""
+    orders = [o for o in orders if o.state is not WorkOrderState.CANCELLED]
     open_orders = [o.work_order_id for o in orders if o.state is WorkOrderState.ASSIGNED]
     if open_orders:
         raise FailedPrecondition(f"work orders still open: {', '.join(open_orders)}")

@@ -17,6 +17,7 @@ from doudi_care.domain.ledger import (
     ElderlyDetails,
     Ledger,
     LedgerEntry,
+    PlannedVisit,
     RiskLevel,
     TekunDetails,
 )
@@ -245,11 +246,11 @@ def case_to_proto(case: ProtectionCase) -> care_pb2.ProtectionCase:
 # -- events ---------------------------------------------------------------------------------------
 
 
-def _person(entry: LedgerEntry) -> types_pb2.IdNumber | None:
+def _person(entry: LedgerEntry | PlannedVisit) -> types_pb2.IdNumber | None:
     return types_pb2.IdNumber(value=entry.id_number) if entry.id_number else None
 
 
-def visit_due(entry: LedgerEntry) -> events_pb2.VisitDue:
+def visit_due(entry: LedgerEntry | PlannedVisit) -> events_pb2.VisitDue:
     return events_pb2.VisitDue(
         entry_id=entry.entry_id,
         region=region(entry.region),
@@ -259,7 +260,7 @@ def visit_due(entry: LedgerEntry) -> events_pb2.VisitDue:
     )
 
 
-def visit_overdue(entry: LedgerEntry, stage: VisitStage) -> events_pb2.VisitOverdue:
+def visit_overdue(entry: LedgerEntry | PlannedVisit, stage: VisitStage) -> events_pb2.VisitOverdue:
     level = "COUNTY" if stage is VisitStage.OVERDUE_COUNTY else "TOWNSHIP"
     return events_pb2.VisitOverdue(
         entry_id=entry.entry_id,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from doudi_care.domain.ledger import EntrySource, EntryStatus, Ledger, LedgerEntry, RiskLevel
+from doudi_care.domain.ledger import EntrySource, EntryStatus, Ledger, LedgerEntry, PlannedVisit, RiskLevel
 from doudi_care.domain.schedule import VisitStage
 from doudi_care.domain.visits import Visit, VisitMode
 from doudi_care.store import codec
@@ -40,6 +41,7 @@ def _values(entry: LedgerEntry) -> dict[str, Any]:
         "details": codec.details_to_json(entry.details),
         "subject_id": entry.subject_id,
         "entitlement_ids": codec.ids_to_json(entry.entitlement_ids),
+        "suspended_entitlement_ids": codec.ids_to_json(entry.suspended_entitlement_ids),
         "provider_id": entry.provider_id,
         "care_services": entry.care_services,
         "rural_class1_dibao": entry.rural_class1_dibao,
@@ -74,6 +76,7 @@ def _entry(row: Any) -> LedgerEntry:
         rural_class1_dibao=row.rural_class1_dibao,
         last_visited_on=row.last_visited_on,
         entitlement_ids=codec.ids_from_json(row.entitlement_ids),
+        suspended_entitlement_ids=codec.ids_from_json(row.suspended_entitlement_ids),
     )
 
 
@@ -160,24 +163,77 @@ def list_due(session: Session, region: RegionCode, due_by: date, page: Page) -> 
     return [_entry(row) for row in rows]
 
 
-def entries_to_sweep(session: Session, due_by: date, after: str, limit: int) -> list[str]:
-    """Open entries whose visit is due by ``due_by`` (the sweep's work), in id order from ``after``."""
+_PLANNED_VISIT_COLUMNS = (
+    ledger_entries.c.entry_id,
+    ledger_entries.c.ledger,
+    ledger_entries.c.id_number,
+    ledger_entries.c.region,
+    ledger_entries.c.township,
+    ledger_entries.c.risk_level,
+    ledger_entries.c.next_due,
+    ledger_entries.c.announced_stage,
+)
+
+
+def claim_to_announce(
+    session: Session,
+    status: EntryStatus,
+    announced: VisitStage,
+    due_by: date,
+    after: tuple[date, str] | None,
+    limit: int,
+) -> list[PlannedVisit]:
+    """The next ``limit`` entries of one status, last announced at ``announced``, due on or before
+    ``due_by``, in (due, id) order after the keyset ``after``, locked for the caller's transaction.
+
+    Filter, order and keyset all run on ``ix_ledger_entries_sweep``. On PostgreSQL rows another sweep
+    holds are skipped (it announces them), so replicas share the work instead of queueing on it.
+    """
     c = ledger_entries.c
-    rows = session.execute(
-        select(c.entry_id)
-        .where(c.status.in_(OPEN), c.next_due <= due_by, c.entry_id > after)
-        .order_by(c.entry_id)
-        .limit(limit)
-    ).all()
-    return [row.entry_id for row in rows]
+    query = select(*_PLANNED_VISIT_COLUMNS).where(
+        c.status == status.value, c.announced_stage == announced.value, c.next_due <= due_by
+    )
+    if after is not None:
+        after_due, after_id = after
+        query = query.where(or_(c.next_due > after_due, and_(c.next_due == after_due, c.entry_id > after_id)))
+    query = query.order_by(c.next_due, c.entry_id).limit(limit).with_for_update(skip_locked=True)
+    return [
+        PlannedVisit(
+            entry_id=row.entry_id,
+            ledger=Ledger(row.ledger),
+            id_number=row.id_number,
+            region=row.region,
+            township=row.township,
+            risk_level=RiskLevel(row.risk_level),
+            next_due=row.next_due,
+            announced_stage=row.announced_stage,
+        )
+        for row in session.execute(query).all()
+    ]
+
+
+def mark_announced(
+    session: Session, entry_ids_by_stage: Mapping[VisitStage, Sequence[str]], now: datetime
+) -> None:
+    """Record the stage each entry has now announced: one UPDATE per stage."""
+    c = ledger_entries.c
+    for stage, entry_ids in entry_ids_by_stage.items():
+        if entry_ids:
+            session.execute(
+                update(ledger_entries)
+                .where(c.entry_id.in_(entry_ids))
+                .values(announced_stage=stage.value, updated_at=now)
+            )
 
 
 def overdue_counts(session: Session, overdue_stages: tuple[VisitStage, ...]) -> Counter[Ledger]:
     c = ledger_entries.c
     rows = session.execute(
-        select(c.ledger).where(c.status.in_(OPEN), c.announced_stage.in_([s.value for s in overdue_stages]))
+        select(c.ledger, func.count())
+        .where(c.status.in_(OPEN), c.announced_stage.in_([s.value for s in overdue_stages]))
+        .group_by(c.ledger)
     ).all()
-    return Counter(Ledger(row.ledger) for row in rows)
+    return Counter({Ledger(ledger): count for ledger, count in rows})
 
 
 def care_service_entries(session: Session, after: str, limit: int) -> list[LedgerEntry]:

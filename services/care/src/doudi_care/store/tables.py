@@ -28,6 +28,8 @@ ledger_entries = Table(
     Column("details", Text, nullable=False),
     Column("subject_id", String(64), nullable=False),
     Column("entitlement_ids", Text, nullable=False),
+    #: Entitlements of ``entitlement_ids`` now suspended; while only suspended ones remain the entry rests.
+    Column("suspended_entitlement_ids", Text, nullable=False, server_default="[]"),
     Column("provider_id", String(64), nullable=False),
     Column("care_services", Boolean, nullable=False),
     Column("rural_class1_dibao", Boolean, nullable=False),
@@ -39,6 +41,8 @@ ledger_entries = Table(
     UniqueConstraint("ledger", "person_key", name="uq_ledger_entries_ledger_person"),
     Index("ix_ledger_entries_region", "region"),
     Index("ix_ledger_entries_next_due", "status", "next_due"),
+    #: The daily sweep's work: by status and last announced stage, entries in (due, id) keyset order.
+    Index("ix_ledger_entries_sweep", "status", "announced_stage", "next_due", "entry_id"),
     Index("ix_ledger_entries_id_number", "id_number"),
     Index("ix_ledger_entries_subject_id", "subject_id"),
 )

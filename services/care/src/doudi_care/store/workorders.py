@@ -104,6 +104,21 @@ def list_orders(session: Session, provider_id: str, period: Period, page: Page) 
     return [_order(row) for row in rows]
 
 
+def open_orders_of_entry(session: Session, entry_id: str, period: Period) -> list[WorkOrder]:
+    """The entry's orders still assigned in ``period`` or later, locked for the caller's transaction."""
+    rows = session.execute(
+        select(work_orders)
+        .where(
+            work_orders.c.entry_id == entry_id,
+            work_orders.c.state == WorkOrderState.ASSIGNED.value,
+            work_orders.c.period >= str(period),
+        )
+        .order_by(work_orders.c.work_order_id)
+        .with_for_update()
+    ).all()
+    return [_order(row) for row in rows]
+
+
 def open_order_ids_before(session: Session, period: Period, limit: int) -> list[str]:
     """Orders still assigned in a month before ``period`` (their month ended undone)."""
     rows = session.execute(

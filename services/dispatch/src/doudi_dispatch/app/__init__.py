@@ -8,6 +8,7 @@ from doudi_dispatch.app.incidents import IncidentUseCases
 from doudi_dispatch.app.registry import RegistryUseCases
 from doudi_dispatch.app.teams import TeamUseCases
 from doudi_dispatch.domain.escalation import DispatchPolicy
+from doudi_dispatch.domain.matching import SearchArea
 from doudi_dispatch.domain.teams import TeamSize
 from doudi_runtime.commands import Clock, utc_now
 from doudi_runtime.service import ServiceContext
@@ -28,9 +29,12 @@ def build_app(
     team_size: TeamSize,
     policy: DispatchPolicy,
     batch_size: int = 100,
+    area: SearchArea | None = None,
     clock: Clock = utc_now,
 ) -> DispatchApp:
-    incidents = IncidentUseCases(context, clock, policy=policy, batch_size=batch_size)
+    incidents = IncidentUseCases(
+        context, clock, policy=policy, batch_size=batch_size, area=area or SearchArea()
+    )
     return DispatchApp(
         teams=TeamUseCases(context, clock, size=team_size),
         incidents=incidents,

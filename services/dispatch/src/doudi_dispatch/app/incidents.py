@@ -20,7 +20,7 @@ from doudi_dispatch.domain import incident as domain
 from doudi_dispatch.domain.escalation import AlertTownship, Decision, DispatchPolicy, OfferWave
 from doudi_dispatch.domain.geo import GeoPoint
 from doudi_dispatch.domain.incident import HandOverReport, Incident, IncidentReport, IncidentState
-from doudi_dispatch.domain.matching import rank_candidates
+from doudi_dispatch.domain.matching import SearchArea, nearest_candidates
 from doudi_dispatch.events import publish
 from doudi_dispatch.store import incidents as store
 from doudi_dispatch.store import teams as team_store
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 class IncidentUseCases(Commands):
     policy: DispatchPolicy = field(default_factory=DispatchPolicy)
     batch_size: int = 100
+    area: SearchArea = field(default_factory=SearchArea)
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -60,12 +61,14 @@ class IncidentUseCases(Commands):
     def match(self, session: Session, incident: Incident, now: datetime) -> tuple[Incident, Decision]:
         """Offer the incident to the next volunteers, or alert the township, when it is due."""
         origin = incident.location or team_store.team_base(session, incident.region)
-        candidates = rank_candidates(
-            team_store.township_pool(session, incident.township),
+        candidates = nearest_candidates(
+            lambda box, skill: team_store.township_pool(session, incident.township, box, skill),
+            wanted=self.policy.wave_size,
             skill=incident.required_skill,
             origin=origin,
             village=incident.region,
             excluded=store.busy_volunteers(session, incident.township) | incident.offered_ids,
+            area=self.area,
         )
         return escalation.advance(incident, now, self.policy, candidates)
 

@@ -40,6 +40,8 @@ volunteers = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_volunteers_team_id", "team_id"),
     Index("ix_volunteers_township_active", "township", "active"),
+    #: Matching looks in a box around the incident: on-duty members of the township by latitude.
+    Index("ix_volunteers_nearby", "township", "active", "available", "latitude_e6", "longitude_e6"),
 )
 
 #: One row per incident; offers, supporters, the assessment and the timeline are JSON documents

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from doudi_common.region import RegionCode
-from doudi_dispatch.domain.geo import GeoPoint
+from doudi_dispatch.domain.geo import BoundingBox, GeoPoint
 from doudi_dispatch.domain.teams import Skill, Team, Volunteer
 from doudi_dispatch.store.tables import teams, volunteers
 from doudi_runtime.paging import Page
@@ -158,12 +158,25 @@ def list_teams(session: Session, region: RegionCode, page: Page) -> list[Team]:
     return [_team(row, members[row.team_id]) for row in rows]
 
 
-def township_pool(session: Session, township: str) -> list[Volunteer]:
-    """Every current member of the township's teams: who an incident there can be offered to."""
-    rows = session.execute(
-        select(volunteers).where(volunteers.c.township == township, volunteers.c.active.is_(True))
-    ).all()
-    return [_volunteer(row) for row in rows]
+def township_pool(
+    session: Session, township: str, box: BoundingBox | None = None, skill: Skill | None = None
+) -> list[Volunteer]:
+    """The township's current members an incident there can be offered to: on duty, with ``skill``
+    (any when None), placed inside ``box`` (anywhere, or nowhere known, when None).
+
+    The box is searched on ``ix_volunteers_nearby`` (township, active, available, latitude, longitude).
+    """
+    c = volunteers.c
+    query = select(volunteers).where(c.township == township, c.active.is_(True), c.available.is_(True))
+    if box is not None:
+        query = query.where(
+            c.latitude_e6.between(box.min_latitude_e6, box.max_latitude_e6),
+            c.longitude_e6.between(box.min_longitude_e6, box.max_longitude_e6),
+        )
+    if skill is not None:
+        # ``skills`` is a comma-separated list: match whole names only.
+        query = query.where((literal(",") + c.skills + literal(",")).like(f"%,{skill.value},%"))
+    return [_volunteer(row) for row in session.execute(query).all()]
 
 
 def team_base(session: Session, village: str) -> GeoPoint | None:
