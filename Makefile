@@ -12,11 +12,12 @@ PROTO_FILES := $(shell find protos -name '*.proto' 2>/dev/null)
 MEMBER_PYPROJECTS := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml deploy/*/pyproject.toml)
 STAMP := libs/contracts/src/doudi/PROTOS_DIGEST
 
-.PHONY: setup proto proto-check promtool run test test-fast bench lint clean help
+.PHONY: setup proto proto-check promtool run test test-fast test-fault bench lint clean help
 
 help:
 	@echo "make run    start the whole platform on loopback (Ctrl-C stops it); PROMETHEUS=1 adds Prometheus"
 	@echo "make test   set everything up and run every test"
+	@echo "make test-fault  only the fault schedules (FAULT_SCHEDULES=N, FAULT_SEED=S)"
 	@echo "make bench  run the benchmarks and print their numbers"
 	@echo "make lint   ruff and the import contracts"
 	@echo "make proto  regenerate Python code from protos/"
@@ -56,6 +57,10 @@ test: proto promtool
 
 test-fast: proto promtool
 	$(PY) -m pytest -m "not platform" libs services deploy charts
+
+# Payroll fault schedules against real processes (also part of `make test`, which runs tests/).
+test-fault: proto
+	$(PY) -m pytest -m fault tests/fault
 
 bench: proto
 	$(PY) tests/bench/run.py

@@ -17,6 +17,7 @@ BENCHMARKS = (
     "bench_redetermination",
     "bench_dispatch",
     "bench_care_sweep",
+    "bench_faults",
 )
 
 

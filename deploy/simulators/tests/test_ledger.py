@@ -45,3 +45,24 @@ def test_a_closed_account_comes_back_returned() -> None:
 def test_an_unknown_batch_is_not_found() -> None:
     with pytest.raises(NotFound):
         Ledger().status("batch-missing")
+
+
+def test_the_books_show_each_key_once_with_every_order_that_carried_it() -> None:
+    ledger = Ledger(return_accounts_ending="0000")
+    ledger.submit("r1", orders(("k1", 100), ("k2", 200)), 2, 300)
+    ledger.submit("r1", orders(("k1", 100), ("k2", 200)), 2, 300)  # the same batch again
+    ledger.submit("r2", orders(("k2", 999), account="6222020000000000"), 1, 999)
+    k1, k2 = ledger.bookings()
+    assert (k1.idempotency_key, k1.amount_fen, k1.result) == ("k1", 100, "SETTLED")
+    assert (k1.times_ordered, k1.batch_request_ids) == (2, ("r1",))
+    # The key was paid by its first order: neither the later amount nor the later account counts.
+    assert (k2.amount_fen, k2.account_number, k2.result) == (200, "6222020000001234", "SETTLED")
+    assert (k2.times_ordered, k2.batch_request_ids) == (3, ("r1", "r2"))
+    assert [b.idempotency_key for b in ledger.bookings("2")] == ["k2"]
+
+
+def test_an_invalid_batch_books_nothing() -> None:
+    ledger = Ledger()
+    with pytest.raises(InvalidArgument):
+        ledger.submit("r1", orders(("k1", 100)), 2, 100)
+    assert ledger.bookings() == []

@@ -12,6 +12,8 @@ import pytest
 from doudi.bank.v1 import bank_pb2, bank_pb2_grpc
 from doudi.common.v1 import types_pb2
 from doudi.records.v1 import records_pb2, records_pb2_grpc
+from doudi.simulator.v1 import bank_pb2 as simulator_pb2
+from doudi.simulator.v1 import bank_pb2_grpc as simulator_pb2_grpc
 from doudi_common.testing import make_resident_id
 from doudi_runtime.grpc.errors import field_violations_from
 from doudi_runtime.grpc.server import GrpcServer
@@ -44,10 +46,19 @@ def records() -> Iterator[records_pb2_grpc.DepartmentRecordsServiceStub]:
 
 
 @pytest.fixture
-def bank() -> Iterator[bank_pb2_grpc.BankServiceStub]:
+def bank_channel() -> Iterator[grpc.Channel]:
     settings = BankSettings(grpc_port=0, metrics_port=0, auth_tokens=f'{{"{TOKEN}": "disbursement"}}')
-    for channel in serve(BANK, settings):
-        yield bank_pb2_grpc.BankServiceStub(channel)
+    yield from serve(BANK, settings)
+
+
+@pytest.fixture
+def bank(bank_channel: grpc.Channel) -> bank_pb2_grpc.BankServiceStub:
+    return bank_pb2_grpc.BankServiceStub(bank_channel)
+
+
+@pytest.fixture
+def bank_simulator(bank_channel: grpc.Channel) -> simulator_pb2_grpc.BankSimulatorServiceStub:
+    return simulator_pb2_grpc.BankSimulatorServiceStub(bank_channel)
 
 
 def query(id_number: str, **overrides: Any) -> records_pb2.QueryPersonRequest:
@@ -127,6 +138,89 @@ def test_the_bank_checks_control_totals(bank) -> None:  # type: ignore[no-untype
         )
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [f for f, _ in field_violations_from(raised.value)] == ["control_count"]
+
+
+def submit(bank, request_id: str, *orders: bank_pb2.PaymentOrder, timeout: float = 5):  # type: ignore[no-untyped-def]
+    return bank.SubmitBatch(
+        bank_pb2.SubmitBatchRequest(
+            request_id=request_id,
+            orders=orders,
+            control_count=len(orders),
+            control_total_fen=sum(o.amount_fen for o in orders),
+        ),
+        metadata=AUTH,
+        timeout=timeout,
+    )
+
+
+def set_faults(bank_simulator, **faults: object):  # type: ignore[no-untyped-def]
+    request = simulator_pb2.SetFaultsRequest(request_id="f1", faults=simulator_pb2.Faults(**faults))
+    return bank_simulator.SetFaults(request, metadata=AUTH, timeout=5)
+
+
+def test_the_simulator_shows_its_books_by_key(bank, bank_simulator) -> None:  # type: ignore[no-untyped-def]
+    one = bank_pb2.PaymentOrder(idempotency_key="DIBAO:hh1:2026-12:BASE", account_number="1", amount_fen=700)
+    two = bank_pb2.PaymentOrder(idempotency_key="DIBAO:hh2:2026-12:BASE", account_number="2", amount_fen=900)
+    submit(bank, "b1", one, two)
+    submit(bank, "b2", two)
+    booked = bank_simulator.ListBookedPayments(
+        simulator_pb2.ListBookedPaymentsRequest(), metadata=AUTH, timeout=5
+    ).payments
+    assert [
+        (p.idempotency_key, p.amount_fen, p.times_ordered, list(p.batch_request_ids)) for p in booked
+    ] == [
+        ("DIBAO:hh1:2026-12:BASE", 700, 1, ["b1"]),
+        ("DIBAO:hh2:2026-12:BASE", 900, 2, ["b1", "b2"]),
+    ]
+    assert {p.result for p in booked} == {bank_pb2.PAYMENT_RESULT_SETTLED}
+    only = bank_simulator.ListBookedPayments(
+        simulator_pb2.ListBookedPaymentsRequest(idempotency_key_contains=":hh2:"), metadata=AUTH, timeout=5
+    ).payments
+    assert [p.idempotency_key for p in only] == ["DIBAO:hh2:2026-12:BASE"]
+
+
+def test_faults_change_while_the_bank_runs_and_the_books_stay(bank, bank_simulator) -> None:  # type: ignore[no-untyped-def]
+    order = bank_pb2.PaymentOrder(idempotency_key="k1", account_number="1", amount_fen=100)
+    submit(bank, "b1", order)
+    set_faults(bank_simulator, down=True)
+    with pytest.raises(grpc.RpcError) as raised:
+        submit(bank, "b2", order)
+    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
+    answer = set_faults(bank_simulator, timeout_after_commit_permille=1000)
+    assert (answer.faults.down, answer.faults.timeout_after_commit_permille) == (False, 1000)
+    late = bank_pb2.PaymentOrder(idempotency_key="k2", account_number="2", amount_fen=200)
+    with pytest.raises(grpc.RpcError) as raised:
+        submit(bank, "b3", late, timeout=0.3)
+    assert raised.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    set_faults(bank_simulator)
+    booked = bank_simulator.ListBookedPayments(
+        simulator_pb2.ListBookedPaymentsRequest(), metadata=AUTH, timeout=5
+    ).payments
+    # Down, the bank took nothing; timing out, it had booked the batch before the caller gave up.
+    assert [(p.idempotency_key, list(p.batch_request_ids)) for p in booked] == [
+        ("k1", ["b1"]),
+        ("k2", ["b3"]),
+    ]
+
+
+def test_faults_out_of_range_are_refused_by_field(bank_simulator) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(grpc.RpcError) as raised:
+        bank_simulator.SetFaults(
+            simulator_pb2.SetFaultsRequest(
+                faults=simulator_pb2.Faults(
+                    error_permille=1001, timeout_after_commit_permille=-1, latency_ms=-1
+                )
+            ),
+            metadata=AUTH,
+            timeout=5,
+        )
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {f for f, _ in field_violations_from(raised.value)} == {
+        "request_id",
+        "faults.error_permille",
+        "faults.timeout_after_commit_permille",
+        "faults.latency_ms",
+    }
 
 
 H01_APPLICANT = "640402198403091139"

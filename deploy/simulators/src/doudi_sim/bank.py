@@ -17,6 +17,11 @@ class Bank(bank_pb2_grpc.BankServiceServicer):
         self._settings = settings
         self.ledger = ledger or Ledger(return_accounts_ending=settings.sim_return_accounts_ending)
 
+    def set_faults(self, **faults: object) -> BankSettings:
+        """Replace the injected faults (``sim_down``, ``sim_error_rate``, …) while the books stay."""
+        self._settings = self._settings.model_copy(update=faults)
+        return self._settings
+
     def SubmitBatch(
         self, request: bank_pb2.SubmitBatchRequest, context: grpc.ServicerContext
     ) -> bank_pb2.SubmitBatchResponse:

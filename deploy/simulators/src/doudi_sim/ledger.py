@@ -24,6 +24,20 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Booking:
+    """What the books hold for one idempotency key, and how doudi ordered it."""
+
+    idempotency_key: str
+    amount_fen: int
+    account_number: str
+    result: str
+    #: Orders with this key that reached the bank, resubmissions of a batch included.
+    times_ordered: int
+    #: The distinct batch request ids that carried the key, in order of arrival.
+    batch_request_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Accepted:
     batch_id: str
     duplicate_keys: tuple[str, ...]
@@ -36,6 +50,8 @@ class Ledger:
         self._outcomes: dict[str, Outcome] = {}
         self._batches: dict[str, list[str]] = {}
         self._batch_of_request: dict[str, Accepted] = {}
+        self._first_order: dict[str, Order] = {}
+        self._arrivals: dict[str, list[str]] = {}
 
     @staticmethod
     def validate(request_id: str, orders: list[Order], control_count: int, control_total_fen: int) -> None:
@@ -76,6 +92,9 @@ class Ledger:
     ) -> Accepted:
         self.validate(request_id, orders, control_count, control_total_fen)
         with self._lock:
+            for order in orders:
+                self._first_order.setdefault(order.idempotency_key, order)
+                self._arrivals.setdefault(order.idempotency_key, []).append(request_id)
             if request_id in self._batch_of_request:
                 return self._batch_of_request[request_id]
             batch_id = f"batch-{len(self._batches) + 1:06d}"
@@ -99,6 +118,22 @@ class Ledger:
             if keys is None:
                 raise NotFound(f"no batch {batch_id!r}")
             return [self._outcomes[key] for key in keys]
+
+    def bookings(self, key_contains: str = "") -> list[Booking]:
+        """Every booked key (containing ``key_contains``), with the first order's amount and account."""
+        with self._lock:
+            return [
+                Booking(
+                    key,
+                    self._first_order[key].amount_fen,
+                    self._first_order[key].account_number,
+                    outcome.result,
+                    len(self._arrivals[key]),
+                    tuple(dict.fromkeys(self._arrivals[key])),
+                )
+                for key, outcome in sorted(self._outcomes.items())
+                if key_contains in key
+            ]
 
     def paid_count(self) -> int:
         with self._lock:
