@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from doudi.common.v1 import types_pb2
 from doudi_common.errors import InvalidArgument, NotFound, PermissionDenied
-from doudi_runtime.authz.policy import FromField, FromRecord, Listing, ServicePolicy, authorise, rule
+from doudi_runtime.authz.policy import (
+    FromField,
+    FromRecord,
+    Listing,
+    OwnedBy,
+    ServicePolicy,
+    authorise,
+    rule,
+)
 from doudi_runtime.authz.principal import Principal, Role, forwarded_principal, principal_from_config
 from doudi_runtime.settings import ServiceSettings
 
@@ -164,4 +173,58 @@ def test_roles_scopes_and_subjects() -> None:
 def test_a_rule_naming_a_lookup_the_policy_lacks_is_a_start_up_error() -> None:
     broken = ServicePolicy("demo.v1.Demo", {"X": rule(Role.TOWNSHIP_OFFICE, region=FromRecord("case", "id"))})
     with pytest.raises(ValueError, match="'case' lookup"):
+        broken.check()
+
+
+ORDERS = {"order_a": ("640402100201", "prov_a"), "order_b": ("640402100201", "prov_b")}
+OWNED = ServicePolicy(
+    "demo.v1.Owned",
+    {
+        "Complete": rule(
+            Role.PROVIDER,
+            Role.TOWNSHIP_OFFICE,
+            region=FromRecord("order", "code"),
+            owner=OwnedBy("order", "code"),
+        ),
+        "Report": rule(
+            Role.TOWNSHIP_OFFICE,
+            region=(FromRecord("order", "order_id", optional=True), FromField("region", optional=True)),
+        ),
+    },
+    lookups={"order": lambda key: ORDERS[key][0] if key in ORDERS else None},
+    owners={"order": lambda key: ORDERS[key][1] if key in ORDERS else None},
+)
+
+
+def test_a_provider_acts_only_on_its_own_records_and_anothers_reads_like_a_missing_one() -> None:
+    provider = principal({"org": "照料中心", "role": "provider", "region": "640402", "subject": "prov_a"})
+    authorise(provider, OWNED, "Complete", types_pb2.RegionCode(code="order_a"))
+    answers = []
+    for record_id in ("order_b", "order_missing"):
+        with pytest.raises(NotFound) as raised:
+            authorise(provider, OWNED, "Complete", types_pb2.RegionCode(code=record_id))
+        answers.append(str(raised.value))
+    assert answers[0] == answers[1] == "order not found"
+    anonymous = principal({"org": "照料中心", "role": "provider", "region": "640402"})
+    with pytest.raises(PermissionDenied, match="without a subject"):
+        authorise(anonymous, OWNED, "Complete", types_pb2.RegionCode(code="order_a"))
+    # The township is not subject-bound: its region alone decides.
+    authorise(principal(TOWNSHIP_A), OWNED, "Complete", types_pb2.RegionCode(code="order_b"))
+
+
+def test_optional_region_fields_are_skipped_when_empty_and_checked_when_given() -> None:
+    clerk = principal(TOWNSHIP_A)
+    authorise(clerk, OWNED, "Report", SimpleNamespace(order_id="order_a", region=""))
+    authorise(clerk, OWNED, "Report", SimpleNamespace(order_id="", region="640402100201"))
+    with pytest.raises(PermissionDenied, match="outside"):
+        authorise(clerk, OWNED, "Report", SimpleNamespace(order_id="", region="640402101201"))
+    with pytest.raises(PermissionDenied, match="needs a region"):
+        authorise(clerk, OWNED, "Report", SimpleNamespace(order_id="", region=""))
+
+
+def test_an_owner_rule_without_its_owner_lookup_is_a_start_up_error() -> None:
+    broken = ServicePolicy(
+        "demo.v1.Demo", {"X": rule(Role.PROVIDER, region=Listing("code"), owner=OwnedBy("order", "id"))}
+    )
+    with pytest.raises(ValueError, match="'order' owner lookup"):
         broken.check()

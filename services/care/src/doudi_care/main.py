@@ -9,6 +9,7 @@ from fractions import Fraction
 from pydantic import Field, field_validator
 
 from doudi.care.v1 import care_pb2_grpc
+from doudi_care.api import policy
 from doudi_care.api.grpc import CareApi
 from doudi_care.app import CareApp, build_app
 from doudi_care.domain.ledger import Ledger, LedgerRules, RiskLevel
@@ -19,7 +20,8 @@ from doudi_care.events.consumers import subscriptions
 from doudi_care.store.tables import STORE
 from doudi_runtime.commands import Clock, utc_now
 from doudi_runtime.events.consumer import Subscription
-from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic, single_api
+from doudi_runtime.grpc.server import GrpcServiceBinding
+from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic
 from doudi_runtime.settings import ServiceSettings
 
 #: The name under which one CareApp per process is shared by the API, the consumers and the sweeps.
@@ -162,8 +164,16 @@ def care_app(context: ServiceContext[CareSettings]) -> CareApp:
     return context.shared(SHARED_APP, lambda: build(context))
 
 
-def _api(context: ServiceContext[CareSettings]) -> CareApi:
-    return CareApi(care_app(context))
+def _bindings(context: ServiceContext[CareSettings]) -> Sequence[GrpcServiceBinding]:
+    return [
+        GrpcServiceBinding(
+            policy.SERVICE_NAME,
+            CareApi(care_app(context)),
+            care_pb2_grpc.add_CareServiceServicer_to_server,
+            policy=policy.policy(context),
+        ),
+        policy.audit(context),
+    ]
 
 
 def _subscriptions(context: ServiceContext[CareSettings]) -> Sequence[Subscription]:
@@ -185,9 +195,7 @@ DEFINITION = ServiceDefinition(
     name="care",
     settings_type=CareSettings,
     store=STORE,
-    grpc_bindings=single_api(
-        "doudi.care.v1.CareService", _api, care_pb2_grpc.add_CareServiceServicer_to_server
-    ),
+    grpc_bindings=_bindings,
     subscriptions=_subscriptions,
     background_workers=_workers,
 )

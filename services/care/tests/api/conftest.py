@@ -65,6 +65,8 @@ class Care:
     clock: FakeClock
     consumer: EventConsumer
     offset: int = 0
+    #: The channel to the server, for stubs of its other APIs (the audit trail's).
+    channel: grpc.Channel | None = None
 
     def outbox(self) -> list[tuple[str, str, str]]:
         """(topic, key, event type) of every event written, in order."""
@@ -137,7 +139,7 @@ def running_care(database_url: str, tmp_path: Path, **overrides: object) -> Iter
     port = server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     try:
-        yield Care(care_pb2_grpc.CareServiceStub(channel), context, app, clock, consumer)
+        yield Care(care_pb2_grpc.CareServiceStub(channel), context, app, clock, consumer, channel=channel)
     finally:
         channel.close()
         server.stop(0)

@@ -14,6 +14,7 @@ from doudi_care.domain import workorders as rules
 from doudi_care.domain.workorders import ContractTerms, WorkOrder, WorkOrderState
 from doudi_common.errors import FailedPrecondition
 from doudi_common.period import Period
+from doudi_common.region import RegionCode, RegionLevel
 
 JUNE = Period(2026, 6)
 NOW = datetime(2026, 6, 20, 2, 0, tzinfo=UTC)
@@ -98,3 +99,31 @@ def test_payable_is_never_negative_and_never_above_the_gross(
     figures = rules.settle(orders, ContractTerms(unit_price_fen=price, missed_deduction_fen=penalty))
     assert 0 <= figures.payable_fen <= figures.gross_fen == len(scores) * price
     assert figures.gross_fen - figures.deductions_fen == figures.payable_fen
+
+
+# -- the region a provider serves (who may settle it) ------------------------------------------------
+
+VILLAGES = st.builds(
+    lambda county, township, village: RegionCode(f"6404{county}{township}{village}"),
+    st.sampled_from(["02", "03"]),
+    st.sampled_from(["100", "101"]),
+    st.sampled_from(["201", "202"]),
+)
+LEVELS = list(RegionLevel)
+
+
+@given(st.lists(VILLAGES, min_size=1, max_size=6))
+def test_the_served_region_is_the_smallest_holding_every_person_served(villages: list[RegionCode]) -> None:
+    served = rules.served_region(villages)
+    assert served is not None and all(served.contains(v) for v in villages)
+    if served not in villages:
+        below = LEVELS[LEVELS.index(served.level) + 1]
+        assert len({v.ancestor(below) for v in villages}) > 1  # nothing smaller holds them all
+
+
+def test_a_provider_serving_no_one_or_two_provinces_has_no_served_region() -> None:
+    assert rules.served_region([]) is None
+    assert rules.served_region([RegionCode("640402100201"), RegionCode("650102100201")]) is None
+    assert rules.served_region([RegionCode("640402100201"), RegionCode("640402101000")]) == RegionCode(
+        "640402000000"
+    )

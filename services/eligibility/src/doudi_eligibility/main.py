@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pydantic import Field
 
 from doudi.eligibility.v1 import eligibility_pb2_grpc
+from doudi_eligibility.api import policy
 from doudi_eligibility.api.grpc import EligibilityApi, EligibilityApp
 from doudi_eligibility.app.common import Commands
 from doudi_eligibility.app.entitlements import EntitlementUseCases
@@ -62,10 +63,12 @@ def app_of(context: ServiceContext[EligibilitySettings]) -> EligibilityApp:
 def _bindings(context: ServiceContext[EligibilitySettings]) -> Sequence[GrpcServiceBinding]:
     return [
         GrpcServiceBinding(
-            "doudi.eligibility.v1.EligibilityService",
+            policy.SERVICE_NAME,
             EligibilityApi(app_of(context)),
             eligibility_pb2_grpc.add_EligibilityServiceServicer_to_server,
-        )
+            policy=policy.policy(context),
+        ),
+        policy.audit(context),
     ]
 
 

@@ -13,10 +13,13 @@ decisions, in the order they are made:
   and a service acts for the whole platform (the gateway forwards a person's identity instead when
   it acts for one, see ``ON_BEHALF_OF_KEY``).
 - **Scopes**: an external system must also hold every scope the rule names (e.g. ``monitoring.report``).
-- **Subject**: a volunteer may only act as themself (the rule's ``subject_field`` equals their id).
+- **Subject**: a volunteer or a provider may only act as themself (the rule's ``subject_field`` equals
+  their ``subject``), and only on records that are theirs (:class:`OwnedBy`: a provider's own work
+  order); another's record answers NOT_FOUND like a missing one. One with no ``subject`` is refused.
 - **Region**, for region-bound callers:
   - :class:`FromField` — the request names a region (e.g. the township an application is submitted
     to); outside the caller's scope is PERMISSION_DENIED: the caller named it, nothing leaks.
+    ``optional`` fields are skipped when empty (a report names a record *or* a region).
   - :class:`FromRecord` — the request names a record; its region is loaded through a lookup the
     service supplies. A record outside the caller's scope answers **NOT_FOUND with the same text as
     a missing one** ("<kind> not found"), so another township's case id cannot be told from an
@@ -40,13 +43,19 @@ from doudi_runtime.authz.principal import Principal, Role
 RegionLookup = Callable[[str], str | None]
 #: A lookup from a record id to the record as it is stored (for audit's before/after), or None.
 SnapshotLookup = Callable[[str], Mapping[str, Any] | None]
+#: A lookup from a record id to the subject (e.g. provider id) the record belongs to, or None.
+OwnerLookup = Callable[[str], str | None]
+
+#: Roles bound to a subject of their own: they act only as themselves, on their own records.
+SUBJECT_BOUND = frozenset({Role.VOLUNTEER, Role.PROVIDER})
 
 
 @dataclass(frozen=True)
 class FromField:
-    """The region is a request field, e.g. ``township.code``."""
+    """The region is a request field, e.g. ``township.code``; ``optional`` ones are skipped when empty."""
 
     path: str
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,14 @@ RegionSource = FromField | FromRecord | Listing
 
 
 @dataclass(frozen=True)
+class OwnedBy:
+    """For subject-bound callers: the record whose id is the request field ``path`` must be theirs."""
+
+    kind: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Rule:
     """Who may call one method, and how to find the region(s) the call touches (all must be in scope)."""
 
@@ -79,6 +96,7 @@ class Rule:
     regions: tuple[RegionSource, ...] = ()
     scopes: frozenset[str] = frozenset()
     subject_field: str | None = None
+    owner: OwnedBy | None = None
     #: A state change: recorded in the audit trail when it succeeds.
     mutates: bool = False
 
@@ -93,6 +111,7 @@ def rule(
     region: RegionSource | Iterable[RegionSource] = (),
     scopes: Iterable[str] = (),
     subject_field: str | None = None,
+    owner: OwnedBy | None = None,
     mutates: bool = False,
 ) -> Rule:
     """A rule, written the way a policy module reads best; a region-bound role needs a region source."""
@@ -102,6 +121,7 @@ def rule(
         regions=sources,
         scopes=frozenset(scopes),
         subject_field=subject_field,
+        owner=owner,
         mutates=mutates,
     )
 
@@ -114,6 +134,7 @@ class ServicePolicy:
     rules: Mapping[str, Rule]
     lookups: Mapping[str, RegionLookup] = field(default_factory=dict)
     snapshots: Mapping[str, SnapshotLookup] = field(default_factory=dict)
+    owners: Mapping[str, OwnerLookup] = field(default_factory=dict)
     audit: Any = None  # an AuditLog when the service keeps an audit trail
 
     def rule_for(self, method_name: str) -> Rule | None:
@@ -129,6 +150,8 @@ class ServicePolicy:
             for source in entry.regions:
                 if isinstance(source, FromRecord) and source.kind not in self.lookups:
                     raise ValueError(f"{self.service}/{name} needs a {source.kind!r} lookup")
+            if entry.owner is not None and entry.owner.kind not in self.owners:
+                raise ValueError(f"{self.service}/{name} needs a {entry.owner.kind!r} owner lookup")
 
 
 # ---------------------------------------------------------------------------------------- request fields
@@ -181,10 +204,8 @@ def authorise(
         raise PermissionDenied(f"a {principal.role.value} may not call {method_name}")
     if principal.role is Role.EXTERNAL_SYSTEM and not entry.scopes <= principal.scopes:
         raise PermissionDenied(f"{method_name} needs the scopes {sorted(entry.scopes)}")
-    subject_field = entry.subject_field
-    volunteer = principal.role is Role.VOLUNTEER and subject_field is not None
-    if volunteer and read_field(request, subject_field or "") != principal.subject:
-        raise PermissionDenied(f"a volunteer may act only as themself ({entry.subject_field})")
+    if principal.role in SUBJECT_BOUND:
+        _check_subject(principal, policy, entry, request)
     if principal.role is Role.AUDITOR and not entry.regions:
         return entry
     if principal.role is Role.EXTERNAL_SYSTEM and not principal.regions:
@@ -196,11 +217,29 @@ def authorise(
     return entry
 
 
+def _check_subject(principal: Principal, policy: ServicePolicy, entry: Rule, request: Any) -> None:
+    if entry.subject_field is None and entry.owner is None:
+        return
+    if not principal.subject:
+        raise PermissionDenied(f"a {principal.role.value} without a subject may not act on its own records")
+    if entry.subject_field is not None and read_field(request, entry.subject_field) != principal.subject:
+        raise PermissionDenied(f"a {principal.role.value} may act only as themself ({entry.subject_field})")
+    if entry.owner is not None:
+        record_id = read_field(request, entry.owner.path)
+        if not record_id:
+            raise InvalidArgument.single(entry.owner.path, "is required")
+        if policy.owners[entry.owner.kind](record_id) != principal.subject:
+            # Another's record reads like a missing one, as another region's does (BOLA).
+            raise NotFound(f"{entry.owner.kind} not found")
+
+
 def _check_regions(principal: Principal, policy: ServicePolicy, entry: Rule, request: Any) -> None:
     checked = 0
     for source in entry.regions:
         if isinstance(source, FromField):
             text = read_field(request, source.path)
+            if not text and source.optional:
+                continue
             if not text:
                 raise InvalidArgument.single(_field_name(source.path), "is required")
             if not principal.covers(_region(text, source.path)):

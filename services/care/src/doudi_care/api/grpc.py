@@ -45,7 +45,9 @@ class CareApi(care_pb2_grpc.CareServiceServicer):
     def ImportLedger(
         self, request: care_pb2.ImportLedgerRequest, context: grpc.ServicerContext
     ) -> care_pb2.ImportLedgerResponse:
-        result = self._ledger.import_rows(request.request_id, mapping.import_rows(request))
+        result = self._ledger.import_rows(
+            request.request_id, mapping.import_rows(request), request.region.code
+        )
         return care_pb2.ImportLedgerResponse(
             import_id=result.import_id,
             imported=[care_pb2.ImportedRow(row=row, entry_id=entry_id) for row, entry_id in result.imported],
@@ -155,7 +157,7 @@ class CareApi(care_pb2_grpc.CareServiceServicer):
         self, request: care_pb2.ListWorkOrdersRequest, context: grpc.ServicerContext
     ) -> care_pb2.ListWorkOrdersResponse:
         page = parse_page(request.page.page_size, request.page.page_token)
-        found = self._orders.list(request.provider_id, request.period.month, page)
+        found = self._orders.list(request.provider_id, request.period.month, request.region.code, page)
         return care_pb2.ListWorkOrdersResponse(
             work_orders=[work_order_to_proto(o) for o in found[: page.size]],
             page=types_pb2.PageResponse(next_page_token=next_token([o.work_order_id for o in found], page)),

@@ -236,9 +236,18 @@ class LedgerUseCases(Commands):
             lambda s, ref: self.load(s, ref),
         )
 
-    def import_rows(self, request_id: str, rows: Sequence[ImportRow]) -> ImportResult:
-        """Valid rows are entered, each other row comes back with every fault (DOMAIN §12.3 checks)."""
-        validate_together(request_id_check(request_id))
+    def import_rows(self, request_id: str, rows: Sequence[ImportRow], region: str = "") -> ImportResult:
+        """Valid rows are entered, each other row comes back with every fault (DOMAIN §12.3 checks).
+
+        When the import names its ``region``, a row of a person living outside it is refused as a row
+        error: the region is what a township's or village's scope was checked against.
+        """
+        scopes: list[RegionCode] = []
+        validate_together(
+            request_id_check(request_id),
+            lambda: scopes.append(RegionCode.parse(region, field="region")) if region else None,
+        )
+        scope = scopes[0] if scopes else None
         if not rows:
             raise InvalidArgument.single("rows", "must hold at least one row")
         if len(rows) > self.max_import_rows:
@@ -252,6 +261,8 @@ class LedgerUseCases(Commands):
             valid = None
             if row.registration is not None:
                 valid = validate_registration(row.registration, today, self.rules, v)
+            if valid is not None and scope is not None and not scope.contains(valid.region):
+                v.add("region", f"lies outside the import's region {scope.code}")
             checked.append((index, None if v else valid, v.violations))
 
         def perform(session: Session, now: datetime, _after: AfterCommit) -> tuple[str, ImportResult]:
@@ -276,7 +287,7 @@ class LedgerUseCases(Commands):
             assert saved is not None
             return _result_from_json(import_id, saved)
 
-        return self.once("ImportLedger", request_id, fingerprint_of(*rows), perform, replay)
+        return self.once("ImportLedger", request_id, fingerprint_of(region, *rows), perform, replay)
 
     # -- reading --------------------------------------------------------------------------------
 

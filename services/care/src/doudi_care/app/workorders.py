@@ -21,6 +21,7 @@ from doudi_common.calendar import china_date
 from doudi_common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from doudi_common.ids import new_id
 from doudi_common.period import Period
+from doudi_common.region import RegionCode
 from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_runtime.idempotency import fingerprint_of
 from doudi_runtime.paging import Page
@@ -278,14 +279,17 @@ class WorkOrderUseCases(Commands):
 
     # -- queries --------------------------------------------------------------------------------
 
-    def list(self, provider_id: str, period_text: str, page: Page) -> list[WorkOrder]:
+    def list(self, provider_id: str, period_text: str, region: str, page: Page) -> list[WorkOrder]:
+        """A provider's orders of a month, only those of people living in ``region`` when it is named."""
         periods: list[Period] = []
+        regions: list[RegionCode] = []
         validate_together(
             lambda: _require_text(provider_id, "provider_id", MAX_ID),
             lambda: periods.append(Period.parse(period_text, field="period.month")),
+            lambda: regions.append(RegionCode.parse(region, field="region")) if region else None,
         )
         with self.persistence.database.read() as session:
-            return store.list_orders(session, provider_id, periods[0], page)
+            return store.list_orders(session, provider_id, periods[0], regions[0] if regions else None, page)
 
     # -- the monthly plan -----------------------------------------------------------------------
 

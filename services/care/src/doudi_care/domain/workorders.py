@@ -20,6 +20,7 @@ from fractions import Fraction
 from doudi_common.errors import FailedPrecondition
 from doudi_common.money import round_half_up_to_fen
 from doudi_common.period import Period
+from doudi_common.region import RegionCode
 
 MIN_SCORE = 1
 MAX_SCORE = 5
@@ -170,3 +171,21 @@ class Settlement:
 def completion_rate(planned: int, completed: int) -> Fraction | None:
     """DOMAIN §9.3 KPI: completed ÷ planned (Maiji 2022: 19,856 / 21,456 ≈ 92.5 %)."""
     return Fraction(completed, planned) if planned else None
+
+
+def served_region(regions: Iterable[RegionCode]) -> RegionCode | None:
+    """The smallest region holding every region a provider serves (None when it serves none, or
+    people of more than one province).
+
+    A provider's month is settled for all its work orders at once, so a caller may settle it only when
+    this whole region lies in the caller's scope.
+    """
+    found: RegionCode | None = None
+    for index, region in enumerate(regions):
+        if index == 0:
+            found = region
+        while found is not None and not found.contains(region):
+            found = found.parent
+        if found is None:
+            return None
+    return found

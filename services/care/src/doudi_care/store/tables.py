@@ -144,4 +144,4 @@ imports = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
-STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")
+STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from doudi_care.domain.workorders import Settlement, SettlementFigures, WorkOrder, WorkOrderState
 from doudi_care.store.tables import settlements, work_orders
 from doudi_common.period import Period
+from doudi_common.region import RegionCode
 from doudi_runtime.paging import Page
 
 
@@ -94,14 +95,26 @@ def provider_orders(
     return [_order(row) for row in session.execute(query.order_by(work_orders.c.work_order_id)).all()]
 
 
-def list_orders(session: Session, provider_id: str, period: Period, page: Page) -> list[WorkOrder]:
+def list_orders(
+    session: Session, provider_id: str, period: Period, region: RegionCode | None, page: Page
+) -> list[WorkOrder]:
     query = select(work_orders).where(
         work_orders.c.provider_id == provider_id, work_orders.c.period == str(period)
     )
+    if region is not None:
+        query = query.where(work_orders.c.region.startswith(region.prefix, autoescape=True))
     if page.after is not None:
         query = query.where(work_orders.c.work_order_id > page.after)
     rows = session.execute(query.order_by(work_orders.c.work_order_id).limit(page.size + 1)).all()
     return [_order(row) for row in rows]
+
+
+def provider_regions(session: Session, provider_id: str) -> list[RegionCode]:
+    """The regions (villages) of the people a provider's work orders serve, every month."""
+    rows = session.execute(
+        select(work_orders.c.region).where(work_orders.c.provider_id == provider_id).distinct()
+    ).all()
+    return [RegionCode(row.region) for row in rows]
 
 
 def open_orders_of_entry(session: Session, entry_id: str, period: Period) -> list[WorkOrder]:

@@ -10,7 +10,9 @@ import grpc
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2, eligibility_pb2_grpc
 from doudi_common.parameters.resolved import display
+from doudi_common.region import RegionCode
 from doudi_common.validation import Violations
+from doudi_eligibility.api.actors import bind_actor
 from doudi_eligibility.api.findings import event_facts, person_facts
 from doudi_eligibility.app.common import Actor
 from doudi_eligibility.app.entitlements import EntitlementUseCases
@@ -20,6 +22,7 @@ from doudi_eligibility.app.redetermination import Redetermination
 from doudi_eligibility.app.standards import StandardsUseCases, VersionView
 from doudi_eligibility.domain.machines.roles import Role
 from doudi_eligibility.events import mapping
+from doudi_runtime.grpc import context as call_context
 from doudi_runtime.paging import next_token, parse_page
 
 _ROLES = {
@@ -38,7 +41,7 @@ _CATEGORIES = {
 
 
 def _actor(request: object, v: Violations) -> Actor:
-    message: eligibility_pb2.Actor = request.actor  # type: ignore[attr-defined]
+    message = bind_actor(request.actor, call_context.current_caller())  # type: ignore[attr-defined]
     role = _ROLES.get(message.role)
     v.check(role is not None, "actor.role", "is required: the role the step is taken in")
     if role is not Role.PUBLIC:
@@ -54,6 +57,11 @@ def _common(request: object, *required: str) -> tuple[Actor, Violations]:
     for name in required:
         v.check(bool(getattr(request, name)), name, "is required")
     return _actor(request, v), v
+
+
+def _region_prefix(code: str) -> str:
+    """A list's region filter as a code prefix ("" for none)."""
+    return RegionCode.parse(code, field="region").prefix if code else ""
 
 
 def version_pb(view: VersionView) -> eligibility_pb2.ParameterVersion:
@@ -226,7 +234,9 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
             if request.step != eligibility_pb2.CASE_STEP_UNSPECIFIED
             else None
         )
-        records = self._procedure.list_cases(step, request.overdue_only, page.after, page.size + 1)
+        records = self._procedure.list_cases(
+            step, request.overdue_only, page.after, page.size + 1, _region_prefix(request.region.code)
+        )
         today = self._procedure.today()
         return eligibility_pb2.ListCasesResponse(
             cases=[mapping.case_pb(r, today) for r in records[: page.size]],
@@ -252,7 +262,9 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
             if request.state != eligibility_pb2.ENTITLEMENT_STATE_UNSPECIFIED
             else None
         )
-        records = self._entitlements.list(state, page.after, page.size + 1)
+        records = self._entitlements.list(
+            state, page.after, page.size + 1, _region_prefix(request.region.code)
+        )
         return eligibility_pb2.ListEntitlementsResponse(
             entitlements=[mapping.entitlement_pb(r) for r in records[: page.size]],
             page=types_pb2.PageResponse(

@@ -65,9 +65,13 @@ class EntitlementUseCases:
         with self.database.read() as session:
             return self._entitlement(session, entitlement_id, lock=False)
 
-    def list(self, state: str | None, after: str | None, limit: int) -> list[EntitlementRecord]:
+    def list(
+        self, state: str | None, after: str | None, limit: int, region_prefix: str = ""
+    ) -> list[EntitlementRecord]:
         with self.database.read() as session:
-            return store.list_entitlements(session, state=state, after=after, limit=limit)
+            return store.list_entitlements(
+                session, state=state, after=after, limit=limit, region_prefix=region_prefix
+            )
 
     # -- lifecycle --------------------------------------------------------------------------
 

@@ -802,7 +802,7 @@ class ProcedureUseCases:
         return record, notice
 
     def list_cases(
-        self, step: str | None, overdue_only: bool, after: str | None, limit: int
+        self, step: str | None, overdue_only: bool, after: str | None, limit: int, region_prefix: str = ""
     ) -> list[CaseRecord]:
         with self.database.read() as session:
             return store.list_cases(
@@ -811,6 +811,7 @@ class ProcedureUseCases:
                 overdue_on=self.today() if overdue_only else None,
                 after=after,
                 limit=limit,
+                region_prefix=region_prefix,
             )
 
     def get_decision(self, decision_id: str) -> eligibility_pb2.Decision:

@@ -258,9 +258,18 @@ def cases_by_id(session: Session, application_ids: list[str]) -> dict[str, CaseR
 
 
 def list_cases(
-    session: Session, *, step: str | None, overdue_on: date | None, after: str | None, limit: int
+    session: Session,
+    *,
+    step: str | None,
+    overdue_on: date | None,
+    after: str | None,
+    limit: int,
+    region_prefix: str = "",
 ) -> list[CaseRecord]:
+    """Cases by application id; ``region_prefix`` keeps those of households residing within a region."""
     query = select(cases).order_by(cases.c.application_id).limit(limit)
+    if region_prefix:
+        query = query.where(cases.c.region.startswith(region_prefix, autoescape=True))
     if step:
         query = query.where(cases.c.step == step)
     if overdue_on is not None:
@@ -598,9 +607,12 @@ def entitlement_by_decision(session: Session, decision_id: str) -> EntitlementRe
 
 
 def list_entitlements(
-    session: Session, *, state: str | None, after: str | None, limit: int
+    session: Session, *, state: str | None, after: str | None, limit: int, region_prefix: str = ""
 ) -> list[EntitlementRecord]:
+    """Entitlements by id; ``region_prefix`` keeps those paid by a region."""
     query = select(entitlements).order_by(entitlements.c.entitlement_id).limit(limit)
+    if region_prefix:
+        query = query.where(entitlements.c.region.startswith(region_prefix, autoescape=True))
     if state:
         query = query.where(entitlements.c.state == state)
     if after:

@@ -203,4 +203,4 @@ audit_log = Table(
     Index("ix_audit_log_subject_id", "subject_id"),
 )
 
-STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations")
+STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)
