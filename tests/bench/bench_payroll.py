@@ -107,6 +107,8 @@ def _raw_write_seconds(url: str, count: int) -> float:
             "payee_name": f"户主{index}",
             "payee_account": f"6228{index:012d}",
             "batch_request_id": "",
+            "attempt": 1,
+            "offsets_key": "",
             "updated_at": NOW.isoformat(),
         }
         return tuple(values[name] for name in names)
