@@ -15,9 +15,11 @@ from doudi_disbursement.app.bank_gateway import BankGateway
 from doudi_disbursement.app.declarations import Declarations
 from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.app.payroll import PayrollUseCases
+from doudi_disbursement.app.providers import ProviderAccounts
 from doudi_disbursement.app.reserve import ReserveUseCases
 from doudi_disbursement.app.returned import ReturnedPayments
 from doudi_disbursement.events.entitlements import entitlement_subscription
+from doudi_disbursement.events.providers import settlement_subscription
 from doudi_disbursement.store.tables import STORE
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.grpc.server import GrpcServiceBinding
@@ -79,6 +81,7 @@ def _bindings(context: ServiceContext[DisbursementSettings]) -> Sequence[GrpcSer
                 ReturnedPayments(context, payroll(context).clock),
                 Overpayments(context, payroll(context).clock),
                 Declarations(context, payroll(context).clock),
+                ProviderAccounts(context, payroll(context).clock),
             ),
             disbursement_pb2_grpc.add_DisbursementServiceServicer_to_server,
             policy=policy.policy(context),
@@ -94,7 +97,8 @@ def _bindings(context: ServiceContext[DisbursementSettings]) -> Sequence[GrpcSer
 
 
 def _subscriptions(context: ServiceContext[DisbursementSettings]) -> Sequence[Subscription]:
-    return [entitlement_subscription(payroll(context).clock)]
+    clock = payroll(context).clock
+    return [entitlement_subscription(clock), settlement_subscription(clock)]
 
 
 def _workers(context: ServiceContext[DisbursementSettings]) -> Sequence[Worker]:

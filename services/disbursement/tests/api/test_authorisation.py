@@ -62,6 +62,9 @@ TABLE: dict[str, tuple[set[str], set[str]]] = {
     # Derived payments are declared for a county, by its bureau.
     "DeclareDerivedPayment": ({S, C}, {S}),
     "ListDerivedPayments": ({S, C}, {S}),
+    # Care providers are paid by the county that contracts them: A's provider is the county bureau's.
+    "RegisterProviderAccount": ({S, C}, {S}),
+    "GetProviderAccount": ({S, C}, {S}),
 }
 
 
@@ -90,6 +93,16 @@ def generate_request(target: str, request_id: str) -> disbursement_pb2.GenerateM
         request_id=request_id,
         period=types_pb2.Period(month="2026-11"),
         region=types_pb2.RegionCode(code=COUNTY[target]),
+    )
+
+
+def provider_account_request(target: str, request_id: str) -> disbursement_pb2.RegisterProviderAccountRequest:
+    return disbursement_pb2.RegisterProviderAccountRequest(
+        request_id=request_id,
+        provider_id=f"prov_{target}",
+        region=types_pb2.RegionCode(code=COUNTY[target]),
+        account_name="居家养老服务中心",
+        account_number="6228480000000099",
     )
 
 
@@ -137,6 +150,10 @@ def served(database_url: str, tmp_path: Path) -> Iterator[Served]:
         ).overpayment.overpayment_id
         for target in "AB"
     }
+    for target in "AB":
+        stub.RegisterProviderAccount(
+            provider_account_request(target, f"seed-acct-{target}"), metadata=metadata("opener")
+        )
     try:
         yield Served(stub, runs, payments, overpayments)
     finally:
@@ -193,6 +210,8 @@ def build(served: Served, rpc: str, target: str, request_id: str) -> object:
         "ListDerivedPayments": lambda: d.ListDerivedPaymentsRequest(
             region=types_pb2.RegionCode(code=COUNTY[target])
         ),
+        "RegisterProviderAccount": lambda: provider_account_request(target, request_id),
+        "GetProviderAccount": lambda: d.GetProviderAccountRequest(provider_id=f"prov_{target}"),
     }
     return requests[rpc]()
 

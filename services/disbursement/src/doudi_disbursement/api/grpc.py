@@ -10,12 +10,14 @@ from doudi_common.errors import InvalidArgument
 from doudi_disbursement.app.declarations import Declarations
 from doudi_disbursement.app.overpayments import Overpayments, OverpaymentView
 from doudi_disbursement.app.payroll import PayrollUseCases
+from doudi_disbursement.app.providers import ProviderAccounts
 from doudi_disbursement.app.returned import ReturnedPayments
 from doudi_disbursement.domain.derived import declaration_key
 from doudi_disbursement.domain.runs import Run
 from doudi_disbursement.events.derived import declaration_to_proto
 from doudi_disbursement.events.overpayments import overpayment_to_proto
 from doudi_disbursement.events.payroll import payment_to_proto, run_to_proto
+from doudi_disbursement.events.providers import account_to_proto, fee_to_proto
 from doudi_disbursement.store import payroll as store
 from doudi_runtime.grpc import context as call_context
 from doudi_runtime.paging import next_token, parse_page
@@ -36,11 +38,13 @@ class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
         returned: ReturnedPayments,
         overpayments: Overpayments,
         declarations: Declarations,
+        providers: ProviderAccounts,
     ) -> None:
         self._payroll = payroll
         self._returned = returned
         self._overpayments = overpayments
         self._declarations = declarations
+        self._providers = providers
 
     def _run(self, run: Run) -> disbursement_pb2.Run:
         current, shards, by_state = self._payroll.get_run(run.run_id)
@@ -214,4 +218,28 @@ class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
         return disbursement_pb2.ListDerivedPaymentsResponse(
             declarations=[declaration_to_proto(d) for d in found[: page.size]],
             page=types_pb2.PageResponse(next_page_token=next_token(keys, page)),
+        )
+
+    def RegisterProviderAccount(
+        self, request: disbursement_pb2.RegisterProviderAccountRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.RegisterProviderAccountResponse:
+        registered = self._providers.register(
+            request.request_id,
+            request.provider_id,
+            request.region.code,
+            request.account_name,
+            request.account_number,
+            call_context.current_principal() or "",
+        )
+        return disbursement_pb2.RegisterProviderAccountResponse(
+            account=account_to_proto(registered.account),
+            previous_masked_account=registered.previous_masked,
+        )
+
+    def GetProviderAccount(
+        self, request: disbursement_pb2.GetProviderAccountRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.GetProviderAccountResponse:
+        account, fees = self._providers.get(request.provider_id)
+        return disbursement_pb2.GetProviderAccountResponse(
+            account=account_to_proto(account), fees=[fee_to_proto(fee, paid) for fee, paid in fees]
         )

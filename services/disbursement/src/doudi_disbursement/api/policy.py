@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from doudi_common.masking import mask_bank_account
-from doudi_disbursement.store.tables import overpayments, payments, reserve_entries, roster, runs
+from doudi_disbursement.store.tables import (
+    overpayments,
+    payments,
+    provider_accounts,
+    reserve_entries,
+    roster,
+    runs,
+)
 from doudi_runtime.audit.api import audit_binding
 from doudi_runtime.authz.lookups import column_lookup, row_snapshot
 from doudi_runtime.authz.policy import (
@@ -66,6 +73,10 @@ RULES: Mapping[str, Rule] = {
     "ListOverpayments": rule(
         COUNTY, Role.TOWNSHIP_OFFICE, region=FromRecord("beneficiary", "beneficiary_id")
     ),
+    # Care providers are contracted and paid by the county (DOMAIN §9.3); the audit trail keeps the
+    # account masked (the response names the account and the one it replaced, both masked).
+    "RegisterProviderAccount": rule(COUNTY, region=FromField("region.code"), mutates=True),
+    "GetProviderAccount": rule(COUNTY, region=FromRecord("provider_account", "provider_id")),
 }
 
 
@@ -117,6 +128,7 @@ def policy(context: ServiceContext) -> ServicePolicy:
             "beneficiary": column_lookup(database, roster, "beneficiary_id", "township"),
             "payment": column_lookup(database, payments, "payment_id", "township"),
             "overpayment": column_lookup(database, overpayments, "overpayment_id", "township"),
+            "provider_account": column_lookup(database, provider_accounts, "provider_id", "county"),
         },
         snapshots={
             "run": row_snapshot(database, runs, "run_id"),

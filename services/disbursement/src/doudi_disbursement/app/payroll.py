@@ -24,6 +24,7 @@ from doudi_common.period import Period
 from doudi_common.region import RegionCode, RegionLevel
 from doudi_disbursement.app.bank_gateway import Order, Result
 from doudi_disbursement.app.derived_lines import page_lines
+from doudi_disbursement.app.provider_lines import provider_fee_lines, provider_fees_due
 from doudi_disbursement.domain import runs as runs_domain
 from doudi_disbursement.domain.payments import PaymentState, bank_key, identity_of, net_amounts
 from doudi_disbursement.domain.runs import Run, RunState
@@ -129,6 +130,9 @@ class PayrollUseCases:
                     return existing.run_id, existing
                 run = Run(new_id("run"), period, region, RunState.GENERATING, created_by, now, now)
                 townships = store.townships_within(session, RegionCode(region).prefix)
+                if region not in townships and provider_fees_due(session, region, period):
+                    # Providers' fees are the county's own shard (DOMAIN §9.3): paid by its bureau.
+                    townships.append(region)
                 store.insert_run(session, run, townships)
                 if not townships:
                     run = runs_domain.generated(run, 0, 0, now)
@@ -166,6 +170,9 @@ class PayrollUseCases:
             run_id, township = claimed
             run = store.get_run(session, run_id)
             assert run is not None
+        if township == run.region:
+            with database.transaction() as session:
+                store.insert_payments_once(session, run_id, provider_fee_lines(session, run), self.clock())
         with database.read() as reader:
             pages = store.roster_pages(reader, township, self.roster_page_size)
             for page in pages:

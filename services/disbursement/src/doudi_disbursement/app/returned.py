@@ -14,8 +14,10 @@ from doudi_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from doudi_common.region import RegionCode
 from doudi_disbursement.domain import payments as domain
 from doudi_disbursement.domain.payments import PaymentState
+from doudi_disbursement.domain.provider_fees import PROVIDER_FEE
 from doudi_disbursement.events import payroll as events
 from doudi_disbursement.store import payroll as store
+from doudi_disbursement.store import providers as provider_store
 from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
 from doudi_runtime.idempotency import fingerprint_of
 
@@ -88,6 +90,9 @@ class ReturnedPayments(Commands):
             if entry is not None:
                 # Later months go to the corrected account too, until eligibility names another one.
                 store.save_roster_entry(session, replace(entry, payee_name=name, payee_account=number), now)
+            if row.component == PROVIDER_FEE:
+                # A provider's later fees go to the corrected account too.
+                provider_store.correct_account(session, row.beneficiary_id, name, number, now)
 
         return self._change(
             "CorrectPaymentAccount", request_id, payment_id, f"{account_name}|{number}", change

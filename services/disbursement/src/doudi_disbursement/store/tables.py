@@ -218,4 +218,32 @@ reserve_entries = Table(
     Index("ix_reserve_entries_advance_state", "advance_state"),
 )
 
+#: The account each care provider's fees are paid into, and the county whose run pays them (DOMAIN §9.3).
+provider_accounts = Table(
+    "provider_accounts",
+    metadata,
+    Column("provider_id", String(40), primary_key=True),
+    Column("county", String(12), nullable=False),
+    Column("account_name", String(100), nullable=False),
+    Column("account_number", String(64), nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_provider_accounts_county", "county"),
+)
+
+#: Providers' monthly fees as care settled them, keyed by the PROVIDER_FEE payment that pays them.
+provider_fees = Table(
+    "provider_fees",
+    metadata,
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("settlement_id", String(40), nullable=False),
+    Column("provider_id", String(40), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("gross_fen", BigInteger, nullable=False),
+    Column("deductions_fen", BigInteger, nullable=False),
+    Column("payable_fen", BigInteger, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_provider_fees_provider", "provider_id", "period"),
+)
+
 STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)
