@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
-from typing import TypeVar
 
 from doudi.care.v1 import care_pb2
 from doudi.common.v1 import types_pb2
@@ -27,19 +25,7 @@ from doudi_care.domain.protection import ProtectionStep
 from doudi_care.domain.visits import VisitMode, VisitReport
 from doudi_common.errors import InvalidArgument
 from doudi_common.validation import Violations
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def domain_enum(domain: type[E], enum_type: object, value: int, prefix: str, field: str) -> E | None:
-    """The domain value of a proto enum; None for UNSPECIFIED; INVALID_ARGUMENT for unknown numbers."""
-    try:
-        name = enum_type.Name(value)  # type: ignore[attr-defined]
-    except ValueError:
-        raise InvalidArgument.single(field, f"has no value {value}") from None
-    if name.endswith("_UNSPECIFIED"):
-        return None
-    return domain(name.removeprefix(prefix))
+from doudi_runtime.grpc.convert import domain_enum
 
 
 def ledger(value: int, field: str = "ledger") -> Ledger | None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from doudi.care.v1 import care_pb2, events_pb2
 from doudi.common.v1 import types_pb2
 from doudi_care.domain.ledger import (
@@ -27,17 +25,10 @@ from doudi_care.domain.visits import Visit
 from doudi_care.domain.workorders import Settlement, WorkOrder
 from doudi_common.masking import mask_id_number, mask_phone, scrub
 from doudi_contracts.topics import topic
+from doudi_runtime.grpc.convert import timestamp
 
 TOPIC_VISITS = topic("doudi.care.visit.v1").name
 TOPIC_WORK_ORDERS = topic("doudi.care.workorder.v1").name
-
-
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    result = Timestamp()
-    result.FromDatetime(moment)
-    return result
 
 
 def date_to_proto(day: date | None) -> types_pb2.Date | None:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from doudi.common.v1 import types_pb2
 from doudi.disbursement.v1 import events_pb2, reserve_pb2
 from doudi_common.masking import mask_bank_account, mask_id_number
 from doudi_disbursement.domain.reserve import Advance, AdvanceState, Fund, Method
 from doudi_disbursement.events.payroll import TOPIC_PAYMENTS
+from doudi_runtime.grpc.convert import timestamp
 
 __all__ = ["TOPIC_PAYMENTS"]
-
-
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def _money(fen: int) -> types_pb2.Money:
@@ -31,7 +23,7 @@ def fund_to_proto(fund: Fund) -> reserve_pb2.ReserveFund:
         township=types_pb2.RegionCode(code=fund.township),
         balance=_money(fund.balance_fen),
         outstanding=_money(fund.outstanding_fen),
-        opened_at=_timestamp(fund.opened_at),
+        opened_at=timestamp(fund.opened_at),
     )
 
 
@@ -90,7 +82,7 @@ def entry_to_proto(row: Any, note: str) -> reserve_pb2.ReserveEntry:
         advance_id=row.advance_id,
         note=note,
         recorded_by=row.recorded_by,
-        recorded_at=_timestamp(row.recorded_at),
+        recorded_at=timestamp(row.recorded_at),
     )
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import TypeVar
-
 from doudi.dispatch.v1 import dispatch_pb2
 from doudi_common.errors import InvalidArgument
 from doudi_dispatch.domain.geo import GeoPoint
@@ -19,19 +16,7 @@ from doudi_dispatch.domain.incident import (
 )
 from doudi_dispatch.domain.registry import DisasterDeclaration, VulnerableCategory, VulnerablePerson
 from doudi_dispatch.domain.teams import NewVolunteer, Skill, TeamRegistration
-
-E = TypeVar("E", bound=StrEnum)
-
-
-def domain_enum(domain: type[E], enum_type: object, value: int, prefix: str, field: str) -> E | None:
-    """The domain value of a proto enum; None for UNSPECIFIED; INVALID_ARGUMENT for unknown numbers."""
-    try:
-        name = enum_type.Name(value)  # type: ignore[attr-defined]
-    except ValueError:
-        raise InvalidArgument.single(field, f"has no value {value}") from None
-    if name.endswith("_UNSPECIFIED"):
-        return None
-    return domain(name.removeprefix(prefix))
+from doudi_runtime.grpc.convert import domain_enum
 
 
 def point(message: object, field: str) -> GeoPoint | None:

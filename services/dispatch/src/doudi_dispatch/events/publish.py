@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from doudi.common.v1 import types_pb2
 from doudi.dispatch.v1 import dispatch_pb2, events_pb2
 from doudi_contracts.topics import topic
@@ -17,17 +15,10 @@ from doudi_dispatch.domain.geo import GeoPoint
 from doudi_dispatch.domain.incident import Assessment, Incident, Offer, TimelineEntry
 from doudi_dispatch.domain.registry import Disaster, VulnerablePerson
 from doudi_dispatch.domain.teams import DutyPhone, Skill, Team, Volunteer
+from doudi_runtime.grpc.convert import timestamp
 
 TOPIC_INCIDENTS = topic("doudi.dispatch.incident.v1").name
 TOPIC_DISASTERS = topic("doudi.dispatch.disaster.v1").name
-
-
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    result = Timestamp()
-    result.FromDatetime(moment)
-    return result
 
 
 def point_to_proto(point: GeoPoint | None) -> dispatch_pb2.GeoPoint | None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2
 from doudi_common.period import Period
 from doudi_eligibility.domain.explain import Category, Decision, Outcome
 from doudi_eligibility.domain.machines.procedure import FINAL
 from doudi_eligibility.store.records import CaseRecord, EntitlementRecord
+from doudi_runtime.grpc.convert import timestamp
 
 _OUTCOMES = {
     Outcome.PASS: eligibility_pb2.CONDITION_OUTCOME_PASS,
@@ -23,12 +22,6 @@ _OUTCOMES = {
 
 def date_pb(day: date | None) -> types_pb2.Date | None:
     return None if day is None else types_pb2.Date(year=day.year, month=day.month, day=day.day)
-
-
-def timestamp(moment: datetime) -> Timestamp:
-    result = Timestamp()
-    result.FromDatetime(moment)
-    return result
 
 
 def period_pb(month: Period | None) -> types_pb2.Period | None:

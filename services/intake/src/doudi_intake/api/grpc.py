@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
-from typing import TypeVar
 
 import grpc
 
@@ -28,10 +26,9 @@ from doudi_intake.domain.leads import LeadReport, LeadState
 from doudi_intake.domain.referrals import Department, ReferralRequest, ReferralState
 from doudi_intake.domain.window import WindowTimeLimits
 from doudi_intake.events.publish import application_to_proto, lead_to_proto, referral_to_proto
+from doudi_runtime.grpc.convert import domain_enum
 from doudi_runtime.paging import next_token, parse_page
 from doudi_runtime.service import ServiceContext
-
-E = TypeVar("E", bound=StrEnum)
 
 
 def _enum_name(enum_type: object, value: int, prefix: str) -> str | None:
@@ -41,17 +38,6 @@ def _enum_name(enum_type: object, value: int, prefix: str) -> str | None:
     except ValueError:
         return None
     return None if name.endswith("_UNSPECIFIED") else name.removeprefix(prefix)
-
-
-def _domain_enum(domain: type[E], enum_type: object, value: int, prefix: str, *, field: str) -> E | None:
-    name = _enum_name(enum_type, value, prefix)
-    if not name:
-        return None
-    try:
-        return domain(name)
-    except ValueError:
-        # A value the API declares but the window never uses (an application is never kept as a draft).
-        raise InvalidArgument.single(field, f"{prefix}{name} is not used here") from None
 
 
 def _date(message: types_pb2.Date, field: str) -> date | None:
@@ -68,7 +54,7 @@ def _member(message: intake_pb2.HouseholdMember, index: int) -> MemberDeclaratio
     return MemberDeclaration(
         id_number=person.id_number.value.strip().upper(),
         name=person.name.strip(),
-        relation=_domain_enum(
+        relation=domain_enum(
             Relation,
             intake_pb2.Relation,
             message.relation_to_applicant,
@@ -89,7 +75,7 @@ def household_from_proto(message: intake_pb2.Household) -> HouseholdDeclaration:
     return HouseholdDeclaration(
         residence_region=message.residence_region.code,
         members=tuple(_member(m, i) for i, m in enumerate(message.members)),
-        household_type=_domain_enum(
+        household_type=domain_enum(
             HouseholdType,
             intake_pb2.HouseholdType,
             message.household_type,
@@ -101,10 +87,10 @@ def household_from_proto(message: intake_pb2.Household) -> HouseholdDeclaration:
 
 def submission_from_proto(request: intake_pb2.SubmitApplicationRequest) -> Submission:
     return Submission(
-        programme=_domain_enum(
+        programme=domain_enum(
             Programme, programme_pb2.Programme, request.programme, "PROGRAMME_", field="programme"
         ),
-        channel=_domain_enum(Channel, programme_pb2.Channel, request.channel, "CHANNEL_", field="channel"),
+        channel=domain_enum(Channel, programme_pb2.Channel, request.channel, "CHANNEL_", field="channel"),
         township=request.township.code,
         household=household_from_proto(request.household),
         statement=request.statement,
@@ -149,7 +135,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
         self, request: intake_pb2.ListApplicationsRequest, context: grpc.ServicerContext
     ) -> intake_pb2.ListApplicationsResponse:
         township = _township(request.township.code, "township")
-        state = _domain_enum(
+        state = domain_enum(
             ApplicationState, intake_pb2.ApplicationState, request.state, "APPLICATION_STATE_", field="state"
         )
         page = parse_page(request.page.page_size, request.page.page_token)
@@ -233,7 +219,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     def ListLeads(
         self, request: intake_pb2.ListLeadsRequest, context: grpc.ServicerContext
     ) -> intake_pb2.ListLeadsResponse:
-        state = _domain_enum(LeadState, intake_pb2.LeadState, request.state, "LEAD_STATE_", field="state")
+        state = domain_enum(LeadState, intake_pb2.LeadState, request.state, "LEAD_STATE_", field="state")
         page = parse_page(request.page.page_size, request.page.page_token)
         found = self._leads.list(request.region.code, state, page)
         return intake_pb2.ListLeadsResponse(
@@ -250,7 +236,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
     def CloseLead(
         self, request: intake_pb2.CloseLeadRequest, context: grpc.ServicerContext
     ) -> intake_pb2.CloseLeadResponse:
-        outcome = _domain_enum(
+        outcome = domain_enum(
             LeadState, intake_pb2.LeadState, request.outcome, "LEAD_STATE_", field="outcome"
         )
         lead = self._leads.close(request.request_id, request.lead_id, outcome, request.reason)
@@ -279,7 +265,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
             ReferralRequest(
                 id_number=request.person.id_number.value.strip().upper(),
                 name=request.person.name,
-                department=_domain_enum(
+                department=domain_enum(
                     Department, intake_pb2.Department, request.department, "DEPARTMENT_", field="department"
                 ),
                 need=request.need,
@@ -303,7 +289,7 @@ class IntakeApi(intake_pb2_grpc.IntakeServiceServicer):
         referral = self._referrals.progress(
             request.request_id,
             request.referral_id,
-            _domain_enum(
+            domain_enum(
                 ReferralState, intake_pb2.ReferralState, request.state, "REFERRAL_STATE_", field="state"
             ),
             request.result,

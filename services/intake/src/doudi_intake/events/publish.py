@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
+from datetime import date
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.intake.v1 import events_pb2, intake_pb2
@@ -13,18 +11,11 @@ from doudi_contracts.topics import topic
 from doudi_intake.domain.application import Application, DuplicateFlag, MemberDeclaration
 from doudi_intake.domain.leads import Lead
 from doudi_intake.domain.referrals import Referral
+from doudi_runtime.grpc.convert import timestamp
 
 TOPIC_APPLICATIONS = topic("doudi.intake.application.v1").name
 TOPIC_LEADS = topic("doudi.intake.lead.v1").name
 TOPIC_REFERRALS = topic("doudi.intake.referral.v1").name
-
-
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    result = Timestamp()
-    result.FromDatetime(moment)
-    return result
 
 
 def date_proto(day: date | None) -> types_pb2.Date | None:

@@ -24,6 +24,7 @@ from doudi_common.validation import Violations
 from doudi_contracts.topics import topic
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
+from doudi_runtime.grpc.convert import timestamp
 from doudi_verification.domain.alerts import (
     Alert,
     AlertState,
@@ -62,14 +63,6 @@ def proto_enum_value(proto_enum: object, prefix: str, member: StrEnum | None) ->
     if member is None:
         return 0
     return int(proto_enum.Value(prefix + member.value))  # type: ignore[attr-defined]
-
-
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    result = Timestamp()
-    result.FromDatetime(moment)
-    return result
 
 
 def from_timestamp(message: Message, field: str) -> datetime | None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from fractions import Fraction
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from doudi.common.v1 import types_pb2
 from doudi.verification.v1 import events_pb2, verification_pb2
 from doudi_contracts.topics import topic
+from doudi_runtime.grpc.convert import timestamp
 from doudi_verification.domain.income import yuan
 from doudi_verification.domain.records import Item
 from doudi_verification.domain.report import Report
@@ -19,12 +18,6 @@ TOPIC_REPORTS = topic("doudi.verification.report.v1").name
 
 def _date(day: date | None) -> types_pb2.Date | None:
     return None if day is None else types_pb2.Date(year=day.year, month=day.month, day=day.day)
-
-
-def _timestamp(moment: datetime) -> Timestamp:
-    result = Timestamp()
-    result.FromDatetime(moment)
-    return result
 
 
 def exact(amount: Fraction | int | None) -> verification_pb2.ExactFen | None:
@@ -79,7 +72,7 @@ def report_to_proto(report: Report) -> verification_pb2.Report:
             verification_pb2.MissingSource(member_index=m.member_index, source=m.source, error=m.error)
             for m in report.missing
         ],
-        produced_at=_timestamp(report.produced_at),
+        produced_at=timestamp(report.produced_at),
         valid_until=_date(report.valid_until),
         purpose=verification_pb2.CheckPurpose.Value(f"CHECK_PURPOSE_{report.purpose}"),
         review_id=report.review_id,
