@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from doudi_common.errors import InvalidArgument
 from doudi_contracts.topics import topic
 from doudi_eligibility.domain.machines.roles import Role
+from doudi_eligibility.store import records as store
 from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
 from doudi_runtime.service import Persistence
 
@@ -100,4 +101,18 @@ class Commands:
     ) -> None:
         self.persistence.outbox.add(
             session, topic=topic_name, subject_key=key, payload=payload, causation_id=cause
+        )
+
+    def audit(
+        self, session: Session, subject: str, action: str, actor: Actor, detail: dict[str, object]
+    ) -> None:
+        """One line of the case or entitlement's own history, in the transaction that made the change."""
+        store.audit(
+            session,
+            subject_id=subject,
+            action=action,
+            role=actor.role.value,
+            actor_id=actor.user_id,
+            at=self.clock(),
+            detail=detail,
         )

@@ -442,15 +442,7 @@ class EntitlementUseCases:
     def _audit(
         self, session: Session, subject: str, action: str, actor: Actor, detail: dict[str, object]
     ) -> None:
-        store.audit(
-            session,
-            subject_id=subject,
-            action=action,
-            role=actor.role.value,
-            actor_id=actor.user_id,
-            at=self.clock(),
-            detail=detail,
-        )
+        self.commands.audit(session, subject, action, actor, detail)
 
 
 def _termination_reason(text: str) -> TerminationReason:

@@ -860,15 +860,7 @@ class ProcedureUseCases:
     def _audit(
         self, session: Session, subject: str, action: str, actor: Actor, detail: dict[str, object]
     ) -> None:
-        store.audit(
-            session,
-            subject_id=subject,
-            action=action,
-            role=actor.role.value,
-            actor_id=actor.user_id,
-            at=self.clock(),
-            detail=detail,
-        )
+        self.commands.audit(session, subject, action, actor, detail)
 
     def _announce(self, session: Session, application_id: str, payload: Message) -> None:
         self.commands.announce(session, TOPIC_DECISIONS, application_id, payload)
