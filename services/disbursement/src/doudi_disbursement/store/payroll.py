@@ -489,12 +489,6 @@ def get_payment(session: Session, payment_id: str, *, for_update: bool = False) 
     return session.execute(query).one_or_none()
 
 
-def get_payment_by_key(session: Session, idempotency_key: str) -> Any:
-    return session.execute(
-        select(payments).where(payments.c.idempotency_key == idempotency_key)
-    ).one_or_none()
-
-
 def update_payment_and_its_offsets(session: Session, payment: Any, now: datetime, **values: Any) -> None:
     """Change a payment and the RECOVERY lines deducted from it, which go wherever it goes."""
     session.execute(

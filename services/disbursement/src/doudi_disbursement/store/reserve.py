@@ -134,10 +134,6 @@ def ledger_page(session: Session, township: str, after_sequence: int, size: int)
     )
 
 
-def advance_of_row(row: Any) -> Advance | None:
-    return _advance_from_body(row.body) if row.kind == EntryKind.ADVANCE.value else None
-
-
 def note_of_row(row: Any) -> str:
     if row.kind == EntryKind.ADVANCE.value:
         return _advance_from_body(row.body).reason

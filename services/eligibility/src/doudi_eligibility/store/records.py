@@ -252,11 +252,6 @@ def get_case(session: Session, application_id: str, *, for_update: bool = False)
     return None if row is None else _case_record(row)
 
 
-def cases_by_id(session: Session, application_ids: list[str]) -> dict[str, CaseRecord]:
-    rows = session.execute(select(cases).where(cases.c.application_id.in_(application_ids)))
-    return {row.application_id: _case_record(row) for row in rows}
-
-
 def list_cases(
     session: Session,
     *,
@@ -617,24 +612,6 @@ def list_entitlements(
         query = query.where(entitlements.c.state == state)
     if after:
         query = query.where(entitlements.c.entitlement_id > after)
-    return [_entitlement_record(row) for row in session.execute(query)]
-
-
-def entitlements_in(
-    session: Session, region_prefix: str, states: list[str], programme: str, after: str, limit: int
-) -> list[EntitlementRecord]:
-    """Entitlements of ``programme`` in a region (by code prefix) and states, a batch after ``after``."""
-    query = (
-        select(entitlements)
-        .where(
-            entitlements.c.state.in_(states),
-            entitlements.c.programme == programme,
-            entitlements.c.region.startswith(region_prefix),
-            entitlements.c.entitlement_id > after,
-        )
-        .order_by(entitlements.c.entitlement_id)
-        .limit(limit)
-    )
     return [_entitlement_record(row) for row in session.execute(query)]
 
 

@@ -18,7 +18,6 @@ With share = a/b, cap = c/d, K = b·d, P months and n counted members (all integ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
@@ -238,7 +237,3 @@ class DibaoRates:
         # Half away from zero (the everyday 四舍五入) on total / unit, as ``round_payable`` does.
         rounded = (2 * total + unit) // (2 * unit) if total >= 0 else -((unit - 2 * total) // (2 * unit))
         return DibaoOutcome(True, rounded * fen_per_unit, category, False)
-
-    def evaluate_many(self, many: Iterable[DibaoFacts]) -> Iterator[DibaoOutcome]:
-        evaluate = self.evaluate
-        return (evaluate(f) for f in many)
