@@ -34,3 +34,18 @@ def test_malformed_keys_stop_start_up_naming_the_setting_not_the_key() -> None:
 def test_a_service_that_needs_keys_fails_without_them() -> None:
     with pytest.raises(ValueError, match="LOOKUP_HASH_KEYS"):
         settings().lookup_hasher()
+
+
+def test_production_refuses_to_start_without_keys_of_its_own() -> None:
+    with pytest.raises(ValidationError, match="FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEYS"):
+        settings(environment="production")
+    keyed = settings(
+        environment="production",
+        field_encryption_keys=new_key_text("k1"),
+        lookup_hash_keys=new_key_text("h1"),
+    )
+    assert not keyed.field_crypto().is_development
+
+
+def test_a_local_run_without_keys_uses_the_development_keys() -> None:
+    assert settings().field_crypto().is_development

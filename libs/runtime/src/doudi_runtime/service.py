@@ -2,7 +2,8 @@
 
 A service declares what it is (a ServiceDefinition); this module turns that into the
 ``serve`` (gRPC front), ``consume`` (event consumers), ``relay`` (outbox publisher),
-``migrate`` (store migrations) and ``all`` (everything in one process, for local runs) roles.
+``migrate`` (store migrations), ``reseal`` (personal data moved to the primary keys after a
+rotation) and ``all`` (everything in one process, for local runs) roles.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ from doudi_runtime.logging import configure_logging
 from doudi_runtime.metrics import start_metrics_server
 from doudi_runtime.settings import ServiceSettings
 from doudi_runtime.store import Database, run_migrations
+from doudi_runtime.store.sealed import reseal_page, sealed_columns, use_field_crypto
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ROLES = ("serve", "consume", "relay", "migrate", "all")
+ROLES = ("serve", "consume", "relay", "migrate", "reseal", "all")
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
@@ -185,7 +187,18 @@ def load_settings(settings_type: type[SettingsT]) -> SettingsT:
         raise SystemExit(f"invalid settings for {settings_type.__name__}: {problems}") from None
 
 
+def use_settings_keys(settings: ServiceSettings) -> None:
+    """Seal and hash personal data under the settings' keys from now on in this process."""
+    crypto = settings.field_crypto()
+    if crypto.is_development:
+        if settings.environment == "production":  # settings refuse this; kept as a last guard
+            raise SystemExit("production needs FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEYS")
+        log.warning("personal data is sealed under the public development keys (local use only)")
+    use_field_crypto(crypto)
+
+
 def build_context(definition: ServiceDefinition[SettingsT], settings: SettingsT) -> ServiceContext[SettingsT]:
+    use_settings_keys(settings)
     channels = ChannelFactory(settings)
     if definition.store is None:
         return ServiceContext(settings=settings, channels=channels)
@@ -211,6 +224,7 @@ def migrate(definition: ServiceDefinition[SettingsT], settings: SettingsT) -> st
     if definition.store is None:
         log.info("this service keeps no store; nothing to migrate")
         return None
+    use_settings_keys(settings)
     revision = run_migrations(settings.effective_database_url, definition.store.migrations_dir)
     log.info("store migrated", extra={"revision": revision})
     return revision
@@ -242,10 +256,42 @@ class _Workers:
             thread.join(timeout)
 
 
+def reseal(definition: ServiceDefinition[SettingsT], settings: SettingsT) -> int:
+    """Rewrite every sealed value and lookup hash of the store under the primary keys; returns rows rewritten.
+
+    Run after a new key is put first in FIELD_ENCRYPTION_KEYS / LOOKUP_HASH_KEYS; the old keys can leave the
+    ring once it has finished. One transaction per page of a table, so it can run beside the service.
+    """
+    if definition.store is None:
+        return 0
+    use_settings_keys(settings)
+    database = Database(settings.effective_database_url)
+    total = 0
+    try:
+        for table in definition.store.metadata.sorted_tables:
+            if not sealed_columns(table):
+                continue
+            rewritten, after = 0, None
+            while True:
+                with database.transaction() as session:
+                    done, after = reseal_page(session, table, after)
+                rewritten += done
+                if after is None:
+                    break
+            log.info("resealed", extra={"table": table.name, "rows": rewritten})
+            total += rewritten
+    finally:
+        database.dispose()
+    return total
+
+
 def run_role(definition: ServiceDefinition[SettingsT], role: str, settings: SettingsT) -> int:
     configure_logging(settings)
     if role == "migrate":
         migrate(definition, settings)
+        return 0
+    if role == "reseal":
+        reseal(definition, settings)
         return 0
     if settings.should_migrate_on_start:
         migrate(definition, settings)

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from doudi_common.fieldcrypt import FieldCryptoError, KeyRing, LookupHasher
 from doudi_runtime.authz.principal import Principal, principal_from_config
+from doudi_runtime.store.sealed import FieldCrypto
 
 
 class ServiceSettings(BaseSettings):
@@ -110,6 +111,13 @@ class ServiceSettings(BaseSettings):
                     KeyRing.parse(value.get_secret_value())
                 except FieldCryptoError as exc:
                     raise ValueError(f"{name}: {exc}") from None
+        if self.environment == "production" and (
+            self.field_encryption_keys is None or self.lookup_hash_keys is None
+        ):
+            raise ValueError(
+                "ENVIRONMENT=production needs FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEYS: "
+                "personal data is sealed at rest under the operator's own keys"
+            )
         if self.auth_mode == "mtls" and self.transport_security != "mtls":
             raise ValueError("AUTH_MODE=mtls needs TLS_MODE=mtls: certificates name the services")
         if self.transport_security != "off" and not (
@@ -155,6 +163,12 @@ class ServiceSettings(BaseSettings):
         if self.lookup_hash_keys is None:
             raise ValueError("LOOKUP_HASH_KEYS is not set")
         return LookupHasher.parse(self.lookup_hash_keys.get_secret_value())
+
+    def field_crypto(self) -> FieldCrypto:
+        """The keys of sealed columns and lookup hashes; development keys when neither is set locally."""
+        if self.field_encryption_keys is None and self.lookup_hash_keys is None:
+            return FieldCrypto.development()
+        return FieldCrypto(self.field_key_ring(), self.lookup_hasher())
 
     def token_identities(self) -> dict[str, Principal]:
         """The accepted bearer tokens and who each one is.
