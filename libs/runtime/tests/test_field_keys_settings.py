@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from doudi_common.fieldcrypt import new_key_text
+from doudi_runtime.service import use_settings_keys
 from doudi_runtime.settings import ServiceSettings
 
 
@@ -36,9 +37,9 @@ def test_a_service_that_needs_keys_fails_without_them() -> None:
         settings().lookup_hasher()
 
 
-def test_production_refuses_to_start_without_keys_of_its_own() -> None:
-    with pytest.raises(ValidationError, match="FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEYS"):
-        settings(environment="production")
+def test_production_never_seals_under_the_development_keys() -> None:
+    with pytest.raises(ValueError, match="FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEYS"):
+        settings(environment="production").field_crypto()
     keyed = settings(
         environment="production",
         field_encryption_keys=new_key_text("k1"),
@@ -49,3 +50,8 @@ def test_production_refuses_to_start_without_keys_of_its_own() -> None:
 
 def test_a_local_run_without_keys_uses_the_development_keys() -> None:
     assert settings().field_crypto().is_development
+
+
+def test_a_service_with_a_store_stops_at_start_up_in_production_without_keys() -> None:
+    with pytest.raises(SystemExit, match="FIELD_ENCRYPTION_KEYS"):
+        use_settings_keys(settings(environment="production"))

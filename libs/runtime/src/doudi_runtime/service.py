@@ -189,19 +189,20 @@ def load_settings(settings_type: type[SettingsT]) -> SettingsT:
 
 def use_settings_keys(settings: ServiceSettings) -> None:
     """Seal and hash personal data under the settings' keys from now on in this process."""
-    crypto = settings.field_crypto()
+    try:
+        crypto = settings.field_crypto()
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
     if crypto.is_development:
-        if settings.environment == "production":  # settings refuse this; kept as a last guard
-            raise SystemExit("production needs FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEYS")
         log.warning("personal data is sealed under the public development keys (local use only)")
     use_field_crypto(crypto)
 
 
 def build_context(definition: ServiceDefinition[SettingsT], settings: SettingsT) -> ServiceContext[SettingsT]:
-    use_settings_keys(settings)
     channels = ChannelFactory(settings)
     if definition.store is None:
         return ServiceContext(settings=settings, channels=channels)
+    use_settings_keys(settings)
     return ServiceContext(
         settings=settings,
         channels=channels,

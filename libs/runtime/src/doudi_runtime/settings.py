@@ -111,13 +111,6 @@ class ServiceSettings(BaseSettings):
                     KeyRing.parse(value.get_secret_value())
                 except FieldCryptoError as exc:
                     raise ValueError(f"{name}: {exc}") from None
-        if self.environment == "production" and (
-            self.field_encryption_keys is None or self.lookup_hash_keys is None
-        ):
-            raise ValueError(
-                "ENVIRONMENT=production needs FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEYS: "
-                "personal data is sealed at rest under the operator's own keys"
-            )
         if self.auth_mode == "mtls" and self.transport_security != "mtls":
             raise ValueError("AUTH_MODE=mtls needs TLS_MODE=mtls: certificates name the services")
         if self.transport_security != "off" and not (
@@ -165,8 +158,17 @@ class ServiceSettings(BaseSettings):
         return LookupHasher.parse(self.lookup_hash_keys.get_secret_value())
 
     def field_crypto(self) -> FieldCrypto:
-        """The keys of sealed columns and lookup hashes; development keys when neither is set locally."""
+        """The keys of sealed columns and lookup hashes; development keys when neither is set locally.
+
+        Production never seals under the development keys: a service with a store refuses to start
+        (``doudi_runtime.service.use_settings_keys``); the gateway keeps no personal data and needs none.
+        """
         if self.field_encryption_keys is None and self.lookup_hash_keys is None:
+            if self.environment == "production":
+                raise ValueError(
+                    "ENVIRONMENT=production needs FIELD_ENCRYPTION_KEYS and LOOKUP_HASH_KEYS: "
+                    "personal data is sealed at rest under the operator's own keys"
+                )
             return FieldCrypto.development()
         return FieldCrypto(self.field_key_ring(), self.lookup_hasher())
 
