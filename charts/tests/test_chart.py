@@ -11,6 +11,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from doudi_common.fieldcrypt import KeyRing
+
 #: The Kubernetes release the manifests are validated against (Chart.yaml's kubeVersion floor is 1.27).
 KUBERNETES_VERSIONS = ("1.27.0", "1.31.0")
 #: Custom resources the chart may render; their operators (Prometheus Operator, KEDA, Strimzi)
@@ -248,6 +250,40 @@ def test_database_secrets_exist_before_the_migrations_that_need_them(default_ren
         secret = _env(container)["DATABASE_URL"]["secretKeyRef"]["name"]
         assert "pre-install" in hooks[secret]["helm.sh/hook"]
         assert int(hooks[secret]["helm.sh/hook-weight"]) < int(annotations["helm.sh/hook-weight"])
+
+
+def test_each_store_seals_personal_data_under_keys_of_its_own_made_before_its_migrations(
+    default_render: Any,
+) -> None:
+    secrets = {s["metadata"]["name"]: s for s in default_render.of_kind("Secret")}
+    used: dict[str, str] = {}
+    for workload in _workloads(default_render):
+        service = workload["metadata"]["labels"]["app.kubernetes.io/component"]
+        env = _env(workload["spec"]["template"]["spec"]["containers"][0])
+        if service == "gateway":
+            assert "FIELD_ENCRYPTION_KEYS" not in env
+            continue
+        refs = {name: env[name]["secretKeyRef"] for name in ("FIELD_ENCRYPTION_KEYS", "LOOKUP_HASH_KEYS")}
+        (secret_name,) = {ref["name"] for ref in refs.values()}
+        assert used.setdefault(service, secret_name) == secret_name
+        secret = secrets[secret_name]
+        annotations = secret["metadata"]["annotations"]
+        assert annotations["helm.sh/resource-policy"] == "keep"
+        if workload["kind"] == "Job":
+            job_weight = int(workload["metadata"]["annotations"]["helm.sh/hook-weight"])
+            assert int(annotations["helm.sh/hook-weight"]) < job_weight
+        for name, ref in refs.items():
+            assert KeyRing.parse(secret["stringData"][ref["key"]]).keys, name
+    assert len(set(used.values())) == len(STORE_SERVICES)
+
+
+def test_operators_can_name_their_own_key_secrets(render_chart: Any) -> None:
+    rendered = render_chart({"fieldKeys": {"existingSecrets": {"care": "care-keys-from-vault"}}})
+    deployment = rendered.named("Deployment", "doudi-care")
+    env = _env(deployment["spec"]["template"]["spec"]["containers"][0])
+    assert env["FIELD_ENCRYPTION_KEYS"]["secretKeyRef"]["name"] == "care-keys-from-vault"
+    names = {s["metadata"]["name"] for s in rendered.of_kind("Secret")}
+    assert "doudi-care-field-keys" not in names and "doudi-intake-field-keys" in names
 
 
 def test_a_migrations_job_per_store(any_render: Any) -> None:

@@ -9,6 +9,7 @@ import yaml
 
 from doudi_contracts.topics import CATALOGUE
 from doudi_platform.ports import GRPC_PORTS, METRICS_PORTS
+from doudi_runtime.settings import ServiceSettings
 
 REPO = Path(__file__).resolve().parents[2]
 STORE_SERVICES = {"intake", "verification", "eligibility", "disbursement", "care", "dispatch"}
@@ -131,7 +132,7 @@ def test_a_service_monitor_per_service_labels_targets_as_the_rules_expect(any_re
 
 def test_prometheus_rules_are_the_rule_files_the_local_prometheus_loads(any_render: Any) -> None:
     files = sorted((REPO / "deploy/prometheus/rules").glob("*.rules.yaml"))
-    assert len(files) == 3
+    assert len(files) == 4
     rules = {r["metadata"]["name"]: r["spec"] for r in any_render.of_kind("PrometheusRule")}
     for path in files:
         name = "doudi-" + path.name.removesuffix(".rules.yaml").removeprefix("doudi-")
@@ -168,3 +169,35 @@ def test_monitoring_objects_can_be_left_out(render_chart: Any) -> None:
     assert not rendered.of_kind("ServiceMonitor") and not rendered.of_kind("PrometheusRule")
     assert not rendered.of_kind("ConfigMap") and not rendered.of_kind("NetworkPolicy")
     assert 'scrape port "metrics"' in rendered.notes
+
+
+#: The abuse-limit settings the doudi-limits alerts are about, as the chart sets them.
+LIMIT_SETTINGS = ("MAX_REQUEST_BYTES", "RATE_LIMIT", "RATE_LIMIT_PER_SECOND", "RATE_LIMIT_BURST")
+
+
+def _limits(deployment: dict[str, Any]) -> dict[str, str]:
+    env = {e["name"]: e.get("value") for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    return {name: env[name] for name in LIMIT_SETTINGS}
+
+
+def test_every_service_runs_with_the_runtimes_abuse_limits_and_one_service_may_differ(
+    any_render: Any, render_chart: Any
+) -> None:
+    runtime = ServiceSettings.model_fields
+    expected = {
+        "MAX_REQUEST_BYTES": str(runtime["max_request_bytes"].default),
+        "RATE_LIMIT": runtime["rate_limit"].default,
+        "RATE_LIMIT_PER_SECOND": str(int(runtime["rate_limit_per_second"].default)),
+        "RATE_LIMIT_BURST": str(runtime["rate_limit_burst"].default),
+    }
+    for deployment in any_render.of_kind("Deployment"):
+        assert _limits(deployment) == expected, deployment["metadata"]["name"]
+    raised = render_chart({"services": {"gateway": {"settings": {"RATE_LIMIT_PER_SECOND": "50"}}}})
+    assert _limits(raised.named("Deployment", "doudi-gateway"))["RATE_LIMIT_PER_SECOND"] == "50"
+    assert _limits(raised.named("Deployment", "doudi-intake"))["RATE_LIMIT_PER_SECOND"] == "20"
+
+
+def test_the_limit_alerts_ship_with_the_chart(default_render: Any) -> None:
+    rule = default_render.named("PrometheusRule", "doudi-limits")
+    alerts = {r["alert"] for group in rule["spec"]["groups"] for r in group["rules"]}
+    assert alerts == {"DoudiCallersRateLimited", "DoudiGatewayRateLimited", "DoudiOversizedRequests"}

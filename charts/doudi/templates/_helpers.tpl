@@ -65,6 +65,13 @@ doudi.io/role: {{ $role }}
 {{- default (printf "%s-%s-database" (include "doudi.fullname" $root) $name) $db.existingSecret -}}
 {{- end -}}
 
+{{/* The Secret with one service's keys for personal data at rest: [root, service]. */}}
+{{- define "doudi.fieldKeysSecretName" -}}
+{{- $root := index . 0 -}}{{- $name := index . 1 -}}
+{{- $given := index (default dict (default dict $root.Values.fieldKeys).existingSecrets) $name -}}
+{{- default (printf "%s-%s-field-keys" (include "doudi.fullname" $root) $name) $given -}}
+{{- end -}}
+
 {{/* The Secret with one service's certificate, key and CA: [root, service]. */}}
 {{- define "doudi.tlsSecretName" -}}
 {{- $root := index . 0 -}}{{- $name := index . 1 -}}
@@ -151,6 +158,16 @@ doudi_runtime.settings.ServiceSettings and the service's own settings class.
     secretKeyRef:
       name: {{ include "doudi.databaseSecretName" (list $root $name) }}
       key: {{ default "DATABASE_URL" (default dict $svc.database).existingSecretKey }}
+- name: FIELD_ENCRYPTION_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "doudi.fieldKeysSecretName" (list $root $name) }}
+      key: FIELD_ENCRYPTION_KEYS
+- name: LOOKUP_HASH_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "doudi.fieldKeysSecretName" (list $root $name) }}
+      key: LOOKUP_HASH_KEYS
 {{- end }}
 {{- range $called := (default list $svc.calls) }}
 - name: {{ printf "%s_TARGET" (upper $called) }}

@@ -165,6 +165,7 @@ def test_the_shared_rule_files_load_and_evaluate_without_error(platform: dict[st
     assert {g["file"].rsplit("/", 1)[-1] for g in groups} == {
         "doudi-business.rules.yaml",
         "doudi-events.rules.yaml",
+        "doudi-limits.rules.yaml",
         "doudi-slo.rules.yaml",
     }
     broken = [(r["name"], r["lastError"]) for g in groups for r in g["rules"] if r.get("health") == "err"]

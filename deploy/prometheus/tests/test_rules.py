@@ -41,9 +41,10 @@ def test_there_are_rule_files_and_unit_tests() -> None:
     assert [p.name for p in RULE_FILES] == [
         "doudi-business.rules.yaml",
         "doudi-events.rules.yaml",
+        "doudi-limits.rules.yaml",
         "doudi-slo.rules.yaml",
     ]
-    assert len(TEST_FILES) == 3
+    assert len(TEST_FILES) == 4
 
 
 def test_promtool_check_rules_passes() -> None:
@@ -73,7 +74,7 @@ def test_every_alert_is_tested_firing_and_silent() -> None:
             for check in case.get("alert_rule_test", []):
                 (firing if check.get("exp_alerts") else silent).add(check["alertname"])
     alerts = set(_alerts())
-    assert len(alerts) == 17
+    assert len(alerts) == 20
     assert alerts - firing == set(), "alerts no unit test shows firing"
     assert alerts - silent == set(), "alerts no unit test shows silent (exp_alerts: [])"
 

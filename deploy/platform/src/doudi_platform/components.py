@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from doudi_platform.certificates import LocalPki
+from doudi_platform.field_keys import ServiceKeys
 from doudi_platform.ports import GRPC_PORTS, HOST, SERVICES, SIMULATORS, PortPlan
+from doudi_platform.signin import LocalIssuer
 
 # Only these pass from the developer's shell to the children: a stray DATABASE_URL or
 # KAFKA_BOOTSTRAP_SERVERS in a shell must never point a local run at something real.
@@ -44,6 +46,11 @@ class RunContext:
     #: The run's certificates: every component then serves and calls over mutual TLS, and its
     #: certificate names it (no platform token); None: plaintext with tokens.
     tls: LocalPki | None = None
+    #: The local sign-in issuer whose tokens the gateway accepts from people; None: tokens only.
+    sign_in: LocalIssuer | None = None
+    #: Each service's keys for personal data at rest; a service missing here seals under the
+    #: development keys (tests that start throwaway platforms).
+    field_keys: Mapping[str, ServiceKeys] = field(default_factory=dict)
 
     @property
     def data_dir(self) -> Path:
@@ -91,9 +98,13 @@ class RunContext:
         env["METRICS_PORT"] = str(self.ports.metrics(name))
         if self.tls is not None:
             env.update(self.tls.files(name).env())
+        if name in self.field_keys:
+            env.update(self.field_keys[name].env())
         if http_port is not None:
             env["HTTP_HOST"] = HOST
             env["HTTP_PORT"] = str(http_port)
+        if name == "gateway" and self.sign_in is not None:
+            env.update(self.sign_in.gateway_env())
         return env
 
 

@@ -23,9 +23,12 @@ from doudi_platform.components import (
     default_base_env,
     platform_components,
 )
-from doudi_platform.ports import GRPC_PORTS, PortPlan, busy_ports, port_in_use
+from doudi_platform.field_keys import KEYS_DIR_NAME, ServiceKeys, ensure_field_keys
+from doudi_platform.ports import GRPC_PORTS, SERVICES, PortPlan, busy_ports, port_in_use
 from doudi_platform.processes import Supervisor, tail
 from doudi_platform.readiness import is_serving, wait_until_serving
+from doudi_platform.signin import DIR_NAME as SIGNIN_DIR_NAME
+from doudi_platform.signin import LocalIssuer, ensure_issuer
 from doudi_platform.state import AlreadyRunning, acquire_lock, release_lock, remove_state, write_state
 
 MIGRATION_TIMEOUT_SECONDS = 60.0
@@ -102,6 +105,19 @@ class Platform:
             _say(f"certificates reused from {where}/ (mutual TLS between every component)")
         return pki
 
+    def _field_keys(self) -> dict[str, ServiceKeys]:
+        keys, made = ensure_field_keys(self.run_dir / KEYS_DIR_NAME, SERVICES)
+        if made:
+            where = _relative(self.run_dir / KEYS_DIR_NAME)
+            _say(f"keys for personal data at rest made under {where}/: {', '.join(made)}")
+        return keys
+
+    def _sign_in(self) -> LocalIssuer:
+        issuer, made = ensure_issuer(self.run_dir / SIGNIN_DIR_NAME)
+        where = _relative(issuer.directory)
+        _say(f"sign-in key {'made' if made else 'reused'} under {where}/ (the gateway accepts its tokens)")
+        return issuer
+
     def _context(self) -> RunContext:
         self.pki = self._certificates()
         context = RunContext(
@@ -112,6 +128,8 @@ class Platform:
             python=sys.executable,
             base_env=default_base_env(),
             tls=self.pki,
+            sign_in=self._sign_in(),
+            field_keys=self._field_keys(),
         )
         context.data_dir.mkdir(parents=True, exist_ok=True)
         token_file = context.operator_token_file
@@ -201,6 +219,7 @@ class Platform:
             "broker": self.ports.bootstrap_servers,
             "gateway_http": f"http://127.0.0.1:{self.ports.gateway_http}",
             "operator_token_file": str(context.operator_token_file),
+            "sign_in": None if context.sign_in is None else str(context.sign_in.directory),
             "tls": None
             if self.pki is None
             else {
@@ -289,6 +308,11 @@ def print_status(state: dict[str, Any]) -> None:
         f"operator token: {_relative(Path(state['operator_token_file']))} "
         "(send as 'authorization: Bearer <token>')"
     )
+    if state.get("sign_in"):
+        _say(
+            "sign in:        python -m doudi_platform token --name clerk.a --role township_office "
+            "--region 640402100  (a gateway token for a local user)"
+        )
     tls = state.get("tls")
     if tls:
         _say(

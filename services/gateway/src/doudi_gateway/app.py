@@ -3,6 +3,7 @@
 # No "from __future__ import annotations": FastAPI resolves the dependencies declared in
 # create_app from real annotation objects, not from strings naming local functions.
 
+import logging
 import re
 import sys
 import time
@@ -20,6 +21,7 @@ from doudi.intake.v1 import intake_pb2, intake_pb2_grpc
 from doudi.verification.v1 import verification_pb2, verification_pb2_grpc
 from doudi_gateway.errors import error_body, response_for_rpc_error
 from doudi_gateway.limits import RequestLimits
+from doudi_gateway.signin import InvalidToken, TokenVerifier, looks_like_jwt
 from doudi_runtime.authz.principal import Principal
 from doudi_runtime.grpc.client import ChannelFactory
 from doudi_runtime.grpc.context import acting_for
@@ -33,6 +35,7 @@ HTTP_REQUESTS = Counter(
 HTTP_SECONDS = Histogram(
     "doudi_gateway_http_request_seconds", "Time the gateway took to answer, by route.", ["method", "route"]
 )
+log = logging.getLogger("doudi_gateway")
 _FIELD_IN_PARSE_ERROR = re.compile(r"Failed to parse (\w+) field|no field named \"(\w+)\"")
 
 
@@ -74,13 +77,16 @@ def create_app(
     intake_target: str,
     verification_target: str = "127.0.0.1:15052",
     token_identities: Mapping[str, Principal] | None = None,
+    sign_in: TokenVerifier | None = None,
     max_request_bytes: int | None = None,
     rate_limit: TokenBuckets | None = None,
 ) -> FastAPI:
     """The HTTP app. A caller whose token names a person (an object in AUTH_TOKENS) is forwarded to
     the services as the person the gateway acts for, so their role and region decide what they see;
-    a caller whose token names a service is the gateway's own trusted caller. ``max_request_bytes`` and
-    ``rate_limit`` (per caller) answer 413 and 429 before anything else reads the request."""
+    a caller whose token names a service is the gateway's own trusted caller. With ``sign_in``, a person
+    may instead send a JWT of the configured issuer, whose claims name them (``doudi_gateway.signin``);
+    an expired, invalid or foreign token is 401. ``max_request_bytes`` and ``rate_limit`` (per caller)
+    answer 413 and 429 before anything else reads the request."""
     app = FastAPI(
         title="doudi gateway",
         version="1",
@@ -101,12 +107,30 @@ def create_app(
             setattr(request, name, value)
         return request
 
-    def caller(authorization: Annotated[str | None, Header()] = None) -> str:
-        scheme, _, token = (authorization or "").partition(" ")
-        principal = token_principals.get(token) if scheme.lower() == "bearer" else None
-        if principal is None:
+    people = {token: who for token, who in (token_identities or {}).items() if not who.is_service}
+
+    def identify(authorization: str) -> tuple[str, Principal | None] | None:
+        """Who a bearer token names: (name, the person to act for, or None for a service), or None."""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        name = token_principals.get(token)
+        if name is not None:
+            return name, people.get(token)
+        if sign_in is None or not looks_like_jwt(token):
+            return None
+        try:
+            person = sign_in.principal(token)
+        except InvalidToken as exc:
+            log.info("sign-in refused", extra={"reason": str(exc)})
+            return None
+        return person.name, person
+
+    def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+        who = getattr(request.state, "caller", None)
+        if who is None:
             raise _Unauthenticated()
-        return principal
+        return str(who[0])
 
     @app.exception_handler(BodyError)
     async def _body_error(_request: Request, exc: BodyError) -> JSONResponse:
@@ -127,14 +151,13 @@ def create_app(
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    people = {token: who for token, who in (token_identities or {}).items() if not who.is_service}
-
     @app.middleware("http")
     async def _act_for_the_caller(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        person = people.get(token) if scheme.lower() == "bearer" else None
+        who = identify(request.headers.get("authorization", ""))
+        request.state.caller = who
+        person = who[1] if who is not None else None
         # The downstream task and its worker threads copy this context, so every call carries the person.
         with acting_for(person):
             return await call_next(request)

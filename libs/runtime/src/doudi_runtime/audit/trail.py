@@ -3,21 +3,41 @@
 Each record holds the SHA-256 of its own fields and of the previous record's hash, so editing a row
 breaks its own hash and deleting one breaks the next record's link; :meth:`AuditLog.verify` walks the
 chain and names the first broken record. Appenders serialise on one head row (``audit_chain_head``)
-locked for update, so two concurrent changes never fork the chain.
+locked for update, so two concurrent changes never fork the chain. What a record keeps of before and
+after passes a masking hook first (``doudi_runtime.audit.masking``: no full ID, phone or account number).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from typing import Any
 
 from alembic.operations import Operations
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Insert,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    Update,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 
+from doudi_common.masking import scrub
+from doudi_runtime.audit.masking import RecordMask, mask_personal_data
 from doudi_runtime.store import Database
 
 RECORDS_TABLE = "audit_records"
@@ -139,31 +159,55 @@ class ChainVerdict:
     problem: str = ""
 
 
+#: An entry's before and after: chained as masked JSON, not as they are.
+KEPT_AS_JSON = ("before", "after")
+
+
+@functools.cache
+def _append_statements(tables: AuditTables) -> tuple[Select, Insert, Update]:
+    """Lock the head, insert the record, move the head: built once, as every audited change runs them."""
+    head = tables.head
+    return (
+        select(head).where(head.c.id == 1).with_for_update(),
+        insert(tables.records),
+        update(head)
+        .where(head.c.id == 1)
+        .values(sequence=bindparam("new_sequence"), hash=bindparam("new_hash")),
+    )
+
+
 class AuditLog:
     """Appends to, pages through and verifies one service's audit chain."""
 
-    def __init__(self, database: Database, tables: AuditTables) -> None:
+    def __init__(
+        self, database: Database, tables: AuditTables, *, mask: RecordMask = mask_personal_data
+    ) -> None:
         self._database = database
         self._tables = tables
+        #: Applied to every before/after (and the reason's free text) before it is chained.
+        self._mask = mask
 
     def append(self, entry: AuditEntry, *, now: datetime | None = None) -> AuditRecord:
-        records, head = self._tables.records, self._tables.head
         moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
         with self._database.transaction() as session:
-            current = session.execute(select(head).where(head.c.id == 1).with_for_update()).one()
+            lock_head, insert_record, move_head = _append_statements(self._tables)
+            current = session.execute(lock_head).one()
             fields: dict[str, Any] = {
                 "sequence": int(current.sequence) + 1,
                 "occurred_at": moment,
-                **{k: v for k, v in asdict(entry).items() if k not in ("before", "after")},
-                "before_json": _json(entry.before),
-                "after_json": _json(entry.after),
+                **{
+                    f.name: getattr(entry, f.name)
+                    for f in dataclass_fields(entry)
+                    if f.name not in KEPT_AS_JSON
+                },
+                "reason": scrub(entry.reason),
+                "before_json": _json(self._mask(entry.before)),
+                "after_json": _json(self._mask(entry.after)),
                 "previous_hash": current.hash,
             }
             fields["hash"] = record_hash(fields)
-            session.execute(insert(records).values(**fields))
-            session.execute(
-                update(head).where(head.c.id == 1).values(sequence=fields["sequence"], hash=fields["hash"])
-            )
+            session.execute(insert_record, fields)
+            session.execute(move_head, {"new_sequence": fields["sequence"], "new_hash": fields["hash"]})
         return AuditRecord(**fields)
 
     def page(self, after: int, limit: int) -> list[AuditRecord]:
