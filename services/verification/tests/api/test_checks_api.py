@@ -11,7 +11,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.intake.v1 import events_pb2 as intake_events
@@ -21,12 +21,15 @@ from doudi_runtime.events.envelope import decode, new_envelope
 from doudi_runtime.grpc.errors import field_violations_from
 from doudi_runtime.grpc.server import GrpcServer
 from doudi_runtime.service import ServiceContext, build_context, migrate
+from doudi_runtime.store.migrations import downgrade_migrations, run_migrations
 from doudi_sim.fixtures import example_households
 from doudi_sim.main import RECORDS
 from doudi_sim.settings import RecordsSettings
 from doudi_verification.app.checks import VerificationUseCases
 from doudi_verification.events.intake import TOPIC_APPLICATIONS
 from doudi_verification.main import DEFINITION, VerificationSettings, use_cases
+from doudi_verification.store import cases as case_store
+from doudi_verification.store.tables import STORE
 
 TOKEN = "verification-test-token"
 AUTH = (("authorization", f"Bearer {TOKEN}"),)
@@ -302,3 +305,53 @@ def test_asking_about_an_unknown_application_is_not_found_and_a_bare_request_nam
     with pytest.raises(grpc.RpcError) as raised:
         verification.stub.GetReport(verification_pb2.GetReportRequest(), metadata=AUTH, timeout=10)
     assert [f for f, _ in field_violations_from(raised.value)] == ["report_id"]
+
+
+def test_the_store_holds_households_reports_surveys_and_disputes_sealed(verification) -> None:  # type: ignore[no-untyped-def]
+    deliver(verification, accepted("app_sealed", H15, intake_pb2.HOUSEHOLD_TYPE_RURAL), "app_sealed")
+    verification.checks.run_due()
+    findings, evidence = "户主腿部残疾，长期服药", "养老金已停发，附社保中心证明"
+    survey = verification_pb2.RecordHomeSurveyRequest(
+        request_id="sv-sealed",
+        application_id="app_sealed",
+        surveyor_ids=["staff-1", "staff-2"],
+        findings=findings,
+    )
+    verification.stub.RecordHomeSurvey(survey, metadata=AUTH, timeout=10)
+    report = report_of(verification, "app_sealed")
+    dispute = verification_pb2.DisputeReportRequest(
+        request_id="d-sealed",
+        report_id=report.report_id,
+        item=verification_pb2.SourceItem(member_index=0, source="HUMAN_RESOURCES", item="pension"),
+        evidence=evidence,
+    )
+    verification.stub.DisputeReport(dispute, metadata=AUTH, timeout=10)
+
+    with verification.context.database.engine.connect() as connection:
+        stored = {
+            table: " ".join(str(v) for row in connection.execute(text(f"SELECT * FROM {table}")) for v in row)
+            for table in ("cases", "reports", "surveys", "disputes")
+        }
+        audit = " ".join(connection.execute(text("SELECT after_json FROM audit_records")).scalars())
+    for table, rows in stored.items():
+        assert "v1.dev." in rows, table
+        assert not [s for s in (*H15, findings, evidence) if s in rows], table
+    assert "v1.dev." not in audit
+    assert report.state == verification_pb2.REPORT_STATE_COMPLETE and report.counted_members == len(H15)
+
+
+def test_the_migration_seals_cases_and_reports_written_before_it(verification) -> None:  # type: ignore[no-untyped-def]
+    deliver(verification, accepted("app_before", H02), "app_before")
+    verification.checks.run_due()
+    url = verification.context.settings.effective_database_url
+    downgrade_migrations(url, STORE.migrations_dir, "0005")
+    with verification.context.database.engine.connect() as connection:
+        assert H02[0] in connection.execute(text("SELECT household FROM cases")).scalar_one()
+    run_migrations(url, STORE.migrations_dir)
+    with verification.context.database.engine.connect() as connection:
+        stored = " ".join(connection.execute(text("SELECT household FROM cases")).scalars())
+    assert "v1.dev." in stored and not [m for m in H02 if m in stored]
+    assert report_of(verification, "app_before").state == verification_pb2.REPORT_STATE_COMPLETE
+    with verification.context.database.read() as session:
+        case = case_store.get_case(session, "app_before")
+    assert case is not None and tuple(m.id_number for m in case.members) == tuple(H02)

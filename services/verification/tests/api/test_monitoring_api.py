@@ -4,6 +4,8 @@ the overdue sweep, and one alert per fact however often it is delivered."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
 import uuid
@@ -11,18 +13,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
 from kafka import KafkaProducer
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from doudi.care.v1 import events_pb2 as care_events
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.dispatch.v1 import dispatch_pb2
 from doudi.dispatch.v1 import events_pb2 as dispatch_events
 from doudi.verification.v1 import events_pb2, monitoring_pb2, monitoring_pb2_grpc
+from doudi_common.fieldcrypt import KeyRing, LookupHasher
 from doudi_common.testing import EXAMPLE_TOWNSHIP, EXAMPLE_VILLAGE, make_resident_id
 from doudi_runtime.events.admin import ensure_topics
 from doudi_runtime.events.consumer import EventConsumer
@@ -30,6 +34,8 @@ from doudi_runtime.events.envelope import decode, encode, new_envelope, unpack
 from doudi_runtime.grpc.errors import field_violations_from
 from doudi_runtime.grpc.server import GrpcServer
 from doudi_runtime.service import ServiceContext, build_context, migrate
+from doudi_runtime.store.migrations import downgrade_migrations, run_migrations
+from doudi_runtime.store.sealed import FieldCrypto, field_crypto, reseal_table, use_field_crypto
 from doudi_runtime.testing.broker import BrokerProcess
 from doudi_verification.api.monitoring import monitoring_binding
 from doudi_verification.app.alerts import (
@@ -42,6 +48,7 @@ from doudi_verification.events.alerts import TOPIC_MONITORING_EVENTS
 from doudi_verification.events.care import overdue_visit_subscription
 from doudi_verification.events.dispatch import hand_over_subscription
 from doudi_verification.main import DEFINITION, VerificationSettings
+from doudi_verification.store.tables import STORE
 from doudi_verification.store.tables import alerts as alerts_table
 
 TOKEN = "monitoring-test-token"
@@ -531,3 +538,78 @@ def test_a_care_visit_overdue_beyond_the_threshold_opens_one_m14_alert(monitorin
     assert sorted(a.source_reference.split(":")[1] for a in listed) == ["entry_15", "entry_8"], (
         "seven days overdue is not more than the EX threshold of 7"
     )
+
+
+# -- personal data at rest ----------------------------------------------------------------------------
+
+
+def _raw_alert(context: ServiceContext) -> Any:
+    assert context.database is not None
+    with context.database.engine.connect() as connection:
+        return connection.execute(text("SELECT * FROM alerts")).one()
+
+
+def _whole(row: Any) -> str:
+    """Every value of the row in full (a row's repr shortens long values)."""
+    return " ".join(str(value) for value in row)
+
+
+def test_an_alert_keeps_the_person_sealed_and_a_fact_folds_across_a_key_rotation(
+    monitoring: Monitoring,
+) -> None:
+    stub, context = monitoring.stub, monitoring.context
+    first = stub.ReportMonitoringEvent(fire_report("r-1"), metadata=AUTH)
+    row = _raw_alert(context)
+    assert PERSON not in _whole(row) and "in hospital" not in _whole(row)
+    assert row.person_id.startswith("v1.") and row.open_fact.startswith("v1.")
+    fact = "\x1f".join((PERSON, "ACCIDENT", "ticket-0042"))
+    assert len(row.open_key) == 64 and row.open_key != hashlib.sha256(fact.encode()).hexdigest()
+
+    before = field_crypto()
+
+    def rotated(crypto: FieldCrypto, key_id: str) -> FieldCrypto:
+        """A new primary key in front of ``crypto``'s keys, for sealing and for hashing."""
+        return FieldCrypto(
+            KeyRing(key_id, {key_id: os.urandom(32), **crypto.ring.keys}),
+            LookupHasher(key_id, {key_id: os.urandom(32), **crypto.hasher.keys}),
+        )
+
+    try:
+        use_field_crypto(rotated(before, "k2"))
+        folded = stub.ReportMonitoringEvent(fire_report("r-2"), metadata=AUTH)
+        assert folded.outcome == M.REPORT_OUTCOME_FOLDED and folded.alert_id == first.alert_id
+        third = rotated(field_crypto(), "k3")
+        use_field_crypto(third)
+        with context.database.transaction() as session:
+            assert reseal_table(session, alerts_table) == 1
+        use_field_crypto(
+            FieldCrypto(
+                KeyRing("k3", {"k3": third.ring.keys["k3"]}),
+                LookupHasher("k3", {"k3": third.hasher.keys["k3"]}),
+            )
+        )
+        again = stub.ReportMonitoringEvent(fire_report("r-3"), metadata=AUTH)
+        assert again.outcome == M.REPORT_OUTCOME_FOLDED and again.alert_id == first.alert_id
+        assert again.alert.person.value == PERSON and again.alert.reports == 3
+    finally:
+        use_field_crypto(before)
+
+
+def test_the_migration_seals_alerts_written_before_it_and_the_downgrade_opens_them(
+    monitoring: Monitoring,
+) -> None:
+    stub, context = monitoring.stub, monitoring.context
+    first = stub.ReportMonitoringEvent(fire_report("r-1"), metadata=AUTH)
+    url = context.settings.effective_database_url
+    assert downgrade_migrations(url, STORE.migrations_dir, "0005") == "0005"
+    row = _raw_alert(context)
+    fact = "\x1f".join((PERSON, "ACCIDENT", "ticket-0042"))
+    assert (row.person_id, row.open_key) == (PERSON, hashlib.sha256(fact.encode()).hexdigest())
+    assert "in hospital" in row.description and "open_fact" not in row._mapping
+
+    assert run_migrations(url, STORE.migrations_dir) == "0006"
+    row = _raw_alert(context)
+    assert PERSON not in _whole(row) and "in hospital" not in _whole(row)
+    folded = stub.ReportMonitoringEvent(fire_report("r-2"), metadata=AUTH)
+    assert folded.outcome == M.REPORT_OUTCOME_FOLDED and folded.alert_id == first.alert_id
+    assert folded.alert.person.value == PERSON

@@ -24,11 +24,25 @@ def _config(engine: Engine, versions_dir: Path, version_table: str) -> Config:
     return config
 
 
-def run_migrations(url: str, versions_dir: Path, *, version_table: str = "alembic_version") -> str | None:
-    """Bring the store at ``url`` to the newest revision in ``versions_dir``; returns that revision."""
+def run_migrations(
+    url: str, versions_dir: Path, *, version_table: str = "alembic_version", revision: str = "heads"
+) -> str | None:
+    """Bring the store at ``url`` to ``revision`` (the newest in ``versions_dir``); returns where it is."""
     engine = create_engine_for(url)
     try:
-        command.upgrade(_config(engine, versions_dir, version_table), "heads")
+        command.upgrade(_config(engine, versions_dir, version_table), revision)
+        return current_revision(engine, version_table=version_table)
+    finally:
+        engine.dispose()
+
+
+def downgrade_migrations(
+    url: str, versions_dir: Path, revision: str, *, version_table: str = "alembic_version"
+) -> str | None:
+    """Take the store at ``url`` back to ``revision``; returns where it is."""
+    engine = create_engine_for(url)
+    try:
+        command.downgrade(_config(engine, versions_dir, version_table), revision)
         return current_revision(engine, version_table=version_table)
     finally:
         engine.dispose()

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import Table
+
 from doudi_care.domain.workorders import served_region
 from doudi_care.store import workorders as order_store
 from doudi_care.store.tables import ledger_entries, protection_cases, work_orders
@@ -39,6 +41,7 @@ from doudi_runtime.authz.principal import Role
 from doudi_runtime.grpc.server import GrpcServiceBinding
 from doudi_runtime.service import ServiceContext
 from doudi_runtime.store import Database
+from doudi_runtime.store.sealed import lookup_columns
 
 SERVICE_NAME = "doudi.care.v1.CareService"
 
@@ -99,14 +102,20 @@ def _provider_region(database: Database) -> RegionLookup:
     return lookup
 
 
-def _scrubbed(snapshot: SnapshotLookup) -> SnapshotLookup:
-    """A record as the audit trail keeps it: who changed what, with identity and phone numbers masked."""
+def _scrubbed(snapshot: SnapshotLookup, table: Table) -> SnapshotLookup:
+    """A record as the audit trail keeps it: who changed what, with identity and phone numbers masked (and
+    without the store's lookup hashes)."""
+    hidden = frozenset(lookup_columns(table))
 
     def scrubbed(record_id: str) -> Mapping[str, Any] | None:
         row = snapshot(record_id)
         if row is None:
             return None
-        return {key: scrub(value) if isinstance(value, str) else value for key, value in row.items()}
+        return {
+            key: scrub(value) if isinstance(value, str) else value
+            for key, value in row.items()
+            if key not in hidden
+        }
 
     return scrubbed
 
@@ -124,9 +133,9 @@ def policy(context: ServiceContext) -> ServicePolicy:
         },
         owners={"work_order": column_lookup(database, work_orders, "work_order_id", "provider_id")},
         snapshots={
-            "entry": _scrubbed(row_snapshot(database, ledger_entries, "entry_id")),
+            "entry": _scrubbed(row_snapshot(database, ledger_entries, "entry_id"), ledger_entries),
             "work_order": row_snapshot(database, work_orders, "work_order_id"),
-            "case": _scrubbed(row_snapshot(database, protection_cases, "case_id")),
+            "case": _scrubbed(row_snapshot(database, protection_cases, "case_id"), protection_cases),
         },
         audit=context.audit_log(),
     )

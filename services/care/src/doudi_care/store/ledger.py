@@ -18,12 +18,16 @@ from doudi_care.store import codec
 from doudi_care.store.tables import imports, ledger_entries, visits
 from doudi_common.region import RegionCode
 from doudi_runtime.paging import Page
+from doudi_runtime.store.sealed import matches
 
 OPEN = (EntryStatus.ACTIVE.value, EntryStatus.PENDING_DETAILS.value)
+SUBJECT_KEY = "subject:"
 
 
 def person_key(entry: LedgerEntry) -> str:
-    return entry.id_number or f"subject:{entry.subject_id}"
+    """``subject:<id>`` for an entry without identity number; empty once its identity number (hashed) is
+    the key."""
+    return "" if entry.id_number else f"{SUBJECT_KEY}{entry.subject_id}"
 
 
 def _values(entry: LedgerEntry) -> dict[str, Any]:
@@ -31,6 +35,7 @@ def _values(entry: LedgerEntry) -> dict[str, Any]:
         "ledger": entry.ledger.value,
         "person_key": person_key(entry),
         "id_number": entry.id_number,
+        "id_number_hash": entry.id_number,
         "name": entry.name,
         "phone": entry.phone,
         "region": entry.region,
@@ -99,9 +104,16 @@ def get_entry(session: Session, entry_id: str, *, for_update: bool = False) -> L
 
 
 def find_entry(session: Session, ledger: Ledger, key: str, *, for_update: bool = False) -> LedgerEntry | None:
-    query = select(ledger_entries).where(
-        ledger_entries.c.ledger == ledger.value, ledger_entries.c.person_key == key
-    )
+    """The ledger's entry of a person: ``key`` is an identity number or ``subject:<id>``."""
+    c = ledger_entries.c
+    if key.startswith(SUBJECT_KEY):
+        query = select(ledger_entries).where(
+            c.ledger == ledger.value, c.id_number_hash == "", c.person_key == key
+        )
+    else:
+        query = select(ledger_entries).where(
+            c.ledger == ledger.value, matches(c.id_number_hash, key), c.person_key == ""
+        )
     if for_update:
         query = query.with_for_update()
     row = session.execute(query).one_or_none()
@@ -119,14 +131,14 @@ def open_entries_of_person(
     session: Session, id_number: str, subject_id: str, *, for_update: bool = False
 ) -> list[LedgerEntry]:
     """The open entries of a person (by identity number) or of a household or person subject id."""
-    matches = []
+    wanted = []
     if id_number:
-        matches.append(ledger_entries.c.id_number == id_number)
+        wanted.append(matches(ledger_entries.c.id_number_hash, id_number))
     if subject_id:
-        matches.append(ledger_entries.c.subject_id == subject_id)
-    if not matches:
+        wanted.append(ledger_entries.c.subject_id == subject_id)
+    if not wanted:
         return []
-    query = select(ledger_entries).where(or_(*matches), ledger_entries.c.status.in_(OPEN))
+    query = select(ledger_entries).where(or_(*wanted), ledger_entries.c.status.in_(OPEN))
     if for_update:
         query = query.with_for_update()
     return [_entry(row) for row in session.execute(query.order_by(ledger_entries.c.entry_id)).all()]

@@ -6,26 +6,35 @@ from sqlalchemy import Boolean, Column, Date, Index, Integer, MetaData, String, 
 
 from doudi_runtime.service import ServiceStore
 from doudi_runtime.store import UtcDateTime
+from doudi_runtime.store.sealed import LookupHash, Sealed
 
 metadata = MetaData()
 
-#: One row per person and ledger. ``person_key`` is the identity number, or ``subject:<id>`` for an
-#: entry an entitlement opened before the township recorded who the person is.
+#: One row per person and ledger: a person is known by the lookup hash of their identity number, or, for
+#: an entry an entitlement opened before the township recorded who the person is, by ``person_key``
+#: ``subject:<id>`` (empty once the identity number is known). Identity, name, phone and the ledger's
+#: details (contacts, guardians, disability certificate) are sealed.
 ledger_entries = Table(
     "ledger_entries",
     metadata,
     Column("entry_id", String(40), primary_key=True),
     Column("ledger", String(30), nullable=False),
     Column("person_key", String(80), nullable=False),
-    Column("id_number", String(18), nullable=False),
-    Column("name", String(50), nullable=False),
-    Column("phone", String(20), nullable=False),
+    Column("id_number", Sealed("care.ledger_entries.id_number"), nullable=False),
+    Column(
+        "id_number_hash",
+        LookupHash("care.ledger_entries.id_number", hash_of="id_number"),
+        nullable=False,
+        server_default="",
+    ),
+    Column("name", Sealed("care.ledger_entries.name"), nullable=False),
+    Column("phone", Sealed("care.ledger_entries.phone"), nullable=False),
     Column("region", String(12), nullable=False),
     Column("township", String(12), nullable=False),
     Column("risk_level", String(10), nullable=False),
     Column("status", String(20), nullable=False),
     Column("source", String(20), nullable=False),
-    Column("details", Text, nullable=False),
+    Column("details", Sealed("care.ledger_entries.details"), nullable=False),
     Column("subject_id", String(64), nullable=False),
     Column("entitlement_ids", Text, nullable=False),
     #: Entitlements of ``entitlement_ids`` now suspended; while only suspended ones remain the entry rests.
@@ -38,12 +47,12 @@ ledger_entries = Table(
     Column("last_visited_on", Date, nullable=True),
     Column("registered_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    UniqueConstraint("ledger", "person_key", name="uq_ledger_entries_ledger_person"),
+    UniqueConstraint("ledger", "id_number_hash", "person_key", name="uq_ledger_entries_ledger_person"),
     Index("ix_ledger_entries_region", "region"),
     Index("ix_ledger_entries_next_due", "status", "next_due"),
     #: The daily sweep's work: by status and last announced stage, entries in (due, id) keyset order.
     Index("ix_ledger_entries_sweep", "status", "announced_stage", "next_due", "entry_id"),
-    Index("ix_ledger_entries_id_number", "id_number"),
+    Index("ix_ledger_entries_id_number_hash", "id_number_hash"),
     Index("ix_ledger_entries_subject_id", "subject_id"),
 )
 
@@ -55,8 +64,8 @@ visits = Table(
     Column("visited_at", UtcDateTime, nullable=False),
     Column("visitor", String(50), nullable=False),
     Column("mode", String(20), nullable=False),
-    Column("place", String(200), nullable=False),
-    Column("findings", Text, nullable=False),
+    Column("place", Sealed("care.visits.place"), nullable=False),
+    Column("findings", Sealed("care.visits.findings"), nullable=False),
     Column("risk_found", Boolean, nullable=False),
     Column("due_on", Date, nullable=False),
     Column("late", Boolean, nullable=False),
@@ -114,13 +123,13 @@ protection_cases = Table(
     metadata,
     Column("case_id", String(40), primary_key=True),
     Column("entry_id", String(40), nullable=False),
-    Column("child_id_number", String(18), nullable=False),
-    Column("child_name", String(50), nullable=False),
+    Column("child_id_number", Sealed("care.protection_cases.child_id_number"), nullable=False),
+    Column("child_name", Sealed("care.protection_cases.child_name"), nullable=False),
     Column("region", String(12), nullable=False),
     Column("township", String(12), nullable=False),
-    Column("description", Text, nullable=False),
-    Column("reporter", String(100), nullable=False),
-    Column("contact_phone", String(20), nullable=False),
+    Column("description", Sealed("care.protection_cases.description"), nullable=False),
+    Column("reporter", Sealed("care.protection_cases.reporter"), nullable=False),
+    Column("contact_phone", Sealed("care.protection_cases.contact_phone"), nullable=False),
     Column("reported_at", UtcDateTime, nullable=False),
     Column("dispatch_due_at", UtcDateTime, nullable=False),
     Column("assessment_due_at", UtcDateTime, nullable=False),
@@ -129,7 +138,7 @@ protection_cases = Table(
     Column("assessed_at", UtcDateTime, nullable=True),
     Column("intervened_at", UtcDateTime, nullable=True),
     Column("overdue_steps", Text, nullable=False),
-    Column("notes", Text, nullable=False),
+    Column("notes", Sealed("care.protection_cases.notes"), nullable=False),
     #: The earliest deadline still to watch; NULL once nothing is left to escalate.
     Column("next_check_at", UtcDateTime, nullable=True),
     Index("ix_protection_cases_next_check_at", "next_check_at"),

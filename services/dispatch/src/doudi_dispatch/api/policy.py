@@ -11,14 +11,29 @@ NOT_FOUND, the same as an unknown id. See ``doudi_runtime.authz.policy`` for how
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
+from sqlalchemy import Table
+
+from doudi_dispatch.store import registry as registry_store
 from doudi_dispatch.store.tables import disasters, incidents, teams, volunteers, vulnerable_persons
 from doudi_runtime.audit.api import audit_binding
 from doudi_runtime.authz.lookups import column_lookup, row_snapshot
-from doudi_runtime.authz.policy import FromField, FromRecord, Listing, Rule, ServicePolicy, rule
+from doudi_runtime.authz.policy import (
+    FromField,
+    FromRecord,
+    Listing,
+    RegionLookup,
+    Rule,
+    ServicePolicy,
+    SnapshotLookup,
+    rule,
+)
 from doudi_runtime.authz.principal import Role
 from doudi_runtime.grpc.server import GrpcServiceBinding
 from doudi_runtime.service import ServiceContext
+from doudi_runtime.store import Database
+from doudi_runtime.store.sealed import lookup_columns
 
 SERVICE_NAME = "doudi.dispatch.v1.DispatchService"
 
@@ -70,6 +85,41 @@ RULES: Mapping[str, Rule] = {
 }
 
 
+def _without(snapshot: SnapshotLookup, table: Table, *hidden: str) -> SnapshotLookup:
+    """A record as the audit trail keeps it: without the store's lookup hashes (and ``hidden``)."""
+    left_out = frozenset((*lookup_columns(table), *hidden))
+
+    def without(record_id: str) -> Mapping[str, Any] | None:
+        row = snapshot(record_id)
+        return None if row is None else {key: value for key, value in row.items() if key not in left_out}
+
+    return without
+
+
+def _person_region(database: Database) -> RegionLookup:
+    """A registered person's region, by identity number (through its lookup hash)."""
+
+    def lookup(id_number: str) -> str | None:
+        with database.read() as session:
+            return registry_store.region_of(session, id_number)
+
+    return lookup
+
+
+def _person_snapshot(database: Database) -> SnapshotLookup:
+    """A registered person's row, by identity number, as the audit trail kept it before it was sealed."""
+    by_row = _without(
+        row_snapshot(database, vulnerable_persons, "person_id"), vulnerable_persons, "person_id"
+    )
+
+    def snapshot(id_number: str) -> Mapping[str, Any] | None:
+        with database.read() as session:
+            person_id = registry_store.row_id(session, id_number)
+        return None if person_id is None else by_row(person_id)
+
+    return snapshot
+
+
 def policy(context: ServiceContext) -> ServicePolicy:
     database = context.persistence().database
     return ServicePolicy(
@@ -79,14 +129,14 @@ def policy(context: ServiceContext) -> ServicePolicy:
             "team": column_lookup(database, teams, "team_id", "village"),
             "volunteer": column_lookup(database, volunteers, "volunteer_id", "village"),
             "incident": column_lookup(database, incidents, "incident_id", "region"),
-            "person": column_lookup(database, vulnerable_persons, "id_number", "region"),
+            "person": _person_region(database),
             "disaster": column_lookup(database, disasters, "disaster_id", "region"),
         },
         snapshots={
             "team": row_snapshot(database, teams, "team_id"),
             "volunteer": row_snapshot(database, volunteers, "volunteer_id"),
-            "incident": row_snapshot(database, incidents, "incident_id"),
-            "person": row_snapshot(database, vulnerable_persons, "id_number"),
+            "incident": _without(row_snapshot(database, incidents, "incident_id"), incidents),
+            "person": _person_snapshot(database),
         },
         audit=context.audit_log(),
     )

@@ -34,21 +34,22 @@ class RegistryUseCases(Commands):
             raise NotFound("no such person in the registry")
         return person
 
+    def _answered(self, session: Session, reference: str) -> VulnerablePerson:
+        """The person an earlier request answered: its reference is the row id (an identity number for
+        answers recorded before the registry was sealed)."""
+        person = store.person_of_row(session, reference)
+        return person if person is not None else self._person(session, reference, removed=True)
+
     def register_person(self, request_id: str, person: VulnerablePerson) -> VulnerablePerson:
         """Enter or update one person, keyed by identity number."""
         validate_together(request_id_check(request_id), lambda: domain.register(person, now=self.clock()))
 
         def perform(session: Session, now: datetime, _after: AfterCommit) -> tuple[str, VulnerablePerson]:
             registered = domain.register(person, now=now)
-            store.upsert_person(session, registered)
-            return registered.id_number, registered
+            return store.upsert_person(session, registered), registered
 
         return self.once(
-            "RegisterVulnerablePerson",
-            request_id,
-            fingerprint_of(person),
-            perform,
-            lambda session, id_number: self._person(session, id_number, removed=True),
+            "RegisterVulnerablePerson", request_id, fingerprint_of(person), perform, self._answered
         )
 
     def unregister_person(self, request_id: str, id_number: str, reason: str) -> VulnerablePerson:
@@ -62,15 +63,12 @@ class RegistryUseCases(Commands):
 
         def perform(session: Session, now: datetime, _after: AfterCommit) -> tuple[str, VulnerablePerson]:
             person = self._person(session, number)
-            store.remove_person(session, number, reason.strip(), now)
-            return number, person
+            person_id = store.remove_person(session, number, reason.strip(), now)
+            assert person_id is not None
+            return person_id, person
 
         return self.once(
-            "UnregisterVulnerablePerson",
-            request_id,
-            fingerprint_of(number, reason),
-            perform,
-            lambda session, reference: self._person(session, reference, removed=True),
+            "UnregisterVulnerablePerson", request_id, fingerprint_of(number, reason), perform, self._answered
         )
 
     def declare_disaster(self, request_id: str, declaration: DisasterDeclaration) -> Disaster:

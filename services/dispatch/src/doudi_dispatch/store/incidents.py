@@ -24,6 +24,7 @@ from doudi_dispatch.domain.teams import Skill
 from doudi_dispatch.store import codec
 from doudi_dispatch.store.tables import incidents
 from doudi_runtime.paging import Page
+from doudi_runtime.store.sealed import matches_any
 
 
 def _values(incident: Incident) -> dict[str, Any]:
@@ -34,6 +35,7 @@ def _values(incident: Incident) -> dict[str, Any]:
         "region": incident.region,
         "township": incident.township,
         "person_id_number": incident.person_id_number,
+        "person_id_number_hash": incident.person_id_number,
         "person_name": incident.person_name,
         "contact_phone": incident.contact_phone,
         "description": incident.description,
@@ -166,16 +168,17 @@ def open_counts(session: Session) -> dict[IncidentState, int]:
 
 
 def persons_with_open_check_on(session: Session, id_numbers: Iterable[str]) -> frozenset[str]:
-    """Of these persons, those who already have a check-on task not yet handed over."""
+    """Of these persons, those who already have a check-on task not yet handed over (found by the lookup
+    hash of their identity number)."""
     wanted = sorted(set(id_numbers))
     found: set[str] = set()
     for start in range(0, len(wanted), 500):
         rows = session.execute(
             select(incidents.c.person_id_number).where(
-                incidents.c.person_id_number.in_(wanted[start : start + 500]),
+                matches_any(incidents.c.person_id_number_hash, wanted[start : start + 500]),
                 incidents.c.kind == IncidentKind.CHECK_ON.value,
                 incidents.c.state.in_([s.value for s in OPEN_STATES]),
             )
         ).all()
         found.update(row.person_id_number for row in rows)
-    return frozenset(found)
+    return frozenset(found.intersection(wanted))

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from doudi_common.ids import new_id
 from doudi_common.region import RegionCode
 from doudi_dispatch.domain.geo import GeoPoint
 from doudi_dispatch.domain.registry import Disaster, VulnerableCategory, VulnerablePerson
 from doudi_dispatch.store.tables import disasters, vulnerable_persons
+from doudi_runtime.store.sealed import matches
 
 
 def _values(person: VulnerablePerson) -> dict[str, Any]:
@@ -50,11 +52,27 @@ def _person(row: Any) -> VulnerablePerson:
     )
 
 
+def row_id(session: Session, id_number: str, *, for_update: bool = False) -> str | None:
+    """The row of a person's identity number, found by its lookup hash."""
+    query = select(vulnerable_persons.c.person_id).where(
+        matches(vulnerable_persons.c.id_number_hash, id_number)
+    )
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def region_of(session: Session, id_number: str) -> str | None:
+    """The region of a person in the registry (removed or not), for the policy."""
+    query = select(vulnerable_persons.c.region).where(matches(vulnerable_persons.c.id_number_hash, id_number))
+    return session.execute(query).scalar_one_or_none()
+
+
 def get_person(
     session: Session, id_number: str, *, for_update: bool = False, removed: bool = False
 ) -> VulnerablePerson | None:
     """A registered person (with ``removed``, also one taken out of the registry)."""
-    query = select(vulnerable_persons).where(vulnerable_persons.c.id_number == id_number)
+    query = select(vulnerable_persons).where(matches(vulnerable_persons.c.id_number_hash, id_number))
     if not removed:
         query = query.where(vulnerable_persons.c.removed_at.is_(None))
     if for_update:
@@ -63,35 +81,57 @@ def get_person(
     return None if row is None else _person(row)
 
 
-def upsert_person(session: Session, person: VulnerablePerson) -> None:
-    if get_person(session, person.id_number, for_update=True, removed=True) is None:
-        session.execute(insert(vulnerable_persons).values(id_number=person.id_number, **_values(person)))
+def person_of_row(session: Session, person_id: str) -> VulnerablePerson | None:
+    """The person of a row id :func:`upsert_person` or :func:`remove_person` answered, removed or not."""
+    row = session.execute(
+        select(vulnerable_persons).where(vulnerable_persons.c.person_id == person_id)
+    ).one_or_none()
+    return None if row is None else _person(row)
+
+
+def upsert_person(session: Session, person: VulnerablePerson) -> str:
+    """Enter or update the person; returns the row id (which names no one)."""
+    person_id = row_id(session, person.id_number, for_update=True)
+    if person_id is None:
+        person_id = new_id("person")
+        session.execute(
+            insert(vulnerable_persons).values(
+                person_id=person_id,
+                id_number=person.id_number,
+                id_number_hash=person.id_number,
+                **_values(person),
+            )
+        )
     else:
         session.execute(
             update(vulnerable_persons)
-            .where(vulnerable_persons.c.id_number == person.id_number)
-            .values(**_values(person))
+            .where(vulnerable_persons.c.person_id == person_id)
+            .values(id_number=person.id_number, id_number_hash=person.id_number, **_values(person))
         )
+    return person_id
 
 
-def remove_person(session: Session, id_number: str, reason: str, now: datetime) -> None:
-    session.execute(
-        update(vulnerable_persons)
-        .where(vulnerable_persons.c.id_number == id_number)
-        .values(removed_at=now, removal_reason=reason)
-    )
+def remove_person(session: Session, id_number: str, reason: str, now: datetime) -> str | None:
+    """Take the person out of the registry; returns the row id (None when no one has that number)."""
+    person_id = row_id(session, id_number, for_update=True)
+    if person_id is not None:
+        session.execute(
+            update(vulnerable_persons)
+            .where(vulnerable_persons.c.person_id == person_id)
+            .values(removed_at=now, removal_reason=reason)
+        )
+    return person_id
 
 
 def persons_in(session: Session, region: RegionCode) -> list[VulnerablePerson]:
+    """The registered persons of ``region`` by village, then identity number (sorted here: it is sealed)."""
     rows = session.execute(
-        select(vulnerable_persons)
-        .where(
+        select(vulnerable_persons).where(
             vulnerable_persons.c.region.startswith(region.prefix, autoescape=True),
             vulnerable_persons.c.removed_at.is_(None),
         )
-        .order_by(vulnerable_persons.c.region, vulnerable_persons.c.id_number)
     ).all()
-    return [_person(row) for row in rows]
+    return sorted((_person(row) for row in rows), key=lambda person: (person.region, person.id_number))
 
 
 def insert_disaster(session: Session, disaster: Disaster) -> None:

@@ -27,6 +27,7 @@ from doudi_intake.domain.duplicates import OpenMembership
 from doudi_intake.domain.window import FINAL_STATES
 from doudi_intake.store.tables import applications, open_memberships
 from doudi_runtime.paging import Page
+from doudi_runtime.store.sealed import matches_any
 
 
 def _household_to_json(household: HouseholdDeclaration) -> str:
@@ -111,6 +112,7 @@ def _sync_memberships(session: Session, application: Application) -> None:
             "application_id": application.application_id,
             "member_index": index,
             "id_number": member.id_number,
+            "id_number_hash": member.id_number,
             "programme": application.programme.value,
             "township": application.township,
         }
@@ -193,7 +195,9 @@ def open_memberships_of(session: Session, id_numbers: Iterable[str]) -> list[Ope
     wanted = sorted(set(id_numbers))
     if not wanted:
         return []
-    rows = session.execute(select(open_memberships).where(open_memberships.c.id_number.in_(wanted))).all()
+    rows = session.execute(
+        select(open_memberships).where(matches_any(open_memberships.c.id_number_hash, wanted))
+    ).all()
     return [
         OpenMembership(
             id_number=row.id_number,

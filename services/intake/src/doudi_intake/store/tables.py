@@ -6,8 +6,13 @@ from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, Strin
 
 from doudi_runtime.service import ServiceStore
 from doudi_runtime.store import UtcDateTime
+from doudi_runtime.store.sealed import LookupHash, Sealed
 
 metadata = MetaData()
+
+#: Personal data (ID numbers, names, phones, what a person suffers from) is sealed at rest: the household,
+#: the statement and the duplicate flags as whole JSON/text blobs, one seal each. Duplicate control finds
+#: a person by the keyed hash of the ID number, never by the sealed value.
 
 applications = Table(
     "applications",
@@ -19,9 +24,9 @@ applications = Table(
     Column("state", String(30), nullable=False),
     Column("submitted_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    Column("statement", Text, nullable=False),
+    Column("statement", Sealed("intake.applications.statement"), nullable=False),
     Column("requested_amount_fen", BigInteger, nullable=False),
-    Column("household", Text, nullable=False),
+    Column("household", Sealed("intake.applications.household"), nullable=False),
     Column("missing_items", Text, nullable=False, server_default="[]"),
     Column("correction_due", Date, nullable=True),
     Column("accepted_at", UtcDateTime, nullable=True),
@@ -32,7 +37,7 @@ applications = Table(
     Column("transferred_as", String(40), nullable=False, server_default=""),
     Column("lead_id", String(40), nullable=False, server_default=""),
     Column("mandate_reference", String(200), nullable=False, server_default=""),
-    Column("duplicates", Text, nullable=False, server_default="[]"),
+    Column("duplicates", Sealed("intake.applications.duplicates"), nullable=False, server_default="[]"),
     Index("ix_applications_township_state", "township", "state"),
     Index("ix_applications_state_correction_due", "state", "correction_due"),
 )
@@ -44,28 +49,33 @@ open_memberships = Table(
     metadata,
     Column("application_id", String(40), primary_key=True),
     Column("member_index", Integer, primary_key=True),
-    Column("id_number", String(18), nullable=False),
+    Column("id_number", Sealed("intake.open_memberships.id_number"), nullable=False),
+    Column(
+        "id_number_hash",
+        LookupHash("intake.open_memberships.id_number", hash_of="id_number"),
+        nullable=False,
+    ),
     Column("programme", String(40), nullable=False),
     Column("township", String(12), nullable=False),
-    Index("ix_open_memberships_id_number", "id_number"),
+    Index("ix_open_memberships_id_number_hash", "id_number_hash"),
 )
 
 leads = Table(
     "leads",
     metadata,
     Column("lead_id", String(40), primary_key=True),
-    Column("id_number", String(18), nullable=False),
-    Column("name", String(50), nullable=False),
-    Column("phone", String(30), nullable=False),
+    Column("id_number", Sealed("intake.leads.id_number"), nullable=False),
+    Column("name", Sealed("intake.leads.name"), nullable=False),
+    Column("phone", Sealed("intake.leads.phone"), nullable=False),
     Column("residence_region", String(12), nullable=False),
     Column("found_by", String(200), nullable=False),
-    Column("reason", Text, nullable=False),
+    Column("reason", Sealed("intake.leads.reason"), nullable=False),
     Column("source_reference", String(200), nullable=False),
     Column("state", String(20), nullable=False),
     Column("registered_at", UtcDateTime, nullable=False),
     Column("contact_due", Date, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    Column("note", Text, nullable=False),
+    Column("note", Sealed("intake.leads.note"), nullable=False),
     Column("application_id", String(40), nullable=False),
     Index("ix_leads_residence_region", "residence_region"),
 )
@@ -74,16 +84,16 @@ referrals = Table(
     "referrals",
     metadata,
     Column("referral_id", String(40), primary_key=True),
-    Column("id_number", String(18), nullable=False),
-    Column("name", String(50), nullable=False),
+    Column("id_number", Sealed("intake.referrals.id_number"), nullable=False),
+    Column("name", Sealed("intake.referrals.name"), nullable=False),
     Column("department", String(40), nullable=False),
-    Column("need", Text, nullable=False),
+    Column("need", Sealed("intake.referrals.need"), nullable=False),
     Column("state", String(20), nullable=False),
     Column("send_due", Date, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("application_id", String(40), nullable=False),
-    Column("result", Text, nullable=False),
+    Column("result", Sealed("intake.referrals.result"), nullable=False),
 )
 
 STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)

@@ -8,7 +8,6 @@ INCLUDE_DIBAO / INCLUDE_TEKUN become leads for intake (DOMAIN §0.2.5).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -196,9 +195,8 @@ class Alert:
 
 
 def fact_key(person_id: str, trigger: Trigger, source_reference: str) -> str:
-    """One fact about one person: person, trigger and source reference, as a digest for a unique index."""
-    text = "\x1f".join((person_id, trigger.value, source_reference))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """One fact about one person: person, trigger and source reference (the store keeps its keyed digest)."""
+    return "\x1f".join((person_id, trigger.value, source_reference))
 
 
 def _require(alert: Alert, allowed: frozenset[AlertState], action: str) -> None:

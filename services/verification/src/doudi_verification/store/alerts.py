@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from doudi_runtime.paging import Page
+from doudi_runtime.store.sealed import matches
 from doudi_verification.domain.alerts import (
     Alert,
     AlertState,
@@ -153,6 +154,7 @@ def _values(alert: Alert) -> dict[str, Any]:
         "description": alert.description,
         "reports": alert.reports,
         "work": _work_json(alert),
+        "open_fact": alert.open_key or "",
         "open_key": alert.open_key,
         "updated_at": alert.updated_at,
     }
@@ -206,7 +208,8 @@ def open_alert_of_fact(
 ) -> Alert | None:
     """The open alert a repeated report of this fact folds into, locked for the fold."""
     key = fact_key(person_id, trigger, source_reference)
-    row = session.execute(select(alerts).where(alerts.c.open_key == key).with_for_update()).one_or_none()
+    query = select(alerts).where(matches(alerts.c.open_key, key)).with_for_update()
+    row = session.execute(query).first()
     return None if row is None else _from_row(row)
 
 

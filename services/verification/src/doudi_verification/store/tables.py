@@ -6,8 +6,12 @@ from sqlalchemy import BigInteger, Column, Date, Index, Integer, MetaData, Strin
 
 from doudi_runtime.service import ServiceStore
 from doudi_runtime.store import UtcDateTime
+from doudi_runtime.store.sealed import LookupHash, Sealed
 
 metadata = MetaData()
+
+#: Personal data is sealed at rest: households, reports, surveys, disputes and an alert's person, account of
+#: the person's situation and work, each as one blob. Nothing filters on them in SQL.
 
 #: One row per accepted application to verify: the household as intake accepted it, and where its
 #: checks stand. A row exists before any source is asked, so a crash never loses a verification.
@@ -18,7 +22,7 @@ cases = Table(
     Column("programme", String(40), nullable=False),
     Column("township", String(12), nullable=False),
     Column("residence_region", String(12), nullable=False),
-    Column("household", Text, nullable=False),
+    Column("household", Sealed("verification.cases.household"), nullable=False),
     Column("accepted_at", UtcDateTime, nullable=False),
     Column("state", String(20), nullable=False),
     Column("attempts", Integer, nullable=False),
@@ -41,7 +45,7 @@ reports = Table(
     Column("counted_members", Integer, nullable=False),
     Column("gross_income_fen", BigInteger, nullable=False),
     Column("deductions_fen", BigInteger, nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Sealed("verification.reports.body"), nullable=False),
     Column("produced_at", UtcDateTime, nullable=False),
     Column("valid_until", Date, nullable=False),
     Index("ix_reports_application_id", "application_id"),
@@ -53,7 +57,7 @@ surveys = Table(
     metadata,
     Column("survey_id", String(40), primary_key=True),
     Column("application_id", String(40), nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Sealed("verification.surveys.body"), nullable=False),
     Column("recorded_by", String(200), nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     Index("ix_surveys_application_id", "application_id"),
@@ -66,7 +70,7 @@ disputes = Table(
     Column("dispute_id", String(40), primary_key=True),
     Column("report_id", String(40), nullable=False),
     Column("application_id", String(40), nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Sealed("verification.disputes.body"), nullable=False),
     Column("state", String(20), nullable=False),
     Column("recheck_due", Date, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -114,9 +118,10 @@ reviews = Table(
 
 # Monitoring and early-warning tables (DOMAIN §8) go below this line.
 
-#: One row per monitoring alert (DOMAIN §8.3). The person's full ID number is kept here (masked only on the
-#: way out). ``open_key`` digests (person, trigger, source reference) while the alert is open and is NULL once
-#: closed: its unique index lets one open alert exist per reported fact, even under concurrent reports.
+#: One row per monitoring alert (DOMAIN §8.3). The person's full ID number is kept here, sealed (masked on the
+#: way out). While the alert is open ``open_fact`` holds (person, trigger, source reference), sealed, and
+#: ``open_key`` its keyed digest; once closed they are '' and NULL: the unique index on ``open_key`` lets one
+#: open alert exist per reported fact, even under concurrent reports.
 #: ``work`` holds the assignment, findings and dispositions as JSON; the columns are what queries filter on.
 alerts = Table(
     "alerts",
@@ -124,12 +129,12 @@ alerts = Table(
     Column("alert_id", String(40), primary_key=True),
     Column("trigger", String(40), nullable=False),
     Column("state", String(20), nullable=False),
-    Column("person_id", String(18), nullable=False),
+    Column("person_id", Sealed("verification.alerts.person_id"), nullable=False),
     Column("household_id", String(64), nullable=False),
     Column("region", String(12), nullable=False),
     Column("township", String(12), nullable=False),
     Column("urgency", String(20), nullable=False),
-    Column("groups", Text, nullable=False),
+    Column("groups", Sealed("verification.alerts.groups"), nullable=False),
     Column("source", String(200), nullable=False),
     Column("source_reference", String(200), nullable=False),
     Column("amount_fen", BigInteger, nullable=True),
@@ -137,11 +142,12 @@ alerts = Table(
     Column("raised_at", UtcDateTime, nullable=False),
     Column("due_at", UtcDateTime, nullable=False),
     Column("overdue_at", UtcDateTime, nullable=True),
-    Column("trigger_reason", Text, nullable=False),
-    Column("description", Text, nullable=False),
+    Column("trigger_reason", Sealed("verification.alerts.trigger_reason"), nullable=False),
+    Column("description", Sealed("verification.alerts.description"), nullable=False),
     Column("reports", Integer, nullable=False),
-    Column("work", Text, nullable=False),
-    Column("open_key", String(64), nullable=True),
+    Column("work", Sealed("verification.alerts.work"), nullable=False),
+    Column("open_fact", Sealed("verification.alerts.open_fact"), nullable=False, server_default=""),
+    Column("open_key", LookupHash("verification.alerts.open_fact", hash_of="open_fact"), nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ux_alerts_open_key", "open_key", unique=True),
     Index("ix_alerts_region", "region"),
