@@ -6,13 +6,14 @@ result in the same transaction, so a retried request finds the first answer and 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from alembic.operations import Operations
-from sqlalchemy import Column, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Insert, MetaData, Select, String, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from doudi_common.errors import AlreadyExists, InvalidArgument
@@ -53,6 +54,12 @@ def fingerprint_of(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(repr(p) for p in parts).encode()).hexdigest()
 
 
+@functools.cache
+def _statements(table: Table) -> tuple[Select, Insert]:
+    """The lookup and the insert of a table's keys, built once (every command runs both)."""
+    return select(table).where(table.c.request_id == bindparam("key")), insert(table)
+
+
 def previous_result(
     session: Session, table: Table, *, method: str, request_id: str, fingerprint: str
 ) -> str | None:
@@ -62,7 +69,7 @@ def previous_result(
     request's result would be a lie, and doing it again would break idempotency.
     """
     validate_request_id(request_id)
-    row = session.execute(select(table).where(table.c.request_id == request_id)).one_or_none()
+    row = session.execute(_statements(table)[0], {"key": request_id}).one_or_none()
     if row is None:
         return None
     if row.method != method or row.fingerprint != fingerprint:
@@ -74,13 +81,14 @@ def record_result(
     session: Session, table: Table, *, method: str, request_id: str, fingerprint: str, result_ref: str
 ) -> None:
     session.execute(
-        insert(table).values(
-            request_id=request_id,
-            method=method,
-            fingerprint=fingerprint,
-            result_ref=result_ref,
-            created_at=datetime.now(UTC),
-        )
+        _statements(table)[1],
+        {
+            "request_id": request_id,
+            "method": method,
+            "fingerprint": fingerprint,
+            "result_ref": result_ref,
+            "created_at": datetime.now(UTC),
+        },
     )
 
 

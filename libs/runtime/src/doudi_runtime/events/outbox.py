@@ -30,6 +30,7 @@ class Outbox:
     def __init__(self, producer: str, tables: MessagingTables) -> None:
         self.producer = producer
         self._table = tables.outbox
+        self._insert = insert(tables.outbox)
 
     def add(
         self, session: Session, *, topic: str, subject_key: str, payload: Message, causation_id: str = ""
@@ -43,7 +44,7 @@ class Outbox:
         envelope = new_envelope(
             payload, producer=self.producer, subject_key=subject_key, causation_id=causation_id
         )
-        session.execute(insert(self._table).values(self._row(topic, subject_key, envelope)))
+        session.execute(self._insert, self._row(topic, subject_key, envelope))
         return envelope.event_id
 
     def add_many(self, session: Session, *, topic: str, events: Iterable[PendingEvent]) -> list[str]:
@@ -60,7 +61,7 @@ class Outbox:
             )
             rows.append(self._row(topic, event.subject_key, envelope))
         if rows:
-            session.execute(insert(self._table), rows)
+            session.execute(self._insert, rows)
         return [row["event_id"] for row in rows]
 
     @staticmethod

@@ -1,0 +1,79 @@
+"""Record lookups a policy uses: a record's region, and the record as the audit trail keeps it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from doudi_runtime.authz.lookups import column_lookup, row_snapshot
+from doudi_runtime.store import Database, UtcDateTime
+
+
+class Unreadable(TypeDecorator[str]):
+    """A column whose value cannot be read back (as a sealed body without its key)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        raise AssertionError("the column was read")
+
+
+metadata = MetaData()
+records = Table(
+    "records",
+    metadata,
+    Column("record_id", String(40), primary_key=True),
+    Column("region", String(12), nullable=False),
+    Column("visits", Integer, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("body", Unreadable, nullable=False),
+)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'lookups.db'}")
+    metadata.create_all(database.engine)
+    with database.transaction() as session:
+        session.execute(
+            insert(records),
+            {
+                "record_id": "r1",
+                "region": "640402100000",
+                "visits": 3,
+                "due_on": date(2025, 7, 1),
+                "updated_at": datetime(2025, 6, 10, 2, 0, tzinfo=UTC),
+                "body": "王芳 640402198607021247",
+            },
+        )
+    return database
+
+
+def test_a_records_region_is_found_by_its_id_and_an_unknown_id_has_none(database: Database) -> None:
+    lookup = column_lookup(database, records, "record_id", "region")
+    assert lookup("r1") == "640402100000"
+    assert lookup("r2") is None
+
+
+def test_a_snapshot_leaves_out_the_columns_it_omits_without_reading_them(database: Database) -> None:
+    snapshot = row_snapshot(database, records, "record_id", omit=("body",))
+    assert snapshot("r1") == {
+        "record_id": "r1",
+        "region": "640402100000",
+        "visits": 3,
+        "due_on": "2025-07-01",
+        "updated_at": "2025-06-10T02:00:00+00:00",
+    }
+    assert snapshot("r2") is None
+
+
+def test_a_snapshot_without_omissions_reads_every_column(database: Database) -> None:
+    with pytest.raises(AssertionError, match="the column was read"):
+        row_snapshot(database, records, "record_id")("r1")
