@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, inspect, select, text
 
 from doudi_runtime.store import Database, current_revision, run_migrations
+from doudi_runtime.store.database import SQLITE_CHECKPOINT_INTERVAL_SECONDS
 
 MIGRATIONS = Path(__file__).parent / "migrations_fixture"
 
@@ -46,4 +49,26 @@ def test_migrations_bring_a_store_to_head_and_can_run_again(database_url: str) -
     assert current_revision(database.engine) == "0001"
     with database.transaction() as session:
         assert session.execute(select(func.count()).select_from(text("greetings"))).scalar() == 0
+    database.dispose()
+
+
+def test_sqlite_moves_committed_writes_into_the_database_file_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "svc.db"
+    database = Database(f"sqlite:///{path}")
+    metadata.create_all(database.engine)
+    with database.transaction() as session:
+        session.execute(insert(notes), [{"body": f"note {n}"} for n in range(50)])
+
+    def rows_in_the_file_alone() -> int:
+        # immutable=1 reads the database file and ignores the WAL: only checkpointed pages are seen.
+        with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as reader:
+            try:
+                return int(reader.execute("SELECT count(*) FROM notes").fetchone()[0])
+            except sqlite3.OperationalError:  # the table itself is not checkpointed yet
+                return 0
+
+    deadline = time.monotonic() + 20 * SQLITE_CHECKPOINT_INTERVAL_SECONDS
+    while rows_in_the_file_alone() < 50 and time.monotonic() < deadline:
+        time.sleep(SQLITE_CHECKPOINT_INTERVAL_SECONDS / 5)
+    assert rows_in_the_file_alone() == 50
     database.dispose()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +14,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: SQLite checkpoints its write-ahead log inside whichever commit crosses this many pages (its default
+#: is 1,000: every few dozen requests one paid for it). A background checkpointer does the work instead;
+#: the threshold stays as a backstop should it fall behind.
+SQLITE_AUTOCHECKPOINT_PAGES = 20_000
+SQLITE_CHECKPOINT_INTERVAL_SECONDS = 0.5
 READ_ONLY_OPTION = "doudi_read_only"
+
+log = logging.getLogger(__name__)
 
 
 def _normalise_url(url: str) -> str:
@@ -33,6 +43,7 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -54,6 +65,36 @@ def create_engine_for(url: str, *, pool_size: int = 5) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+def _checkpoint_wal(engine: Engine) -> None:
+    # A DBAPI connection: an Engine connection would open a transaction (BEGIN IMMEDIATE) first.
+    connection = engine.raw_connection()
+    try:
+        connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        connection.close()
+
+
+def _start_checkpointer(engine: Engine, stop: threading.Event) -> None:
+    """Checkpoint the WAL every interval in the background (PASSIVE: never waits for, nor blocks, a writer).
+
+    The thread holds the engine weakly and ends with it, or when ``stop`` is set.
+    """
+    engine_ref = weakref.ref(engine)
+
+    def run() -> None:
+        while not stop.wait(SQLITE_CHECKPOINT_INTERVAL_SECONDS):
+            current = engine_ref()
+            if current is None:
+                return
+            try:
+                _checkpoint_wal(current)
+            except Exception:
+                log.debug("WAL checkpoint skipped", exc_info=True)
+            del current
+
+    threading.Thread(target=run, name="sqlite-wal-checkpoint", daemon=True).start()
+
+
 class Database:
     """A service's store: one engine, and transactions that commit or roll back as a unit."""
 
@@ -64,6 +105,10 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
         )
+        self._stop_checkpoints = threading.Event()
+        database = make_url(self.engine.url).database
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            _start_checkpointer(self.engine, self._stop_checkpoints)
 
     @property
     def dialect(self) -> str:
@@ -90,4 +135,5 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        self._stop_checkpoints.set()
         self.engine.dispose()
