@@ -99,6 +99,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             "doudi.eligibility.v1.ObjectionRaised",
             "doudi.eligibility.v1.DecisionMade",
             "doudi.eligibility.v1.AppealFiled",
+            "doudi.eligibility.v1.TemporaryAssistanceClosed",
         ),
         consumers=("intake",),
     ),
@@ -123,7 +124,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             "doudi.disbursement.v1.PayrollClosed",
             "doudi.disbursement.v1.DerivedPaymentDeclared",
         ),
-        consumers=(),
+        consumers=("eligibility",),
     ),
     TopicSpec(
         "doudi.disbursement.payment.v1",

@@ -12,12 +12,14 @@ from doudi_eligibility.api import policy
 from doudi_eligibility.api.grpc import EligibilityApi, EligibilityApp
 from doudi_eligibility.app.common import Commands
 from doudi_eligibility.app.entitlements import EntitlementUseCases
+from doudi_eligibility.app.exits import Exits
 from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.app.procedure import ProcedureUseCases
 from doudi_eligibility.app.standards import StandardsUseCases
 from doudi_eligibility.events.consumers import (
     intake_subscription,
     payment_subscription,
+    payroll_subscription,
     verification_subscription,
 )
 from doudi_eligibility.store.tables import STORE
@@ -33,7 +35,8 @@ class EligibilitySettings(ServiceSettings):
     service_name: str = "eligibility"
     grpc_port: int = 15053
     metrics_port: int = 9103
-    #: How often notices that ran their days are closed and due entitlements activated.
+    #: How often notices that ran their days are closed, due entitlements activated and gradual exits
+    #: past their last frozen month ended.
     sweep_seconds: float = Field(default=60.0, gt=0)
     sweep_batch_size: int = Field(default=200, ge=1, le=5000)
     #: Entitlements a re-determination after a new standard examines per transaction.
@@ -78,6 +81,7 @@ def _subscriptions(context: ServiceContext[EligibilitySettings]) -> Sequence[Sub
         intake_subscription(app.procedure, app.procedure.clock),
         verification_subscription(app.procedure, app.entitlements),
         payment_subscription(app.procedure, app.procedure.clock),
+        payroll_subscription(app.procedure, app.procedure.clock),
     ]
 
 
@@ -88,6 +92,7 @@ def _workers(context: ServiceContext[EligibilitySettings]) -> Sequence[Worker]:
     def sweep() -> None:
         app.procedure.close_due_notices(batch)
         app.entitlements.activate_due(batch)
+        Exits(app.entitlements).end_due_gradual_exits(batch)
         app.standards.resume_redeterminations()
 
     return [periodic("eligibility-sweeps", context.settings.sweep_seconds, sweep)]

@@ -56,6 +56,8 @@ HOUSEHOLD = {"A": H01, "B": H03}
 SERVICE = metadata("service")
 
 S, T, C, V = "service", "township_a", "county", "village_a"
+#: The hospital's one-stop settlement: an outside system with the beneficiary.check scope only.
+H = "hospital"
 #: (allowed on A's record, allowed on B's record); every other caller is refused on both.
 TABLE: dict[str, tuple[set[str], set[str]]] = {
     # Reads: the village follows its cases; decisions and entitlements stay with the offices.
@@ -75,17 +77,37 @@ TABLE: dict[str, tuple[set[str], set[str]]] = {
     "ConcludeObjection": ({S, T}, {S}),
     "CloseNotice": ({S, T}, {S}),
     "Decide": ({S, T, C}, {S, C}),
+    # The deciding authority returns a file (a township where confirmation is delegated, the machine
+    # decides which); the county alone surveys as supervisor and extends the time limit (rows 20, 21, 24).
+    "ReturnForInvestigation": ({S, T, C}, {S, C}),
+    "RecordCountySurvey": ({S, C}, {S, C}),
+    "ExtendDeadline": ({S, C}, {S, C}),
+    # The federation's review of a disability subsidy: relayed by a service, or entered by the county (§7.5).
+    "RecordFederationReview": ({S, C}, {S, C}),
     # The lifecycle: township and county.
     "StartReview": ({S, T, C}, {S, C}),
     "CompleteReview": ({S, T, C}, {S, C}),
     "Suspend": ({S, T, C}, {S, C}),
     "Resume": ({S, T, C}, {S, C}),
     "Terminate": ({S, T, C}, {S, C}),
+    # The county stops a work-refusing member's share (§5.1.6).
+    "ApplyWorkRefusalSanction": ({S, C}, {S, C}),
     # Applicants and reviewing bodies reach eligibility through doudi's services only.
     "FileAppeal": ({S}, {S}),
     "DecideAppeal": ({S}, {S}),
     # A county publishes for its own region.
     "PublishParameterVersion": ({S, C}, {S}),
+    # Temporary assistance (§7.4): the township triages and follows up; township or county post-check;
+    # the offices read.
+    "TriageTemporaryAssistance": ({S, T}, {S}),
+    "CloseTemporaryAssistance": ({S, T}, {S}),
+    "RecordTemporaryAssistancePostCheck": ({S, T, C}, {S, C}),
+    "GetTemporaryAssistance": ({S, T, C}, {S, C}),
+    # An outside system with the beneficiary.check scope asks this and nothing else (and no office does).
+    "GetBeneficiaryStatus": ({S, H}, {S, H}),
+    # A household's voluntary exit, recorded by its township or the county (§7.3); last, since it ends the
+    # entitlement the rows above act on.
+    "ExitVoluntarily": ({S, T, C}, {S, C}),
 }
 
 
@@ -220,6 +242,18 @@ def seeded(database_url: str, tmp_path: Path) -> Iterator[Seeded]:
     )
     neighbour = version(COUNTY["B"], "NB-2026-01", "seed-version-B", dict(model.version.values))
     e.stub.PublishParameterVersion(neighbour, metadata=SERVICE)
+    for target in "AB":
+        e.stub.TriageTemporaryAssistance(
+            pb.TriageTemporaryAssistanceRequest(
+                request_id=f"seed-ta-{target}",
+                reference=ta_reference(target),
+                region=types_pb2.RegionCode(code=TOWNSHIP[target]),
+                triage=pb.TA_TRIAGE_URGENT,
+                reason="房屋失火",
+                actor=TOWNSHIP_OFFICER,
+            ),
+            metadata=SERVICE,
+        )
     try:
         yield Seeded(
             e,
@@ -234,6 +268,11 @@ def seeded(database_url: str, tmp_path: Path) -> Iterator[Seeded]:
         channel.close()
         server.stop(0)
         context.database.dispose()  # type: ignore[union-attr]
+
+
+def ta_reference(target: str) -> str:
+    """The temporary-assistance case seeded in each township."""
+    return f"inc_auth_{target.lower()}"
 
 
 def actor_for(request_id: str, relayed: pb.Actor) -> pb.Actor:
@@ -293,6 +332,35 @@ def build_request(seeded: Seeded, rpc: str, target: str, request_id: str) -> obj
             reason="经审核确认",
             actor=county,
         ),
+        "ReturnForInvestigation": lambda: pb.ReturnForInvestigationRequest(
+            request_id=request_id, application_id=case, reason="需补充调查", actor=county
+        ),
+        "RecordCountySurvey": lambda: pb.RecordCountySurveyRequest(
+            request_id=request_id,
+            application_id=case,
+            surveyor_ids=["county-03", "county-04"],
+            findings="抽查入户",
+            basis=pb.COUNTY_SURVEY_BASIS_SAMPLED,
+            actor=county,
+        ),
+        "ExtendDeadline": lambda: pb.ExtendDeadlineRequest(
+            request_id=request_id, application_id=case, reason="案情复杂", actor=county
+        ),
+        "RecordFederationReview": lambda: pb.RecordFederationReviewRequest(
+            request_id=request_id,
+            application_id=case,
+            outcome=pb.FEDERATION_REVIEW_OUTCOME_CONFIRMED,
+            opinion="残疾等级属实",
+            actor=county,
+        ),
+        "ApplyWorkRefusalSanction": lambda: pb.ApplyWorkRefusalSanctionRequest(
+            request_id=request_id,
+            entitlement_id=entitlement,
+            member_index=0,
+            referrals=[pb.REFERRAL_OUTCOME_REFUSED_WITHOUT_GOOD_REASON] * 3,
+            reason="连续三次拒绝推荐就业",
+            actor=county,
+        ),
         "StartReview": lambda: pb.StartReviewRequest(
             request_id=request_id, entitlement_id=entitlement, reason="定期复核", actor=township
         ),
@@ -322,6 +390,32 @@ def build_request(seeded: Seeded, rpc: str, target: str, request_id: str) -> obj
             actor=REVIEWING_BODY,
         ),
         "PublishParameterVersion": lambda: version(COUNTY[target], f"P-{request_id}"[:64], request_id),
+        "ExitVoluntarily": lambda: pb.ExitVoluntarilyRequest(
+            request_id=request_id, entitlement_id=entitlement, reason="本户自愿申请退出低保", actor=township
+        ),
+        "TriageTemporaryAssistance": lambda: pb.TriageTemporaryAssistanceRequest(
+            request_id=request_id,
+            reference=f"inc-{request_id}"[:64],
+            region=types_pb2.RegionCode(code=TOWNSHIP[target]),
+            triage=pb.TA_TRIAGE_REFERRED_OUT,
+            receiving_body=pb.TA_RECEIVING_BODY_RELIEF_STATION,
+            reason="流浪乞讨人员",
+            actor=township,
+        ),
+        "CloseTemporaryAssistance": lambda: pb.CloseTemporaryAssistanceRequest(
+            request_id=request_id, reference=ta_reference(target), findings="回访", actor=township
+        ),
+        "RecordTemporaryAssistancePostCheck": lambda: pb.RecordTemporaryAssistancePostCheckRequest(
+            request_id=request_id,
+            reference=ta_reference(target),
+            outcome=pb.TA_POST_CHECK_OUTCOME_GOOD_FAITH,
+            findings="事后核查",
+            actor=county,
+        ),
+        "GetTemporaryAssistance": lambda: pb.GetTemporaryAssistanceRequest(reference=ta_reference(target)),
+        "GetBeneficiaryStatus": lambda: pb.GetBeneficiaryStatusRequest(
+            id_number=types_pb2.IdNumber(value=HOUSEHOLD[target].members[0][0])
+        ),
     }
     return requests[rpc]()
 

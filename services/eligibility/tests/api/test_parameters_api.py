@@ -136,3 +136,15 @@ def test_any_version_written_by_the_api_reads_back_with_the_same_exact_values(va
     parsed = read_set(text).parameters
     assert parsed.effective_from == effective
     assert {k: parsed.values[k] for k in values} == values
+
+
+def test_a_resolution_is_kept_until_a_new_version_is_published(eligibility) -> None:  # type: ignore[no-untyped-def]
+    book = eligibility.app.procedure.book
+    database = eligibility.context.database
+    with database.read() as session:
+        first = book.resolve(session, "640402100201", date(2026, 1, 1))
+        assert book.resolve(session, "640402100201", date(2026, 1, 1)) is first
+    publish(eligibility, "EX-GY-2026-01", COUNTY, date(2026, 1, 1), {"notice.days": "10"})
+    with database.read() as session:
+        after = book.resolve(session, "640402100201", date(2026, 1, 1))
+    assert (first.integer("notice.days"), after.integer("notice.days")) == (7, 10)

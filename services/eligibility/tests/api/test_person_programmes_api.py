@@ -208,8 +208,35 @@ def run_short(e: Eligibility, example: Example, person: pb.PersonFindings) -> tu
     ]
     assert case_of(e, example.application_id).step == pb.CASE_STEP_CONFIRMATION_REVIEW
     assert case_of(e, example.application_id).notice.notice_id == ""
+    if example.programme in FEDERATION_REVIEWED:
+        federation_review(e, example)
     e.clock.on(2025, 4, 10)
     return proposed, decide(e, example)
+
+
+#: The two disability subsidies pass the disabled persons' federation's review (§7.5).
+FEDERATION_REVIEWED = frozenset(
+    {
+        programme_pb2.PROGRAMME_DISABILITY_LIVING_SUBSIDY,
+        programme_pb2.PROGRAMME_SEVERE_DISABILITY_CARE_SUBSIDY,
+    }
+)
+
+
+def federation_review(
+    e: Eligibility, example: Example, outcome: int = pb.FEDERATION_REVIEW_OUTCOME_CONFIRMED
+) -> pb.Case:
+    return e.stub.RecordFederationReview(
+        pb.RecordFederationReviewRequest(
+            request_id=f"federation-{example.application_id}",
+            application_id=example.application_id,
+            outcome=outcome,
+            opinion="经县残联审核，残疾类别、等级属实",
+            actor=COUNTY_OFFICER,
+        ),
+        metadata=AUTH,
+        timeout=10,
+    ).case
 
 
 def outcomes(decision: pb.Decision) -> dict[str, int]:

@@ -7,9 +7,9 @@ import json
 import shutil
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
-from doudi_eligibility.store.tables import STORE
+from doudi_eligibility.store.tables import STORE, entitlement_persons
 from doudi_runtime.store.migrations import run_migrations
 
 MIGRATIONS = STORE.migrations_dir
@@ -50,8 +50,7 @@ def test_0003_gives_existing_entitlements_their_counted_members(tmp_path: Path) 
     run_migrations(url, MIGRATIONS)
 
     with engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT entitlement_id, person_id FROM entitlement_persons ORDER BY person_id")
-        ).all()
+        held = entitlement_persons.c
+        persons = sorted(tuple(r) for r in connection.execute(select(held.entitlement_id, held.person_id)))
     engine.dispose()
-    assert [tuple(r) for r in rows] == [("ent_1", "640402195404043135"), ("ent_1", "640402195810013249")]
+    assert persons == [("ent_1", "640402195404043135"), ("ent_1", "640402195810013249")]

@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 
-from doudi_common.period import Period, periods
+from hypothesis import given
+from hypothesis import strategies as st
+
+from doudi_common.period import Period, months_between, periods
 from doudi_eligibility.domain.rules.dibao import assess_dibao
 from doudi_eligibility.domain.rules.dibao_changes import (
     ReferralOutcome,
     ReviewResult,
     TerminationReason,
     arrears,
+    months_on_dibao,
     overpayment,
     review,
     voluntary_exit,
+    voluntary_exit_allowed,
     work_refusal_sanction,
 )
 from doudi_eligibility.domain.rules.facts import HouseholdType, Income, Person
@@ -106,6 +111,35 @@ def test_h06b_voluntary_exit_earns_up_to_three_months_1401() -> None:
     assert exit_.bonus_fen == fen(1401)
     assert exit_.termination_month == Period(2024, 8)
     assert voluntary_exit(fen(467), date(2024, 7, 20), P, months_granted=1).bonus_fen == fen(467)
+
+
+def test_h06b_exit_in_the_seventh_month_is_allowed_in_ex_gy_which_sets_no_minimum() -> None:
+    assert months_on_dibao(Period(2024, 2), date(2024, 8, 12)) == 7
+    allowed = voluntary_exit_allowed(Period(2024, 2), date(2024, 8, 12), P)
+    assert allowed.holds
+    assert {p.key for p in allowed.parameters} >= {"dibao.gradual_exit.min_months_on_dibao"}
+
+
+@given(
+    start=st.builds(Period, st.integers(2020, 2030), st.integers(1, 12)),
+    decided_on=st.dates(date(2019, 1, 1), date(2032, 12, 31)),
+    minimum=st.integers(0, 24),
+)
+def test_an_exit_with_a_bonus_needs_the_minimum_months_on_dibao(
+    start: Period, decided_on: date, minimum: int
+) -> None:
+    params = P.override({"dibao.gradual_exit.min_months_on_dibao": Fraction(minimum)})
+    months = months_on_dibao(start, decided_on)
+    assert months == max(0, months_between(start, Period.of(decided_on)) + 1)
+    assert voluntary_exit_allowed(start, decided_on, params).holds is (months >= minimum)
+
+
+def test_seed4_twelve_months_refuses_an_exit_in_the_seventh_month_and_allows_it_in_the_twelfth() -> None:
+    params = P.override({"dibao.gradual_exit.min_months_on_dibao": Fraction(12)})
+    refused = voluntary_exit_allowed(Period(2024, 2), date(2024, 8, 12), params)
+    assert not refused.holds
+    assert "未满12个月" in refused.reason
+    assert voluntary_exit_allowed(Period(2024, 2), date(2025, 1, 5), params).holds
 
 
 def test_h13_three_consecutive_refusals_stop_the_sons_share_870_to_580() -> None:

@@ -105,11 +105,16 @@ def test_a_tekun_termination_waits_for_its_seven_day_notice() -> None:
     assert (done.state, done.terminated_from) == (State.TERMINATED, Period(2024, 10))
 
 
-def test_voluntary_exit_is_the_households_own_step() -> None:
+def test_voluntary_exit_is_the_households_request_recorded_by_it_or_its_offices() -> None:
     with pytest.raises(ActorNotAllowed):
-        active().exit_voluntarily(date(2024, 7, 20), Role.TOWNSHIP)
-    e = active().exit_voluntarily(date(2024, 7, 20), Role.APPLICANT)
-    assert (e.termination_reason, e.terminated_from) == (TerminationReason.VOLUNTARY, Period(2024, 8))
+        active().exit_voluntarily(date(2024, 7, 20), Role.VILLAGE)
+    for role in (Role.APPLICANT, Role.TOWNSHIP, Role.COUNTY):
+        e = active().exit_voluntarily(date(2024, 7, 20), role)
+        assert (e.state, e.termination_reason, e.terminated_from) == (
+            State.TERMINATED,
+            TerminationReason.VOLUNTARY,
+            Period(2024, 8),
+        )
 
 
 def test_a_terminated_entitlement_takes_no_further_step() -> None:

@@ -404,6 +404,15 @@ _DEFINITIONS: tuple[Definition, ...] = (
         (OneOf(frozenset({"COUNTY", "TOWNSHIP"}), "the county or the township it delegates to"),),
     ),
     Definition(
+        "dibao.county_survey.sample_ratio",
+        Kind.RATIO,
+        "share of cases",
+        "Cases the county home-surveys by sampling before confirming",
+        "[N*, S13] by sampling; the rate is local (DOMAIN §14 item 10)",
+        _SHARE,
+        required=False,
+    ),
+    Definition(
         "democratic_review.mode",
         Kind.TEXT,
         "ALWAYS|ON_OBJECTION",

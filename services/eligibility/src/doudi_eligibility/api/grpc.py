@@ -14,13 +14,21 @@ from doudi_common.region import RegionCode
 from doudi_common.validation import Violations
 from doudi_eligibility.api.actors import bind_actor
 from doudi_eligibility.api.findings import event_facts, person_facts
+from doudi_eligibility.api.status import beneficiary_status
 from doudi_eligibility.app.common import Actor
+from doudi_eligibility.app.confirmation import ConfirmationSteps, SurveyBasis
 from doudi_eligibility.app.entitlements import EntitlementUseCases
+from doudi_eligibility.app.exits import Exits
 from doudi_eligibility.app.parameters import NewVersion
 from doudi_eligibility.app.procedure import ProcedureUseCases
 from doudi_eligibility.app.redetermination import Redetermination
+from doudi_eligibility.app.sanctions import WorkRefusalSanctions
 from doudi_eligibility.app.standards import StandardsUseCases, VersionView
+from doudi_eligibility.app.status import BeneficiaryStatus
+from doudi_eligibility.app.temporary_assistance import TemporaryAssistanceUseCases
 from doudi_eligibility.domain.machines.roles import Role
+from doudi_eligibility.domain.machines.temporary_assistance import PostCheck, ReceivingBody, Triage
+from doudi_eligibility.domain.rules.dibao_changes import ReferralOutcome
 from doudi_eligibility.events import mapping
 from doudi_runtime.grpc import context as call_context
 from doudi_runtime.paging import next_token, parse_page
@@ -32,6 +40,31 @@ _ROLES = {
     eligibility_pb2.ACTOR_ROLE_APPLICANT: Role.APPLICANT,
     eligibility_pb2.ACTOR_ROLE_PUBLIC: Role.PUBLIC,
     eligibility_pb2.ACTOR_ROLE_REVIEWING_BODY: Role.REVIEWING_BODY,
+    eligibility_pb2.ACTOR_ROLE_FEDERATION: Role.FEDERATION,
+}
+_SURVEY_BASES = {
+    eligibility_pb2.COUNTY_SURVEY_BASIS_MANDATORY: SurveyBasis.MANDATORY,
+    eligibility_pb2.COUNTY_SURVEY_BASIS_SAMPLED: SurveyBasis.SAMPLED,
+    eligibility_pb2.COUNTY_SURVEY_BASIS_DISCRETIONARY: SurveyBasis.DISCRETIONARY,
+}
+_REFERRALS = {
+    eligibility_pb2.REFERRAL_OUTCOME_ACCEPTED: ReferralOutcome.ACCEPTED,
+    eligibility_pb2.REFERRAL_OUTCOME_REFUSED_WITHOUT_GOOD_REASON: ReferralOutcome.REFUSED_WITHOUT_GOOD_REASON,
+    eligibility_pb2.REFERRAL_OUTCOME_REFUSED_WITH_GOOD_REASON: ReferralOutcome.REFUSED_WITH_GOOD_REASON,
+    eligibility_pb2.REFERRAL_OUTCOME_UNSUITABLE: ReferralOutcome.UNSUITABLE,
+}
+_TRIAGES = {
+    eligibility_pb2.TA_TRIAGE_URGENT: Triage.URGENT,
+    eligibility_pb2.TA_TRIAGE_EXPENDITURE: Triage.EXPENDITURE,
+    eligibility_pb2.TA_TRIAGE_REFERRED_OUT: Triage.REFERRED_OUT,
+}
+_RECEIVING_BODIES = {
+    eligibility_pb2.TA_RECEIVING_BODY_EMERGENCY_MANAGEMENT: ReceivingBody.EMERGENCY_MANAGEMENT,
+    eligibility_pb2.TA_RECEIVING_BODY_RELIEF_STATION: ReceivingBody.RELIEF_STATION,
+}
+_POST_CHECKS = {
+    eligibility_pb2.TA_POST_CHECK_OUTCOME_MISREPRESENTED: PostCheck.MISREPRESENTED,
+    eligibility_pb2.TA_POST_CHECK_OUTCOME_GOOD_FAITH: PostCheck.GOOD_FAITH,
 }
 _CATEGORIES = {
     programme_pb2.HOUSEHOLD_CATEGORY_A: "A",
@@ -103,6 +136,10 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
         self._procedure = app.procedure
         self._entitlements = app.entitlements
         self._standards = app.standards
+        self._confirmation = ConfirmationSteps(app.procedure)
+        self._sanctions = WorkRefusalSanctions(app.entitlements)
+        self._exits = Exits(app.entitlements)
+        self._ta = TemporaryAssistanceUseCases(app.procedure.commands, app.procedure.book)
 
     def _case(self, record) -> eligibility_pb2.Case:  # type: ignore[no-untyped-def]
         _, notice = self._procedure.get_case(record.application_id)
@@ -201,6 +238,8 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
         )
         v.check(request.meeting_addition.amount_fen >= 0, "meeting_addition", "must not be negative")
         v.check(len(request.meeting_minutes) <= 4000, "meeting_minutes", "must be at most 4000 characters")
+        requested = request.meeting_requested.amount_fen if request.HasField("meeting_requested") else None
+        v.check(requested is None or requested >= 0, "meeting_requested", "must not be negative")
         v.raise_if_any()
         approve = request.outcome == eligibility_pb2.DECISION_OUTCOME_APPROVED
         decision, _ = self._procedure.decide(
@@ -211,6 +250,7 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
             actor,
             request.meeting_addition.amount_fen,
             request.meeting_minutes,
+            requested,
         )
         return eligibility_pb2.DecideResponse(decision=decision)
 
@@ -244,6 +284,69 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
                 next_page_token=next_token([r.application_id for r in records], page)
             ),
         )
+
+    # -- the deciding authority's supervision (rows 20, 21, 24) ---------------------------------
+
+    def ReturnForInvestigation(
+        self, request: eligibility_pb2.ReturnForInvestigationRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ReturnForInvestigationResponse:
+        actor, v = _common(request, "application_id", "reason")
+        v.raise_if_any()
+        record = self._confirmation.return_for_investigation(
+            request.request_id, request.application_id, request.reason, actor
+        )
+        return eligibility_pb2.ReturnForInvestigationResponse(case=self._case(record))
+
+    def ExtendDeadline(
+        self, request: eligibility_pb2.ExtendDeadlineRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ExtendDeadlineResponse:
+        actor, v = _common(request, "application_id", "reason")
+        v.raise_if_any()
+        record = self._confirmation.extend_deadline(
+            request.request_id, request.application_id, request.reason, actor
+        )
+        return eligibility_pb2.ExtendDeadlineResponse(case=self._case(record))
+
+    def RecordCountySurvey(
+        self, request: eligibility_pb2.RecordCountySurveyRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.RecordCountySurveyResponse:
+        actor, v = _common(request, "application_id", "findings")
+        basis = _SURVEY_BASES.get(request.basis)
+        v.check(basis is not None, "basis", "is required: MANDATORY, SAMPLED or DISCRETIONARY")
+        v.raise_if_any()
+        assert basis is not None
+        record = self._confirmation.record_county_survey(
+            request.request_id,
+            request.application_id,
+            tuple(request.surveyor_ids),
+            request.findings,
+            basis,
+            actor,
+        )
+        return eligibility_pb2.RecordCountySurveyResponse(case=self._case(record))
+
+    def RecordFederationReview(
+        self, request: eligibility_pb2.RecordFederationReviewRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.RecordFederationReviewResponse:
+        actor, v = _common(request, "application_id", "opinion")
+        v.check(
+            request.outcome
+            in (
+                eligibility_pb2.FEDERATION_REVIEW_OUTCOME_CONFIRMED,
+                eligibility_pb2.FEDERATION_REVIEW_OUTCOME_NOT_CONFIRMED,
+            ),
+            "outcome",
+            "must be CONFIRMED or NOT_CONFIRMED",
+        )
+        v.raise_if_any()
+        record = self._confirmation.record_federation_review(
+            request.request_id,
+            request.application_id,
+            request.outcome == eligibility_pb2.FEDERATION_REVIEW_OUTCOME_CONFIRMED,
+            request.opinion,
+            actor,
+        )
+        return eligibility_pb2.RecordFederationReviewResponse(case=self._case(record))
 
     # -- entitlements --------------------------------------------------------------------------
 
@@ -358,6 +461,48 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
             arrears=types_pb2.Money(amount_fen=arrears),
         )
 
+    def ApplyWorkRefusalSanction(
+        self, request: eligibility_pb2.ApplyWorkRefusalSanctionRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ApplyWorkRefusalSanctionResponse:
+        actor, v = _common(request, "entitlement_id", "reason")
+        v.check(request.member_index >= 0, "member_index", "must not be negative")
+        v.check(bool(request.referrals), "referrals", "are required: the member's referral history")
+        v.check(
+            all(r in _REFERRALS for r in request.referrals),
+            "referrals",
+            "every referral needs its outcome",
+        )
+        v.raise_if_any()
+        applied = self._sanctions.apply(
+            request.request_id,
+            request.entitlement_id,
+            request.member_index,
+            tuple(_REFERRALS[r] for r in request.referrals),
+            request.reason,
+            actor,
+        )
+        return eligibility_pb2.ApplyWorkRefusalSanctionResponse(
+            entitlement=mapping.entitlement_pb(applied.record),
+            member_share=types_pb2.Money(amount_fen=applied.member_share_fen),
+            condition=mapping.condition_pb(applied.check),
+        )
+
+    def ExitVoluntarily(
+        self, request: eligibility_pb2.ExitVoluntarilyRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ExitVoluntarilyResponse:
+        actor, v = _common(request, "entitlement_id", "reason")
+        months = request.bonus_months if request.HasField("bonus_months") else None
+        v.check(months is None or months >= 0, "bonus_months", "must not be negative")
+        v.raise_if_any()
+        recorded = self._exits.exit_voluntarily(
+            request.request_id, request.entitlement_id, months, request.reason, actor
+        )
+        return eligibility_pb2.ExitVoluntarilyResponse(
+            entitlement=mapping.entitlement_pb(recorded.record),
+            bonus=types_pb2.Money(amount_fen=recorded.bonus_fen),
+            bonus_months=recorded.bonus_months,
+        )
+
     # -- parameters ----------------------------------------------------------------------------
 
     def PublishParameterVersion(
@@ -413,4 +558,66 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
         return eligibility_pb2.ListParameterVersionsResponse(
             versions=[version_pb(view) for view in views[: page.size]],
             page=types_pb2.PageResponse(next_page_token=next_token([v.sourced.set_id for v in views], page)),
+        )
+
+    # -- outside systems -------------------------------------------------------------------------
+
+    def GetBeneficiaryStatus(
+        self, request: eligibility_pb2.GetBeneficiaryStatusRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.GetBeneficiaryStatusResponse:
+        return beneficiary_status(BeneficiaryStatus(self._entitlements.database), request)
+
+    # -- temporary assistance from report to follow-up (§7.4) ----------------------------------------------
+
+    def TriageTemporaryAssistance(
+        self, request: eligibility_pb2.TriageTemporaryAssistanceRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.TriageTemporaryAssistanceResponse:
+        actor, v = _common(request, "reference", "reason")
+        v.check(len(request.reference) <= 64, "reference", "must be at most 64 characters")
+        triage = _TRIAGES.get(request.triage)
+        v.check(triage is not None, "triage", "is required: URGENT, EXPENDITURE or REFERRED_OUT")
+        body = _RECEIVING_BODIES.get(request.receiving_body)
+        v.check(
+            request.receiving_body == eligibility_pb2.TA_RECEIVING_BODY_UNSPECIFIED or body is not None,
+            "receiving_body",
+            "is not a known receiving body",
+        )
+        v.raise_if_any()
+        region = RegionCode.parse(request.region.code, field="region.code")
+        assert triage is not None
+        record = self._ta.triage(
+            request.request_id, request.reference, region.code, actor, triage, body, request.reason
+        )
+        return eligibility_pb2.TriageTemporaryAssistanceResponse(temporary_assistance=mapping.ta_pb(record))
+
+    def CloseTemporaryAssistance(
+        self, request: eligibility_pb2.CloseTemporaryAssistanceRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.CloseTemporaryAssistanceResponse:
+        actor, v = _common(request, "reference", "findings")
+        v.raise_if_any()
+        record = self._ta.close(
+            request.request_id, request.reference, actor, request.hardship_persists, request.findings
+        )
+        return eligibility_pb2.CloseTemporaryAssistanceResponse(temporary_assistance=mapping.ta_pb(record))
+
+    def RecordTemporaryAssistancePostCheck(
+        self,
+        request: eligibility_pb2.RecordTemporaryAssistancePostCheckRequest,
+        context: grpc.ServicerContext,
+    ) -> eligibility_pb2.RecordTemporaryAssistancePostCheckResponse:
+        actor, v = _common(request, "reference", "findings")
+        outcome = _POST_CHECKS.get(request.outcome)
+        v.check(outcome is not None, "outcome", "is required: MISREPRESENTED or GOOD_FAITH")
+        v.raise_if_any()
+        assert outcome is not None
+        record = self._ta.post_check(request.request_id, request.reference, actor, outcome, request.findings)
+        return eligibility_pb2.RecordTemporaryAssistancePostCheckResponse(
+            temporary_assistance=mapping.ta_pb(record)
+        )
+
+    def GetTemporaryAssistance(
+        self, request: eligibility_pb2.GetTemporaryAssistanceRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.GetTemporaryAssistanceResponse:
+        return eligibility_pb2.GetTemporaryAssistanceResponse(
+            temporary_assistance=mapping.ta_pb(self._ta.get(request.reference))
         )

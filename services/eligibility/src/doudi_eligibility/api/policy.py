@@ -13,8 +13,7 @@ NOT_FOUND, the same as an unknown id. See ``doudi_runtime.authz.policy`` for how
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from sqlalchemy import Table, select
 
@@ -26,6 +25,7 @@ from doudi_eligibility.store.tables import (
     entitlements,
     notices,
     parameter_versions,
+    ta_lifecycles,
 )
 from doudi_runtime.audit.api import audit_binding
 from doudi_runtime.authz.lookups import column_lookup, row_snapshot
@@ -45,6 +45,8 @@ from doudi_runtime.service import ServiceContext
 from doudi_runtime.store import Database
 
 SERVICE_NAME = "doudi.eligibility.v1.EligibilityService"
+#: The scope an outside system needs for GetBeneficiaryStatus (and which opens nothing else).
+BENEFICIARY_STATUS_SCOPE = "beneficiary.check"
 
 VILLAGE, TOWNSHIP, COUNTY = Role.VILLAGE_COMMITTEE, Role.TOWNSHIP_OFFICE, Role.COUNTY_BUREAU
 CASE = FromRecord("case", "application_id")
@@ -52,6 +54,7 @@ NOTICE = FromRecord("notice", "notice_id")
 DECISION = FromRecord("decision", "decision_id")
 ENTITLEMENT = FromRecord("entitlement", "entitlement_id")
 APPEAL = FromRecord("appeal", "appeal_id")
+TA = FromRecord("temporary_assistance", "reference")
 
 RULES: Mapping[str, Rule] = {
     # The six steps (§7.2): the township investigates and gives its opinion, the village assists.
@@ -65,6 +68,14 @@ RULES: Mapping[str, Rule] = {
     "CloseNotice": rule(TOWNSHIP, region=CASE, mutates=True),
     # The county confirms, or the township where delegated or within its TA limit (rows 22-23, §7.4).
     "Decide": rule(TOWNSHIP, COUNTY, region=CASE, mutates=True),
+    # The deciding authority returns a file (row 20); the county alone surveys as supervisor (row 21) and
+    # approves an extension of the time limit (§6, row 24).
+    "ReturnForInvestigation": rule(TOWNSHIP, COUNTY, region=CASE, mutates=True),
+    "RecordCountySurvey": rule(COUNTY, region=CASE, mutates=True),
+    "ExtendDeadline": rule(COUNTY, region=CASE, mutates=True),
+    # The federation's review of the disability subsidies (§7.5) reaches eligibility through doudi's
+    # services, or the county enters the federation's written review.
+    "RecordFederationReview": rule(COUNTY, region=CASE, mutates=True),
     # A village follows its cases' steps; decisions (incomes, reasons) stay with the offices.
     "GetCase": rule(VILLAGE, TOWNSHIP, COUNTY, region=CASE),
     "ListCases": rule(VILLAGE, TOWNSHIP, COUNTY, region=Listing("region.code")),
@@ -77,6 +88,10 @@ RULES: Mapping[str, Rule] = {
     "Suspend": rule(TOWNSHIP, COUNTY, region=ENTITLEMENT, mutates=True),
     "Resume": rule(TOWNSHIP, COUNTY, region=ENTITLEMENT, mutates=True),
     "Terminate": rule(TOWNSHIP, COUNTY, region=ENTITLEMENT, mutates=True),
+    # A household's voluntary exit is recorded by its township or the county (§7.3, SEED-4).
+    "ExitVoluntarily": rule(TOWNSHIP, COUNTY, region=ENTITLEMENT, mutates=True),
+    # The county reduces or stops a work-refusing member's share (§5.1.6).
+    "ApplyWorkRefusalSanction": rule(COUNTY, region=ENTITLEMENT, mutates=True),
     # The applicant's appeal and the reviewing body's decision reach eligibility through doudi's services.
     "FileAppeal": rule(region=DECISION, mutates=True),
     "DecideAppeal": rule(region=APPEAL, mutates=True),
@@ -84,6 +99,16 @@ RULES: Mapping[str, Rule] = {
     "PublishParameterVersion": rule(COUNTY, region=FromField("version.region.code"), mutates=True),
     "GetParameterVersion": rule(COUNTY, region=FromRecord("parameter_version", "set_id")),
     "ListParameterVersions": rule(COUNTY, region=Listing("region.code")),
+    # An outside system (a hospital's one-stop settlement) may ask whether a person is a current
+    # beneficiary, with this scope and nothing else; the answer carries no amount nor personal data.
+    # Temporary assistance (§7.4): the township triages an incident in its region and follows up a paid
+    # case; the post-check after advance aid is the township's or the county's (misrepresentation: the
+    # county's, the machine decides); the offices read a case.
+    "TriageTemporaryAssistance": rule(TOWNSHIP, region=FromField("region.code"), mutates=True),
+    "CloseTemporaryAssistance": rule(TOWNSHIP, region=TA, mutates=True),
+    "RecordTemporaryAssistancePostCheck": rule(TOWNSHIP, COUNTY, region=TA, mutates=True),
+    "GetTemporaryAssistance": rule(TOWNSHIP, COUNTY, region=TA),
+    "GetBeneficiaryStatus": rule(Role.EXTERNAL_SYSTEM, scopes=[BENEFICIARY_STATUS_SCOPE]),
 }
 
 
@@ -119,15 +144,10 @@ def _parameter_version_region(database: Database) -> RegionLookup:
     return lookup
 
 
-def _without(snapshot: SnapshotLookup, omitted: Iterable[str]) -> SnapshotLookup:
-    """A record as the audit trail keeps it: its state columns, not the case file's personal details."""
-    dropped = frozenset(omitted)
-
-    def kept(record_id: str) -> Mapping[str, Any] | None:
-        row = snapshot(record_id)
-        return None if row is None else {k: v for k, v in row.items() if k not in dropped}
-
-    return kept
+def _state_of(database: Database, table: Table, key: str) -> SnapshotLookup:
+    """A record as the audit trail keeps it: its state columns, not the body with the case file's personal
+    details (not even read: it is sealed at rest)."""
+    return row_snapshot(database, table, key, omit=("body",))
 
 
 def policy(context: ServiceContext) -> ServicePolicy:
@@ -142,12 +162,14 @@ def policy(context: ServiceContext) -> ServicePolicy:
             "appeal": _joined_region(database, appeals, "appeal_id", (decisions, "decision_id")),
             "entitlement": column_lookup(database, entitlements, "entitlement_id", "region"),
             "parameter_version": _parameter_version_region(database),
+            "temporary_assistance": column_lookup(database, ta_lifecycles, "reference", "region"),
         },
         snapshots={
-            "case": _without(row_snapshot(database, cases, "application_id"), ["body"]),
-            "notice": _without(row_snapshot(database, notices, "notice_id"), ["body"]),
-            "entitlement": _without(row_snapshot(database, entitlements, "entitlement_id"), ["body"]),
-            "appeal": _without(row_snapshot(database, appeals, "appeal_id"), ["body"]),
+            "case": _state_of(database, cases, "application_id"),
+            "notice": _state_of(database, notices, "notice_id"),
+            "entitlement": _state_of(database, entitlements, "entitlement_id"),
+            "appeal": _state_of(database, appeals, "appeal_id"),
+            "temporary_assistance": _state_of(database, ta_lifecycles, "reference"),
         },
         audit=context.audit_log(),
     )

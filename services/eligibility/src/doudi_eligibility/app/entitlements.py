@@ -30,6 +30,7 @@ from doudi_eligibility.app.common import (
     Commands,
     require_text,
 )
+from doudi_eligibility.app.dependents import dibao_moved, follow_dibao
 from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.domain.machines.entitlement import State, arrears_after_reversal
 from doudi_eligibility.domain.machines.procedure import Step
@@ -215,14 +216,16 @@ class EntitlementUseCases:
 
     def terminate(self, request_id: str, entitlement_id: str, reason: str, actor: Actor) -> EntitlementRecord:
         code = _termination_reason(reason)
+        if code is TerminationReason.VOLUNTARY:
+            raise InvalidArgument.single(
+                "reason", "a voluntary exit is recorded with ExitVoluntarily, which pays its bonus"
+            )
 
         def change(session: Session, record: EntitlementRecord) -> tuple[EntitlementRecord, Message | None]:
             e = record.entitlement
             today = self.today()
             if code is TerminationReason.FRAUD:
                 after = e.terminate_for_fraud(today, actor.role)
-            elif code is TerminationReason.VOLUNTARY:
-                after = e.exit_voluntarily(today, actor.role)
             else:
                 after = e.terminate(today, actor.role, self._params(session, record))
             after = replace(after, termination_reason=after.termination_reason or code)
@@ -348,6 +351,9 @@ class EntitlementUseCases:
             event.reversed_decision_id = decision_id
             event.arrears.amount_fen = arrears
             self.commands.announce(session, TOPIC_ENTITLEMENTS, record.subject_id, event)
+            if dibao_moved(record, moved):
+                params = self._params(session, moved)
+                follow_dibao(self.commands, session, record, moved, params, moved.last_decision_id)
             return moved, arrears
         case = store.get_case(session, application_id, for_update=True)
         if case is not None and case.decision_id == decision_id and case.case.step is Step.REJECTED:
@@ -382,6 +388,9 @@ class EntitlementUseCases:
                     self.commands.announce(
                         session, TOPIC_ENTITLEMENTS, record.subject_id, event, moved.last_decision_id
                     )
+                if dibao_moved(record, moved):
+                    params = self._params(session, moved)
+                    follow_dibao(self.commands, session, record, moved, params, moved.last_decision_id)
                 ref = entitlement_id if not extra else f"{entitlement_id}|{json.dumps(extra)}"
                 return ref, moved
 

@@ -72,30 +72,53 @@ def to_toml(version: NewVersion) -> str:
 
 
 class ParameterBook:
-    """Resolves parameters from the shipped and the published sets; re-reads the store when it changed."""
+    """Resolves parameters from the shipped and the published sets; re-reads the store when it changed.
+
+    A published version never changes, so each is parsed once (by set id and text: a publication rolled back
+    may be made again differently), and a resolution is kept for its region and day until the registry
+    changes.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._fingerprint: tuple[int, datetime | None] | None = None
         self._registry: Registry = shipped_registry()
         self._published: dict[str, Any] = {}
+        self._parsed: dict[tuple[str, str], SourcedSet] = {}
+        self._resolved: dict[tuple[str, date], Parameters] = {}
 
     def registry(self, session: Session) -> Registry:
+        return self._current(session)[0]
+
+    def _current(self, session: Session) -> tuple[Registry, dict[tuple[str, date], Parameters]]:
+        """The registry and its resolutions, both of the versions published as of this transaction."""
         fingerprint = store.published_fingerprint(session)
         with self._lock:
             if fingerprint != self._fingerprint:
                 rows = store.published_versions(session)
-                sets = [read_set(row.text, where=row.set_id) for row in rows]
+                sets = [self._parse(row) for row in rows]
                 self._registry = shipped_registry().with_sets(sets)
                 self._published = {row.set_id: row for row in rows}
+                self._resolved = {}
                 self._fingerprint = fingerprint
-            return self._registry
+            return self._registry, self._resolved
+
+    def _parse(self, row: Any) -> SourcedSet:
+        key = (row.set_id, row.text)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = self._parsed[key] = read_set(row.text, where=row.set_id)
+        return parsed
 
     def published_row(self, set_id: str) -> Any:
         return self._published.get(set_id)
 
     def resolve(self, session: Session, region: str, on: date) -> Parameters:
-        return self.registry(session).resolve(region, on)
+        registry, resolved = self._current(session)
+        found = resolved.get((region, on))
+        if found is None:
+            found = resolved[(region, on)] = registry.resolve(region, on)
+        return found
 
     def prepare(self, session: Session, version: NewVersion) -> SourcedSet:
         """The complete new set, validated; raises INVALID_ARGUMENT naming each value that breaks a floor."""

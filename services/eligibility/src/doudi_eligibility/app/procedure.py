@@ -24,6 +24,7 @@ from doudi_common.ids import new_id
 from doudi_common.masking import mask_id_number
 from doudi_common.parameters import Parameters
 from doudi_common.period import Period
+from doudi_eligibility.app import temporary_assistance as ta_lifecycle
 from doudi_eligibility.app.common import (
     DECISIONS,
     TIME_TO_DECISION,
@@ -45,7 +46,7 @@ from doudi_eligibility.domain.case_file import (
 )
 from doudi_eligibility.domain.explain import Decision, Programme
 from doudi_eligibility.domain.machines.entitlement import Entitlement, State
-from doudi_eligibility.domain.machines.procedure import FINAL, Case, Step
+from doudi_eligibility.domain.machines.procedure import FINAL, Case, Step, in_county_sample
 from doudi_eligibility.domain.machines.roles import Role, require_role
 from doudi_eligibility.domain.notice import NoticeContext, decision_notice
 from doudi_eligibility.domain.person_case import (
@@ -76,6 +77,10 @@ SUPPORTED = frozenset(
 _ONE_PERSON = frozenset({*PERSON_PROGRAMMES, Programme.SINGLE_PERSON_DIBAO})
 #: Temporary assistance has no notice and no democratic review either (§7.4).
 _SHORT = frozenset({*(p.value for p in SHORT_PROCEDURE), *(p.value for p in TA_PROGRAMMES)})
+#: The two disability subsidies pass the disabled persons' federation's review before the decision (§7.5).
+_FEDERATION_REVIEWED = frozenset(
+    {Programme.DISABILITY_LIVING_SUBSIDY.value, Programme.SEVERE_DISABILITY_CARE_SUBSIDY.value}
+)
 #: Who approves temporary assistance, by the event total (§5.3.2, §7.4).
 _TA_ROLES = {
     Approver.TOWNSHIP: frozenset({Role.TOWNSHIP, Role.COUNTY}),
@@ -153,7 +158,16 @@ class ProcedureUseCases:
         accepted_on = china_date(application.accepted_at)
         params = self.book.resolve(session, application.region, accepted_on)
         short = application.programme in _SHORT
-        case = Case.accepted(application_id, accepted_on, short=short).start_investigation(Role.SYSTEM)
+        # Row 21: the county's sample is drawn once, at opening, under the parameters of the acceptance day.
+        sampled = not short and in_county_sample(application_id, params)
+        case = Case.accepted(
+            application_id,
+            accepted_on,
+            short=short,
+            county_survey_required=sampled,
+            federation_review_required=application.programme in _FEDERATION_REVIEWED,
+        )
+        case = case.start_investigation(Role.SYSTEM)
         case = case.record_report(Role.VERIFICATION_CENTRE, params)
         record = CaseRecord(
             case=case,
@@ -163,7 +177,22 @@ class ProcedureUseCases:
             deadline=case.deadline(params, self.calendar),
         )
         store.insert_case(session, record, self.clock())
-        self._audit(session, application_id, "case opened", Actor.system(), {"report_id": report.report_id})
+        detail: dict[str, object] = {"report_id": report.report_id}
+        if sampled:
+            detail["county_survey"] = "SAMPLED"
+        self._audit(session, application_id, "case opened", Actor.system(), detail)
+        if Programme(application.programme) in TA_PROGRAMMES:
+            masked = tuple(mask_id_number(m.id_number) for m in application.members)
+            advanced = store.advances_for(session, (application_id,), masked)
+            ta_lifecycle.on_case_opened(
+                self.commands,
+                session,
+                application_id,
+                application.programme,
+                application.township,
+                accepted_on,
+                advanced,
+            )
 
     def advance_paid(
         self,
@@ -177,7 +206,8 @@ class ProcedureUseCases:
         """Disbursement paid urgent advance aid from a township's reserve fund (§7.4): it counts toward the
         total of the event it was paid for, whether or not the case has opened yet. The person arrives
         masked, as disbursement announces it, and is matched against the case's members masked alike."""
-        store.record_advance(session, advance_id, case_reference, person_id, amount_fen, paid_at)
+        if store.record_advance(session, advance_id, case_reference, person_id, amount_fen, paid_at):
+            ta_lifecycle.on_advance_paid(self.commands, session, case_reference, amount_fen)
 
     # -- the township's steps -------------------------------------------------------------------
 
@@ -286,7 +316,9 @@ class ProcedureUseCases:
                 today = self.today()
                 params = self._params(session, record, today)
                 ta = self._ta(session, record, params, today, 0)
-                decision = ta.decision if ta else self._assessment(session, record, params, today)
+                # The members' other entitlements are read once: the rules and the notice both need them.
+                holdings = None if ta else self._holdings(session, record)
+                decision = ta.decision if ta else self._assessment(session, record, params, today, holdings)
                 case = record.case.give_opinion(
                     decision.approved,
                     today,
@@ -306,10 +338,21 @@ class ProcedureUseCases:
                     start_month=None,
                 )
                 _ta_fields(proposed, ta)
+                if ta is not None:
+                    ta_lifecycle.on_assessed(
+                        self.commands,
+                        session,
+                        application_id,
+                        record.application.programme,
+                        record.application.township,
+                        today,
+                        actor,
+                        ta.advance_paid_fen,
+                    )
                 self._store_decision(session, proposed, "OPINION")
                 moved = replace(record, case=case, opinion_id=opinion_id)
                 if case.step is Step.PUBLIC_NOTICE:
-                    moved = self._post_notice(session, moved, decision)
+                    moved = self._post_notice(session, moved, decision, holdings)
                 self._save(
                     session,
                     moved,
@@ -376,8 +419,16 @@ class ProcedureUseCases:
         )
         return TaCase(assess_ta_case(event, params), event.advance_paid_fen)
 
-    def _assessment(self, session: Session, record: CaseRecord, params: Parameters, on: date) -> Decision:
-        holdings = self._holdings(session, record)
+    def _assessment(
+        self,
+        session: Session,
+        record: CaseRecord,
+        params: Parameters,
+        on: date,
+        holdings: dict[str, tuple[Holding, ...]] | None = None,
+    ) -> Decision:
+        if holdings is None:
+            holdings = self._holdings(session, record)
         programme = Programme(record.application.programme)
         if programme in _ONE_PERSON:
             case = person_case_of(record.application, record.report, record.survey, (), on)
@@ -396,16 +447,29 @@ class ProcedureUseCases:
         case = person_case_of(record.application, record.report, record.survey, (), on)
         return case.person.age >= params.integer("child.adult_age")
 
-    def _persons(self, session: Session, record: CaseRecord, decision: Decision) -> tuple[str, ...]:
+    def _persons(
+        self,
+        session: Session,
+        record: CaseRecord,
+        decision: Decision,
+        holdings: dict[str, tuple[Holding, ...]] | None = None,
+    ) -> tuple[str, ...]:
         """Whom an approved entitlement pays for: the one person, or the household's counted members."""
         if Programme(record.application.programme) in _ONE_PERSON:
             return (decision.subject,)
         on = self.today()
-        holdings = self._holdings(session, record)
+        if holdings is None:
+            holdings = self._holdings(session, record)
         household = household_of(record.application, record.report, record.survey, on, holdings)
         return tuple(m.person.person_id for m in household.counted)
 
-    def _post_notice(self, session: Session, record: CaseRecord, decision: Decision) -> CaseRecord:
+    def _post_notice(
+        self,
+        session: Session,
+        record: CaseRecord,
+        decision: Decision,
+        holdings: dict[str, tuple[Holding, ...]] | None = None,
+    ) -> CaseRecord:
         """Row 15: name, household size, proposed amount; never an ID number in full nor a health detail."""
         case = record.case
         assert case.notice_start is not None and case.notice_end is not None
@@ -413,7 +477,7 @@ class ProcedureUseCases:
         entry = {
             "name": applicant.name,
             "masked_id_number": mask_id_number(applicant.id_number),
-            "household_size": len(self._persons(session, record, decision)),
+            "household_size": len(self._persons(session, record, decision, holdings)),
             "proposed_amount_fen": decision.monthly_amount_fen,
             "region": record.application.region,
         }
@@ -574,6 +638,7 @@ class ProcedureUseCases:
         actor: Actor,
         meeting_addition_fen: int = 0,
         meeting_minutes: str = "",
+        meeting_requested_fen: int | None = None,
     ) -> tuple[eligibility_pb2.Decision, EntitlementRecord | None]:
         """Rows 22–23: confirm (the entitlement starts the month after) or refuse with written reasons.
 
@@ -585,6 +650,11 @@ class ProcedureUseCases:
             raise InvalidArgument.single("meeting_addition", "must not be negative")
         if meeting_addition_fen and not minutes:
             raise InvalidArgument.single("meeting_minutes", "are required with a county meeting's addition")
+        requested = meeting_addition_fen if meeting_requested_fen is None else meeting_requested_fen
+        if requested < meeting_addition_fen:
+            raise InvalidArgument.single("meeting_requested", "must not be less than the meeting's addition")
+        if requested and not minutes:
+            raise InvalidArgument.single("meeting_minutes", "are required with a county meeting's outcome")
         decided: list[tuple[str, str, float]] = []
         with self.database.transaction() as session:
 
@@ -646,6 +716,21 @@ class ProcedureUseCases:
                     self._review_displaced(session, moved, params, today, decision_id)
                 if entitlement is not None:
                     moved = replace(moved, entitlement_id=entitlement.entitlement_id)
+                if ta is not None:
+                    ta_lifecycle.on_decided(
+                        self.commands,
+                        session,
+                        application_id,
+                        actor,
+                        granted_fen=ta.total_fen if approved else 0,
+                        advance_fen=ta.advance_paid_fen,
+                        payment_month=Period.of(today).next(),
+                        on=today,
+                        meeting_requested_fen=requested if approve else 0,
+                        meeting_granted_fen=meeting_addition_fen if approve else 0,
+                        minutes=minutes,
+                        entitlement_id=entitlement.entitlement_id if entitlement else None,
+                    )
                 self._save(
                     session, moved, "decided", actor, {"decision_id": decision_id, "approved": approved}
                 )
@@ -664,7 +749,14 @@ class ProcedureUseCases:
                 session,
                 "Decide",
                 request_id,
-                (application_id, approve, text, meeting_addition_fen, minutes),
+                (
+                    application_id,
+                    approve,
+                    text,
+                    meeting_addition_fen,
+                    minutes,
+                    *((requested,) if requested != meeting_addition_fen else ()),
+                ),
                 perform,
                 replay,
             )

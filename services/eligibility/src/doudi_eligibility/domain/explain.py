@@ -112,13 +112,20 @@ class Decision:
 
 
 def yuan_text(fen: Fraction | int) -> str:
-    """An amount in fen as yuan for people: two decimals when exact, else four (display only, never logic)."""
-    value = Fraction(fen) / 100
-    places = 2 if (value * 100).denominator == 1 else 4
-    scaled = abs(value) * 10**places
-    digits = int(scaled + Fraction(1, 2))
+    """An amount in fen as yuan for people: two decimals when exact, else four, half up (display only, never
+    logic). Integer arithmetic on the fraction's terms: explanations quote a couple of dozen amounts each."""
+    if isinstance(fen, int):
+        numerator, denominator = fen, 1
+    else:
+        exact = Fraction(fen)
+        numerator, denominator = exact.numerator, exact.denominator
+    if denominator == 1:
+        places, digits = 2, abs(numerator)
+    else:
+        # |fen| / 100 yuan in units of 0.0001 yuan is |fen| × 100; rounded half up.
+        places, digits = 4, (200 * abs(numerator) + denominator) // (2 * denominator)
     whole, part = divmod(digits, 10**places)
-    sign = "-" if value < 0 and digits else ""
+    sign = "-" if numerator < 0 and digits else ""
     return f"{sign}{whole:,}.{part:0{places}d}"
 
 

@@ -1,22 +1,32 @@
-"""Eligibility's domain objects as doudi.eligibility.v1 messages (decisions, cases, notices, entitlements)."""
+"""Eligibility's domain objects as doudi.eligibility.v1 messages (decisions, cases, notices, entitlements,
+temporary assistance)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date, datetime
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2
 from doudi_common.period import Period
-from doudi_eligibility.domain.explain import Category, Decision, Outcome
+from doudi_eligibility.domain.explain import Category, Check, Decision, Outcome
 from doudi_eligibility.domain.machines.procedure import FINAL
 from doudi_eligibility.store.records import CaseRecord, EntitlementRecord
+from doudi_eligibility.store.ta_lifecycles import TaRecord
 from doudi_runtime.grpc.convert import timestamp
 
 _OUTCOMES = {
     Outcome.PASS: eligibility_pb2.CONDITION_OUTCOME_PASS,
     Outcome.FAIL: eligibility_pb2.CONDITION_OUTCOME_FAIL,
     Outcome.EXEMPT: eligibility_pb2.CONDITION_OUTCOME_EXEMPT,
+}
+
+
+_FEDERATION_REVIEWS = {
+    None: eligibility_pb2.FEDERATION_REVIEW_OUTCOME_UNSPECIFIED,
+    True: eligibility_pb2.FEDERATION_REVIEW_OUTCOME_CONFIRMED,
+    False: eligibility_pb2.FEDERATION_REVIEW_OUTCOME_NOT_CONFIRMED,
 }
 
 
@@ -28,10 +38,17 @@ def period_pb(month: Period | None) -> types_pb2.Period | None:
     return None if month is None else types_pb2.Period(month=str(month))
 
 
+@functools.cache
 def programme_pb(name: str) -> int:
     return programme_pb2.Programme.Value(f"PROGRAMME_{name}")
 
 
+@functools.cache
+def entitlement_state_pb(state: str) -> int:
+    return eligibility_pb2.EntitlementState.Value(f"ENTITLEMENT_STATE_{state}")
+
+
+@functools.cache
 def category_pb(category: Category | None) -> int:
     if category is None:
         return programme_pb2.HOUSEHOLD_CATEGORY_UNSPECIFIED
@@ -51,21 +68,7 @@ def decision_pb(
     refusal_letter_due: date | None = None,
 ) -> eligibility_pb2.Decision:
     """A decision with every condition, the computation and the parameter values it read."""
-    conditions = [
-        eligibility_pb2.Condition(
-            code=c.code,
-            description=c.description,
-            outcome=_OUTCOMES[c.outcome],
-            inputs=[f"{name}={value}" for name, value in c.inputs]
-            + [f"{p.key}={p.value} ({p.set_id})" for p in c.parameters],
-            reason=c.reason,
-            parameters=[
-                eligibility_pb2.ParameterValue(key=p.key, value=p.value, set_id=p.set_id)
-                for p in c.parameters
-            ],
-        )
-        for c in decision.checks
-    ]
+    conditions = [condition_pb(c) for c in decision.checks]
     return eligibility_pb2.Decision(
         decision_id=decision_id,
         application_id=application_id,
@@ -85,6 +88,21 @@ def decision_pb(
         review_months=decision.review_months or 0,
         reason=reason,
         refusal_letter_due=date_pb(refusal_letter_due),
+    )
+
+
+def condition_pb(c: Check) -> eligibility_pb2.Condition:
+    """One checked condition with its inputs and the parameter values it read."""
+    return eligibility_pb2.Condition(
+        code=c.code,
+        description=c.description,
+        outcome=_OUTCOMES[c.outcome],
+        inputs=[f"{name}={value}" for name, value in c.inputs]
+        + [f"{p.key}={p.value} ({p.set_id})" for p in c.parameters],
+        reason=c.reason,
+        parameters=[
+            eligibility_pb2.ParameterValue(key=p.key, value=p.value, set_id=p.set_id) for p in c.parameters
+        ],
     )
 
 
@@ -125,6 +143,12 @@ def case_pb(record: CaseRecord, today: date, notice: object | None = None) -> el
         decision_id=record.decision_id or record.opinion_id,
         entitlement_id=record.entitlement_id,
         report_id=record.report.report_id if record.report else "",
+        extension_reason=case.extension_reason or "",
+        county_survey_required=case.county_survey_required,
+        county_survey_done=case.county_survey_done,
+        returns=case.returns,
+        federation_review_required=case.federation_review_required,
+        federation_review=_FEDERATION_REVIEWS[case.federation_confirmed],
     )
 
 
@@ -152,7 +176,7 @@ def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
         entitlement_id=e.entitlement_id,
         subject_id=record.subject_id,
         programme=programme_pb(e.programme.value),
-        state=eligibility_pb2.EntitlementState.Value(f"ENTITLEMENT_STATE_{e.state.value}"),
+        state=entitlement_state_pb(e.state.value),
         monthly_amount=amount,
         start_month=period_pb(e.start_month),
         region=types_pb2.RegionCode(code=record.region),
@@ -166,4 +190,38 @@ def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
         gradual_exit_last_month=period_pb(e.gradual_exit_last_month),
         termination_reason=e.termination_reason.value if e.termination_reason else "",
         covered_persons=len(record.persons),
+    )
+
+
+def _ta_money(fen: int) -> types_pb2.Money:
+    return types_pb2.Money(amount_fen=fen)
+
+
+def ta_pb(record: TaRecord) -> eligibility_pb2.TemporaryAssistance:
+    life = record.lifecycle
+    return eligibility_pb2.TemporaryAssistance(
+        reference=life.reference,
+        region=types_pb2.RegionCode(code=record.region),
+        state=eligibility_pb2.TaState.Value(life.state.value.replace("TA_", "TA_STATE_", 1)),
+        receiving_body=eligibility_pb2.TaReceivingBody.Value(f"TA_RECEIVING_BODY_{life.receiving_body.value}")
+        if life.receiving_body
+        else 0,
+        advance_paid=_ta_money(life.advance_paid_fen),
+        granted=_ta_money(life.granted_fen),
+        remaining=_ta_money(life.remaining_fen),
+        meeting_requested=_ta_money(life.meeting_requested_fen),
+        minutes_reference=life.minutes_reference,
+        payment_month=period_pb(life.payment_month),
+        paid_on=date_pb(life.paid_on),
+        closed_on=date_pb(life.closed_on),
+        hardship_persists=life.hardship_persists,
+        monitored=life.monitored,
+        refer_to_dibao=life.refer_to_dibao,
+        locked_until=period_pb(life.locked_until),
+        post_check=eligibility_pb2.TaPostCheckOutcome.Value(f"TA_POST_CHECK_OUTCOME_{life.post_check.value}")
+        if life.post_check
+        else 0,
+        recovery=_ta_money(life.recovery_fen),
+        payment_problem=record.payment_problem,
+        entitlement_id=record.entitlement_id or "",
     )

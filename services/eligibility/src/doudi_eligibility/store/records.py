@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import String, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from doudi_common.disability import Disability, DisabilityType
@@ -47,6 +47,7 @@ from doudi_eligibility.store.tables import (
     ta_advances,
     ta_events,
 )
+from doudi_runtime.store.sealed import field_crypto, matches_any
 
 
 def _plain(value: Any) -> Any:
@@ -173,6 +174,9 @@ def _case_from(data: dict[str, Any]) -> Case:
         extension_reason=data["extension_reason"],
         decided_on=_day(data["decided_on"]),
         short=data.get("short", False),
+        returns=data.get("returns", 0),
+        federation_review_required=data.get("federation_review_required", False),
+        federation_confirmed=data.get("federation_confirmed"),
     )
 
 
@@ -232,23 +236,23 @@ def _case_record(row: Any) -> CaseRecord:
     )
 
 
+# The statements of the procedure's hot path are built once: building one costs more than running it.
+_CASE = select(cases).where(cases.c.application_id == bindparam("key"))
+_CASE_FOR_UPDATE = _CASE.with_for_update()
+_SAVE_CASE = update(cases).where(cases.c.application_id == bindparam("key"))
+
+
 def insert_case(session: Session, record: CaseRecord, now: datetime) -> None:
     session.execute(insert(cases).values(application_id=record.application_id, **_case_values(record, now)))
 
 
 def save_case(session: Session, record: CaseRecord, now: datetime) -> None:
-    session.execute(
-        update(cases)
-        .where(cases.c.application_id == record.application_id)
-        .values(**_case_values(record, now))
-    )
+    session.execute(_SAVE_CASE, {"key": record.application_id, **_case_values(record, now)})
 
 
 def get_case(session: Session, application_id: str, *, for_update: bool = False) -> CaseRecord | None:
-    query = select(cases).where(cases.c.application_id == application_id)
-    if for_update:
-        query = query.with_for_update()
-    row = session.execute(query).one_or_none()
+    query = _CASE_FOR_UPDATE if for_update else _CASE
+    row = session.execute(query, {"key": application_id}).one_or_none()
     return None if row is None else _case_record(row)
 
 
@@ -325,34 +329,41 @@ def insert_decision(
     body: bytes,
 ) -> None:
     session.execute(
-        insert(decisions).values(
-            decision_id=decision_id,
-            application_id=application_id,
-            stage=stage,
-            programme=programme,
-            outcome=outcome,
-            decided_at=decided_at,
-            body=body,
-        )
+        _INSERT_DECISION,
+        {
+            "decision_id": decision_id,
+            "application_id": application_id,
+            "stage": stage,
+            "programme": programme,
+            "outcome": outcome,
+            "decided_at": decided_at,
+            "body": body,
+        },
     )
 
 
+_INSERT_DECISION = insert(decisions)
+_DECISION = select(decisions).where(decisions.c.decision_id == bindparam("key"))
+_INSERT_NOTICE = insert(notices)
+
+
 def get_decision(session: Session, decision_id: str) -> Any:
-    return session.execute(select(decisions).where(decisions.c.decision_id == decision_id)).one_or_none()
+    return session.execute(_DECISION, {"key": decision_id}).one_or_none()
 
 
 def insert_notice(
     session: Session, notice_id: str, application_id: str, starts_on: date, ends_on: date, body: str
 ) -> None:
     session.execute(
-        insert(notices).values(
-            notice_id=notice_id,
-            application_id=application_id,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            state="POSTED",
-            body=body,
-        )
+        _INSERT_NOTICE,
+        {
+            "notice_id": notice_id,
+            "application_id": application_id,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "state": "POSTED",
+            "body": body,
+        },
     )
 
 
@@ -371,8 +382,16 @@ def insert_objection(session: Session, **values: Any) -> None:
 # -- entitlements --------------------------------------------------------------------------------
 
 
+#: An entitlement's fields but the one before it; and the types stored as they are (the rest via ``_plain``).
+_ENTITLEMENT_FIELDS = tuple(f.name for f in fields(Entitlement) if f.name != "previous")
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def _entitlement_plain(entitlement: Entitlement, depth: int = 1) -> dict[str, Any]:
-    data = {f.name: _plain(getattr(entitlement, f.name)) for f in fields(entitlement) if f.name != "previous"}
+    data = {}
+    for name in _ENTITLEMENT_FIELDS:
+        value = getattr(entitlement, name)
+        data[name] = value if type(value) in _AS_IS else _plain(value)
     # One step back is what an appeal can reverse; older states live in the audit log.
     data["previous"] = (
         _entitlement_plain(entitlement.previous, depth - 1) if entitlement.previous and depth else None
@@ -484,14 +503,17 @@ def insert_entitlement(session: Session, record: EntitlementRecord, now: datetim
     if record.persons:
         session.execute(
             insert(entitlement_persons),
-            [{"entitlement_id": record.entitlement_id, "person_id": p} for p in record.persons],
+            [
+                {"entitlement_id": record.entitlement_id, "person_id": p, "person_id_hash": p}
+                for p in record.persons
+            ],
         )
 
 
 def record_advance(
     session: Session, advance_id: str, case_reference: str, person_id: str, amount_fen: int, paid_at: datetime
-) -> None:
-    """An advance paid from a township's reserve fund; the same advance again changes nothing."""
+) -> bool:
+    """An advance paid from a township's reserve fund; the same advance again changes nothing (False)."""
     found = session.execute(
         select(ta_advances.c.advance_id).where(ta_advances.c.advance_id == advance_id)
     ).first()
@@ -505,6 +527,7 @@ def record_advance(
                 paid_at=paid_at,
             )
         )
+    return found is None
 
 
 def advances_for(session: Session, references: tuple[str, ...], person_ids: tuple[str, ...]) -> int:
@@ -526,6 +549,7 @@ def record_ta_event(
             {
                 "application_id": application_id,
                 "person_id": p,
+                "person_id_hash": p,
                 "event_key": event_key,
                 "applied_in": str(applied_in),
             }
@@ -540,12 +564,23 @@ def last_ta_event(
     """The month of the latest approved application for the same event by any of the persons."""
     latest = session.execute(
         select(func.max(ta_events.c.applied_in)).where(
-            ta_events.c.person_id.in_(person_ids),
+            matches_any(ta_events.c.person_id_hash, list(person_ids)),
             ta_events.c.event_key == event_key,
             ta_events.c.application_id != other_than,
         )
     ).scalar()
     return None if latest is None else Period.parse(latest)
+
+
+_HELD_BY_PERSONS = (
+    select(type_coerce(entitlement_persons.c.person_id_hash, String).label("digest"), entitlements)
+    .join(entitlements, entitlements.c.entitlement_id == entitlement_persons.c.entitlement_id)
+    .where(
+        type_coerce(entitlement_persons.c.person_id_hash, String).in_(bindparam("digests", expanding=True)),
+        entitlements.c.state.in_(bindparam("states", expanding=True)),
+    )
+    .order_by(entitlements.c.entitlement_id)
+)
 
 
 def entitlements_of_persons(
@@ -554,15 +589,14 @@ def entitlements_of_persons(
     """Per person, the entitlements in ``states`` that pay for them (the §5.8 matrix reads these)."""
     if not person_ids:
         return {}
-    rows = session.execute(
-        select(entitlement_persons.c.person_id, entitlements)
-        .join(entitlements, entitlements.c.entitlement_id == entitlement_persons.c.entitlement_id)
-        .where(entitlement_persons.c.person_id.in_(person_ids), entitlements.c.state.in_(states))
-        .order_by(entitlements.c.entitlement_id)
-    ).all()
+    # Found by the keyed hashes of the ID numbers (every key of the ring while keys rotate), and told apart by
+    # them, so no sealed ID number is opened on the way.
+    hasher, context = field_crypto().hasher, entitlement_persons.c.person_id_hash.type.context
+    person_of = {d: p for p in dict.fromkeys(person_ids) for d in hasher.digests(p, context=context)}
+    rows = session.execute(_HELD_BY_PERSONS, {"digests": list(person_of), "states": list(states)}).all()
     found: dict[str, list[EntitlementRecord]] = {}
     for row in rows:
-        found.setdefault(row.person_id, []).append(_entitlement_record(row))
+        found.setdefault(person_of[row.digest], []).append(_entitlement_record(row))
     return found
 
 
@@ -669,11 +703,14 @@ def published_versions(session: Session) -> list[Any]:
     return list(session.execute(select(parameter_versions).order_by(parameter_versions.c.set_id)))
 
 
+_FINGERPRINT = select(func.count(), func.max(parameter_versions.c.published_at)).select_from(
+    parameter_versions
+)
+
+
 def published_fingerprint(session: Session) -> tuple[int, datetime | None]:
     """How many versions are published and the newest publication time: a cheap staleness check."""
-    row = session.execute(
-        select(func.count(), func.max(parameter_versions.c.published_at)).select_from(parameter_versions)
-    ).one()
+    row = session.execute(_FINGERPRINT).one()
     return int(row[0]), row[1]
 
 
@@ -689,12 +726,27 @@ def audit(
     session: Session, *, subject_id: str, action: str, role: str, actor_id: str, at: datetime, detail: Any
 ) -> None:
     session.execute(
-        insert(audit_log).values(
-            subject_id=subject_id,
-            action=action,
-            actor_role=role,
-            actor_id=actor_id,
-            at=at,
-            detail=dumps(detail),
-        )
+        _INSERT_AUDIT,
+        {
+            "subject_id": subject_id,
+            "action": action,
+            "actor_role": role,
+            "actor_id": actor_id,
+            "at": at,
+            "detail": dumps(detail),
+        },
     )
+
+
+_INSERT_AUDIT = insert(audit_log)
+
+
+def last_audit_detail(session: Session, subject_id: str, action: str) -> dict[str, Any] | None:
+    """The detail of the latest ``action`` in a subject's history (a retried command answers from it)."""
+    detail = session.execute(
+        select(audit_log.c.detail)
+        .where(audit_log.c.subject_id == subject_id, audit_log.c.action == action)
+        .order_by(audit_log.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return None if detail is None else json.loads(detail)

@@ -18,8 +18,13 @@ from sqlalchemy import (
 
 from doudi_runtime.service import ServiceStore
 from doudi_runtime.store import UtcDateTime
+from doudi_runtime.store.sealed import LookupHash, Sealed
 
 metadata = MetaData()
+
+#: Personal data is sealed at rest, each blob once: the application and report, the case file, entitlements,
+#: notices, objections and appeals. Who an entitlement or a temporary-assistance event is for is found by the
+#: keyed hash of the ID number (unique per entitlement or application); the ID number is sealed beside it.
 
 #: What eligibility learnt of an application before its case opens: intake's accepted application and
 #: verification's latest complete report arrive on two topics in either order; the case opens with both.
@@ -27,8 +32,8 @@ applications = Table(
     "applications",
     metadata,
     Column("application_id", String(40), primary_key=True),
-    Column("application", Text, nullable=True),
-    Column("report", Text, nullable=True),
+    Column("application", Sealed("eligibility.applications.application"), nullable=True),
+    Column("report", Sealed("eligibility.applications.report"), nullable=True),
     Column("withdrawn", Boolean, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -46,7 +51,7 @@ cases = Table(
     Column("deadline", Date, nullable=False),
     Column("decision_id", String(40), nullable=False),
     Column("entitlement_id", String(40), nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Sealed("eligibility.cases.body"), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_cases_step_deadline", "step", "deadline"),
 )
@@ -74,7 +79,7 @@ notices = Table(
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date, nullable=False),
     Column("state", String(20), nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Sealed("eligibility.notices.body"), nullable=False),
     Index("ix_notices_state_ends_on", "state", "ends_on"),
 )
 
@@ -85,7 +90,7 @@ objections = Table(
     Column("objection_id", String(40), primary_key=True),
     Column("notice_id", String(40), nullable=False),
     Column("application_id", String(40), nullable=False),
-    Column("content", Text, nullable=False),
+    Column("content", Sealed("eligibility.objections.content"), nullable=False),
     Column("real_name", Boolean, nullable=False),
     Column("raised_by", String(200), nullable=False),
     Column("raised_at", UtcDateTime, nullable=False),
@@ -105,7 +110,7 @@ entitlements = Table(
     Column("monthly_amount_fen", BigInteger, nullable=False),
     Column("parameter_version", String(200), nullable=False),
     Column("last_decision_id", String(40), nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Sealed("eligibility.entitlements.body"), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_entitlements_state_region", "state", "region"),
     Index("ix_entitlements_last_decision_id", "last_decision_id"),
@@ -117,9 +122,16 @@ entitlements = Table(
 entitlement_persons = Table(
     "entitlement_persons",
     metadata,
-    Column("entitlement_id", String(40), primary_key=True),
-    Column("person_id", String(40), primary_key=True),
-    Index("ix_entitlement_persons_person_id", "person_id"),
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("entitlement_id", String(40), nullable=False),
+    Column("person_id", Sealed("eligibility.entitlement_persons.person_id"), nullable=False),
+    Column(
+        "person_id_hash",
+        LookupHash("eligibility.entitlement_persons.person_id", hash_of="person_id"),
+        nullable=False,
+    ),
+    Index("ux_entitlement_persons_entitlement_person", "entitlement_id", "person_id_hash", unique=True),
+    Index("ix_entitlement_persons_person_id_hash", "person_id_hash"),
 )
 
 #: Advance aid the township paid from its reserve fund (disbursement's AdvancePaid), by the case or incident
@@ -139,11 +151,33 @@ ta_advances = Table(
 ta_events = Table(
     "ta_events",
     metadata,
-    Column("application_id", String(40), primary_key=True),
-    Column("person_id", String(40), primary_key=True),
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("application_id", String(40), nullable=False),
+    Column("person_id", Sealed("eligibility.ta_events.person_id"), nullable=False),
+    Column(
+        "person_id_hash", LookupHash("eligibility.ta_events.person_id", hash_of="person_id"), nullable=False
+    ),
     Column("event_key", String(64), nullable=False),
     Column("applied_in", String(7), nullable=False),
-    Index("ix_ta_events_person_event", "person_id", "event_key"),
+    Index("ux_ta_events_application_person", "application_id", "person_id_hash", unique=True),
+    Index("ix_ta_events_person_event", "person_id_hash", "event_key"),
+)
+
+#: Where each temporary-assistance case stands from report to follow-up (§7.4), by the application id or
+#: the incident reference it was reported under; the region is the township's (the caller's scope).
+ta_lifecycles = Table(
+    "ta_lifecycles",
+    metadata,
+    Column("reference", String(64), primary_key=True),
+    Column("region", String(12), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("entitlement_id", String(40), nullable=True),
+    Column("payment_month", String(7), nullable=True),
+    Column("payment_problem", Text, nullable=False, server_default=""),
+    Column("body", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_ta_lifecycles_state_month", "state", "payment_month"),
+    Index("ix_ta_lifecycles_entitlement_id", "entitlement_id"),
 )
 
 #: Appeals and reconsiderations (DOMAIN §7.6); the decision stays in force while one is pending.
@@ -153,7 +187,7 @@ appeals = Table(
     Column("appeal_id", String(40), primary_key=True),
     Column("decision_id", String(40), nullable=False),
     Column("state", String(20), nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Sealed("eligibility.appeals.body"), nullable=False),
     Column("filed_at", UtcDateTime, nullable=False),
 )
 

@@ -120,8 +120,9 @@ class Entitlement:
         )
 
     def exit_voluntarily(self, decided_on: date, actor: Role) -> Entitlement:
+        """The household's own request (§7.3), made by it or recorded for it by the township or county."""
         self._expect("exit voluntarily", State.ACTIVE, State.GRADUAL_EXIT)
-        require_role(actor, "exit voluntarily", frozenset({Role.APPLICANT}))
+        require_role(actor, "exit voluntarily", frozenset({Role.APPLICANT, Role.TOWNSHIP, Role.COUNTY}))
         return self._move(
             state=State.TERMINATED,
             termination_reason=TerminationReason.VOLUNTARY,
@@ -188,6 +189,20 @@ class Entitlement:
             state=State.TERMINATED,
             termination_reason=TerminationReason.FRAUD,
             terminated_from=Period.of(decided_on).next(),
+        )
+
+    def end_with_dibao(self, terminated_from: Period, actor: Role) -> Entitlement:
+        """§5.4, §7.5: a disability living subsidy stops when the Dibao it rests on stops, from the same
+        month (never before its own first month)."""
+        if self.state is State.TERMINATED:
+            raise IllegalTransition(
+                f"entitlement {self.entitlement_id}", self.state.value, "end with the Dibao"
+            )
+        require_role(actor, "end with the Dibao", frozenset({Role.SYSTEM}))
+        return self._move(
+            state=State.TERMINATED,
+            termination_reason=TerminationReason.DIBAO_ENDED,
+            terminated_from=max(terminated_from, self.start_month),
         )
 
     def redetermine(self, amount_fen: int, effective: Period, actor: Role) -> Entitlement:

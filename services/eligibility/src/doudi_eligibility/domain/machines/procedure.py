@@ -1,7 +1,8 @@
 """The Dibao/Tekun application procedure from acceptance to decision (DOMAIN §5.1.7, §6, §7.2 rows 9–25).
 
 Keys read: ``democratic_review.mode``, ``dibao.confirm.authority``, ``notice.days``, ``notice.day_kind``,
-``dibao.deadline.wd``, ``dibao.deadline.ext_wd``, ``dibao.refusal_letter.wd``.
+``dibao.deadline.wd``, ``dibao.deadline.ext_wd``, ``dibao.refusal_letter.wd``,
+``dibao.county_survey.sample_ratio`` (optional).
 
     ACCEPTED → INVESTIGATING (verification report ∥ home survey; both must finish)
       → DEMOCRATIC_REVIEW (mode ALWAYS) → INITIAL_OPINION
@@ -14,18 +15,27 @@ Each step names the roles allowed to take it; confirmation belongs to the county
 ``dibao.confirm.authority`` delegates it. Deadlines are working days on the official calendar, counted from
 the day after the trigger (§6 clock rules). A notice posted on day d runs d … d + days − 1 (H01: 12–18 March);
 in working-day mode, its days are the first ``notice.days`` working days from d. A county home survey is
-mandatory before confirming when a near relative is flagged or a complaint was received (row 21).
+mandatory before confirming when a near relative is flagged or a complaint was received, or when the case
+falls in the county's sample (row 21). The deciding authority may return the file for more investigation
+(row 20): it goes back to the initial opinion, the township may survey the household again, and a new
+positive opinion is posted again; the clock keeps running. The county alone extends the time limit, once,
+to the longer limit for a complex case, with a reason (§6, row 24).
 
 The disability subsidies and the child allowances follow the shorter procedure of §7.5 (``short``): the
 township checks and gives its opinion, the county decides; there is no democratic review and no public
-notice. A positive opinion that must not be posted (a Tekun minor, row 15) also goes straight to confirmation.
+notice. For the two disability subsidies the disabled persons' federation (残联) reviews the file between
+the township and the county (``federation_review_required``): the county approves only after that review
+and never against a review that does not confirm; it may refuse without waiting for it. A positive
+opinion that must not be posted (a Tekun minor, row 15) also goes straight to confirmation.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
+from fractions import Fraction
 
 from doudi_common.calendar import WorkingDayCalendar
 from doudi_common.parameters import Parameters
@@ -70,12 +80,31 @@ class Case:
     decided_on: date | None = None
     #: The shorter procedure of §7.5: no democratic review, no public notice.
     short: bool = False
+    #: How many times the deciding authority returned the file for more investigation (row 20).
+    returns: int = 0
+    #: §7.5: the disability subsidies are reviewed by the disabled persons' federation before the decision.
+    federation_review_required: bool = False
+    #: The federation's review: True confirms, False does not, None while it has not reviewed.
+    federation_confirmed: bool | None = None
 
     @classmethod
     def accepted(
-        cls, case_id: str, on: date, *, county_survey_required: bool = False, short: bool = False
+        cls,
+        case_id: str,
+        on: date,
+        *,
+        county_survey_required: bool = False,
+        short: bool = False,
+        federation_review_required: bool = False,
     ) -> Case:
-        return cls(case_id, Step.ACCEPTED, on, county_survey_required=county_survey_required, short=short)
+        return cls(
+            case_id,
+            Step.ACCEPTED,
+            on,
+            county_survey_required=county_survey_required,
+            short=short,
+            federation_review_required=federation_review_required,
+        )
 
     def _expect(self, step_name: str, *allowed: Step) -> None:
         if self.step not in allowed:
@@ -99,6 +128,10 @@ class Case:
         return replace(self, report_done=True)._after_investigation(params)
 
     def record_home_survey(self, actor: Role, params: Parameters) -> Case:
+        """Row 11; and again at the initial opinion of a file returned for more investigation (row 20)."""
+        if self.step is Step.INITIAL_OPINION and self.returns:
+            require_role(actor, "record the home survey", _TOWNSHIP)
+            return self
         self._expect("record the home survey", Step.INVESTIGATING)
         require_role(actor, "record the home survey", _TOWNSHIP)
         return replace(self, survey_done=True)._after_investigation(params)
@@ -173,7 +206,23 @@ class Case:
         """Row 20: the confirming authority sends the file back; the clock keeps running."""
         self._expect("return the file", Step.CONFIRMATION_REVIEW)
         require_role(actor, "return the file", confirming_roles(params))
-        return replace(self, step=Step.INITIAL_OPINION)
+        # A new opinion goes to the federation again.
+        return replace(self, step=Step.INITIAL_OPINION, returns=self.returns + 1, federation_confirmed=None)
+
+    def record_federation_review(self, confirmed: bool, actor: Role) -> Case:
+        """§7.5 DS_TOWNSHIP_REVIEWED → DS_CDPF_REVIEWED: the federation's review of the township's file,
+        relayed by its system or entered by the county from the federation's written review."""
+        self._expect("record the federation's review", Step.CONFIRMATION_REVIEW)
+        require_role(actor, "record the federation's review", frozenset({Role.FEDERATION, Role.COUNTY}))
+        if not self.federation_review_required:
+            raise IllegalTransition(
+                f"case {self.case_id}", self.step.value, "record a federation review its programme has not"
+            )
+        if self.federation_confirmed is not None:
+            raise IllegalTransition(
+                f"case {self.case_id}", self.step.value, "record the federation's review again"
+            )
+        return replace(self, federation_confirmed=confirmed)
 
     def decide(
         self,
@@ -192,6 +241,17 @@ class Case:
             raise IllegalTransition(
                 f"case {self.case_id}", self.step.value, "decide before the mandatory county survey"
             )
+        # §7.5: the federation reviews what is to be approved; a refusal on other grounds need not wait.
+        if eligible and self.federation_review_required and self.federation_confirmed is None:
+            raise IllegalTransition(
+                f"case {self.case_id}",
+                self.step.value,
+                "approve before the disabled persons' federation's review",
+            )
+        if eligible and self.federation_confirmed is False:
+            raise IllegalTransition(
+                f"case {self.case_id}", self.step.value, "approve what the federation did not confirm"
+            )
         approve = eligible and bool(self.positive_opinion)
         return replace(self, step=Step.APPROVED if approve else Step.REJECTED, decided_on=on)
 
@@ -202,13 +262,16 @@ class Case:
         return replace(self, step=Step.WITHDRAWN)
 
     def extend(self, reason: str, actor: Role) -> Case:
-        """Row 24: an extension to the longer deadline needs a recorded reason and the county."""
+        """Row 24: an extension to the longer deadline needs a recorded reason and the county; there is
+        one longer limit, so a case is extended once."""
         if self.step in FINAL:
             raise IllegalTransition(f"case {self.case_id}", self.step.value, "extend the deadline")
         require_role(actor, "extend the deadline", frozenset({Role.COUNTY}))
+        if self.extension_reason:
+            raise IllegalTransition(f"case {self.case_id}", self.step.value, "extend the deadline again")
         if not reason.strip():
             raise ValueError("an extension needs a reason")
-        return replace(self, extension_reason=reason)
+        return replace(self, extension_reason=reason.strip())
 
     def deadline(self, params: Parameters, calendar: WorkingDayCalendar) -> date:
         key = "dibao.deadline.ext_wd" if self.extension_reason else "dibao.deadline.wd"
@@ -235,6 +298,21 @@ def confirming_roles(params: Parameters) -> frozenset[Role]:
     if params.text("dibao.confirm.authority") == "TOWNSHIP":
         return frozenset({Role.TOWNSHIP, Role.COUNTY})
     return frozenset({Role.COUNTY})
+
+
+def in_county_sample(case_id: str, params: Parameters) -> bool:
+    """Row 21: whether the county surveys this case by sampling. The draw is a stable hash of the case id
+    against ``dibao.county_survey.sample_ratio`` (none without the key), so it cannot be steered by
+    choosing when to ask and every replica draws the same."""
+    key = "dibao.county_survey.sample_ratio"
+    ratio = params.ratio(key) if params.has(key) else Fraction(0)
+    return sample_draw(case_id) < ratio
+
+
+def sample_draw(case_id: str) -> Fraction:
+    """A case's fixed draw in [0, 1)."""
+    digest = hashlib.sha256(case_id.encode()).digest()
+    return Fraction(int.from_bytes(digest[:8], "big"), 1 << 64)
 
 
 def notice_end(start: date, params: Parameters, calendar: WorkingDayCalendar) -> date:

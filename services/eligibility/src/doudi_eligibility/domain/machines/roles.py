@@ -17,6 +17,8 @@ class Role(StrEnum):
     VERIFICATION_CENTRE = "VERIFICATION_CENTRE"
     SYSTEM = "SYSTEM"
     REVIEWING_BODY = "REVIEWING_BODY"
+    #: The disabled persons' federation (残联), which reviews the two disability subsidies (§7.5).
+    FEDERATION = "FEDERATION"
 
 
 class IllegalTransition(FailedPrecondition):

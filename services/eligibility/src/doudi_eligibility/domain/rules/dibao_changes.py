@@ -3,7 +3,8 @@ work-refusal sanction, termination reasons, and the arrears or overpayment a cha
 §7.3, §11.4).
 
 Keys read: ``dibao.gradual_exit.months``, ``dibao.gradual_exit.income_cap``,
-``dibao.gradual_exit.min_months_on_dibao``, ``dibao.voluntary_exit.bonus_months``,
+``dibao.gradual_exit.min_months_on_dibao`` (also the months before a voluntary exit, SEED-4),
+``dibao.voluntary_exit.bonus_months``,
 ``dibao.work_refusal.count``, ``dibao.work_refusal.share_cut``, ``dibao.rounding``, ``margin.multiplier``
 and the labour-capacity keys.
 
@@ -26,7 +27,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from doudi_common.parameters import Parameters
-from doudi_common.period import Period
+from doudi_common.period import Period, months_between
 from doudi_eligibility.domain.explain import Check, Outcome, check, ratio_text, yuan_text
 from doudi_eligibility.domain.rules.dibao import DibaoAssessment
 from doudi_eligibility.domain.rules.facts import Person
@@ -44,6 +45,8 @@ class TerminationReason(StrEnum):
     FRAUD = "FRAUD"
     TRANSFERRED_TO_TEKUN = "TRANSFERRED_TO_TEKUN"
     TRANSFERRED_TO_ORPHAN = "TRANSFERRED_TO_ORPHAN"
+    #: A disability living subsidy ends with the Dibao it rests on (§5.4, §7.5).
+    DIBAO_ENDED = "DIBAO_ENDED"
 
 
 #: The reason as the household's notice states it.
@@ -57,6 +60,7 @@ TERMINATION_TEXT = {
     TerminationReason.FRAUD: "以虚报、隐瞒、伪造等手段骗取保障金",
     TerminationReason.TRANSFERRED_TO_TEKUN: "已转为特困人员救助供养",
     TerminationReason.TRANSFERRED_TO_ORPHAN: "已转为孤儿基本生活保障",
+    TerminationReason.DIBAO_ENDED: "所在家庭已不再享受最低生活保障",
 }
 
 
@@ -179,6 +183,27 @@ def voluntary_exit(
     if not 0 <= months <= maximum:
         raise ValueError(f"the voluntary-exit bonus is 0 to {maximum} months, got {months}")
     return VoluntaryExit(months * current_amount_fen, months, Period.of(decided_on).next())
+
+
+def months_on_dibao(start_month: Period, decided_on: date) -> int:
+    """The months paid by the time of a decision, the decision's own month included (§5.1.6)."""
+    return max(0, months_between(start_month, Period.of(decided_on).next()))
+
+
+def voluntary_exit_allowed(start_month: Period, decided_on: date, params: Parameters) -> Check:
+    """SEED-4: exit (with its bonus) after at least ``dibao.gradual_exit.min_months_on_dibao`` months on
+    Dibao; EX-GY sets no minimum (§13 H06 (b) exits in its seventh month)."""
+    months = months_on_dibao(start_month, decided_on)
+    minimum = params.integer("dibao.gradual_exit.min_months_on_dibao")
+    return check(
+        "VOLUNTARY_EXIT",
+        "The household has been on Dibao long enough to exit with a bonus (§5.1.6, SEED-4)",
+        months >= minimum,
+        reason_pass="家庭自愿申请退出低保，给予一次性奖励。",
+        reason_fail=f"享受低保未满{minimum}个月，不符合自愿退出奖励条件。",
+        inputs=(("first month paid", str(start_month)), ("months on Dibao", str(months))),
+        parameters=params.cite("dibao.gradual_exit.min_months_on_dibao", "dibao.voluntary_exit.bonus_months"),
+    )
 
 
 class ReferralOutcome(StrEnum):

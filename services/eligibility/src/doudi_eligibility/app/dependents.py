@@ -1,0 +1,139 @@
+"""The entitlements that rest on a household's Dibao follow its changes (DOMAIN §5.4, §5.5, §7.5): when the
+Dibao ends or its amount changes, the members' disability living subsidies end (or go under review where
+the locality extends them) and the FUC top-ups are recomputed, from the month the Dibao change applies, in
+the transaction of the Dibao change, each announced and audited like any change of its own.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from doudi.eligibility.v1 import events_pb2
+from doudi_common.calendar import china_date
+from doudi_common.ids import new_id
+from doudi_common.parameters import Parameters
+from doudi_common.period import Period
+from doudi_eligibility.app.common import TOPIC_ENTITLEMENTS, Actor, Commands
+from doudi_eligibility.domain.explain import Programme
+from doudi_eligibility.domain.machines.entitlement import State
+from doudi_eligibility.domain.machines.roles import Role
+from doudi_eligibility.domain.rules.dibao_dependents import Dependent, Effect, dibao_consequences
+from doudi_eligibility.events import mapping
+from doudi_eligibility.store import records as store
+from doudi_eligibility.store.records import EntitlementRecord
+
+#: The programmes whose entitlement others rest on.
+DIBAO_PROGRAMMES = frozenset({Programme.DIBAO, Programme.SINGLE_PERSON_DIBAO})
+_DEPENDENT_PROGRAMMES = frozenset(
+    {Programme.DISABILITY_LIVING_SUBSIDY, Programme.UNSUPPORTED_CHILD_ALLOWANCE}
+)
+_HELD = tuple(s.value for s in State if s is not State.TERMINATED)
+
+
+def follow_dibao(
+    commands: Commands,
+    session: Session,
+    before: EntitlementRecord,
+    after: EntitlementRecord,
+    params: Parameters,
+    cause: str,
+) -> int:
+    """Apply the consequences of ``before`` → ``after`` of a Dibao entitlement; how many followed."""
+    old, new = before.entitlement, after.entitlement
+    if not dibao_moved(before, after):
+        return 0
+    ended = new.state is State.TERMINATED and old.state is not State.TERMINATED
+    effective = _effective(after, Period.of(china_date(commands.clock())).next())
+    held = store.entitlements_of_persons(session, after.persons, _HELD)
+    dependents = {
+        record.entitlement_id: (person, record)
+        for person, records in held.items()
+        for record in records
+        if record.entitlement.programme in _DEPENDENT_PROGRAMMES
+    }
+    consequences = dibao_consequences(
+        new.monthly_amount_fen,
+        ended,
+        len(after.persons),
+        [
+            Dependent(eid, person, r.entitlement.programme, r.entitlement.monthly_amount_fen)
+            for eid, (person, r) in sorted(dependents.items())
+        ],
+        params,
+    )
+    system = Actor.system()
+    for consequence in consequences:
+        record = store.get_entitlement(session, consequence.entitlement_id, for_update=True)
+        if record is None:
+            continue
+        detail: dict[str, object] = {
+            "dibao_entitlement_id": after.entitlement_id,
+            "reason": consequence.reason,
+            "effective_month": str(effective),
+        }
+        e = record.entitlement
+        if consequence.effect is Effect.END:
+            moved = record.moved(e.end_with_dibao(effective, Role.SYSTEM), new_id("dec"))
+            _save(commands, session, moved, "ended with the Dibao (§5.4)", system, detail)
+            assert moved.entitlement.terminated_from is not None
+            payload = events_pb2.EntitlementTerminated(
+                entitlement=mapping.entitlement_pb(moved),
+                reason=moved.entitlement.termination_reason.value,  # type: ignore[union-attr]
+                last_month=mapping.period_pb(moved.entitlement.terminated_from.previous()),
+            )
+            commands.announce(session, TOPIC_ENTITLEMENTS, record.subject_id, payload, cause)
+        elif consequence.effect is Effect.REVIEW:
+            if e.state is not State.ACTIVE:
+                commands.audit(
+                    session, record.entitlement_id, "Dibao ended: review when active", system, detail
+                )
+                continue
+            moved = record.moved(e.start_review(Role.SYSTEM), new_id("dec"))
+            _save(commands, session, moved, "review: Dibao ended (§5.4)", system, detail)
+        elif e.state in (State.PENDING_START, State.ACTIVE, State.UNDER_REVIEW, State.SUSPENDED):
+            changed = e.redetermine(consequence.monthly_amount_fen, effective, Role.SYSTEM)
+            moved = record.moved(changed, new_id("dec"))
+            _save(commands, session, moved, "top-up recomputed with the Dibao (§7.5)", system, detail)
+            payload = events_pb2.EntitlementChanged(
+                before=mapping.entitlement_pb(record),
+                after=mapping.entitlement_pb(moved),
+                effective_month=mapping.period_pb(effective),
+                reason=consequence.reason,
+            )
+            commands.announce(session, TOPIC_ENTITLEMENTS, record.subject_id, payload, cause)
+        else:
+            commands.audit(
+                session, record.entitlement_id, "Dibao changed: recompute on review", system, detail
+            )
+    return len(consequences)
+
+
+def dibao_moved(before: EntitlementRecord, after: EntitlementRecord) -> bool:
+    """Whether a Dibao change is one its dependents follow: the Dibao ended or its amount changed."""
+    old, new = before.entitlement, after.entitlement
+    if new.programme not in DIBAO_PROGRAMMES:
+        return False
+    ended = new.state is State.TERMINATED and old.state is not State.TERMINATED
+    return ended or new.monthly_amount_fen != old.monthly_amount_fen
+
+
+def _effective(after: EntitlementRecord, next_month: Period) -> Period:
+    """The month the Dibao change applies from (a change is never earlier than the month after it)."""
+    e = after.entitlement
+    if e.state is State.TERMINATED and e.terminated_from is not None:
+        return e.terminated_from
+    return e.changed_from or next_month
+
+
+def _save(
+    commands: Commands,
+    session: Session,
+    record: EntitlementRecord,
+    action: str,
+    actor: Actor,
+    detail: dict[str, object],
+) -> None:
+    store.save_entitlement(session, record, commands.clock())
+    commands.audit(
+        session, record.entitlement_id, action, actor, {**detail, "state": record.entitlement.state.value}
+    )
