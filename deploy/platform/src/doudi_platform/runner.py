@@ -106,7 +106,9 @@ class Platform:
         return pki
 
     def _field_keys(self) -> dict[str, ServiceKeys]:
-        keys, made = ensure_field_keys(self.run_dir / KEYS_DIR_NAME, SERVICES)
+        # The gateway keeps no store, so no personal data at rest.
+        stores = [name for name in SERVICES if name != "gateway"]
+        keys, made = ensure_field_keys(self.run_dir / KEYS_DIR_NAME, stores)
         if made:
             where = _relative(self.run_dir / KEYS_DIR_NAME)
             _say(f"keys for personal data at rest made under {where}/: {', '.join(made)}")
