@@ -17,6 +17,9 @@ _RANDOM_BITS = 80
 _MAX_TIME_MS = 2**48 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+#: Every pair of digits, so 10 bits are written at once.
+_PAIRS = [high + low for high in _ALPHABET for low in _ALPHABET]
+
 _lock = threading.Lock()
 _last_ms = -1
 _last_random = 0
@@ -32,20 +35,27 @@ def _encode(value: int) -> str:
 
 def _next_ulid_value() -> int:
     """Within one millisecond the random part counts up, so ids made in sequence also sort in sequence."""
+    return _reserve(1)
+
+
+def _reserve(count: int) -> int:
+    """The first of ``count`` consecutive values, all in one millisecond, after every value made before."""
     global _last_ms, _last_random
     with _lock:
         now_ms = time.time_ns() // 1_000_000
         if now_ms <= _last_ms:
             now_ms = _last_ms
             random_part = _last_random + 1
-            if random_part >= 2**_RANDOM_BITS:
+            if random_part + count > 2**_RANDOM_BITS:
                 now_ms += 1
                 random_part = secrets.randbits(_RANDOM_BITS)
         else:
             random_part = secrets.randbits(_RANDOM_BITS)
+        while random_part + count > 2**_RANDOM_BITS:
+            random_part = secrets.randbits(_RANDOM_BITS)
         if now_ms > _MAX_TIME_MS:
             raise OverflowError("clock beyond the ULID time range")
-        _last_ms, _last_random = now_ms, random_part
+        _last_ms, _last_random = now_ms, random_part + count - 1
         return (now_ms << _RANDOM_BITS) | random_part
 
 
@@ -54,6 +64,23 @@ def new_id(prefix: str) -> str:
     if not isinstance(prefix, str) or _PREFIX.fullmatch(prefix) is None:
         raise ValueError("id prefix must be 1-16 lowercase letters or digits, starting with a letter")
     return f"{prefix}_{_encode(_next_ulid_value())}"
+
+
+def new_ids(prefix: str, count: int) -> list[str]:
+    """``count`` new ids at once, as ``new_id`` would have made them one after another: they share one
+    millisecond and count up in their random part, so only their last digits need writing each time."""
+    if not isinstance(prefix, str) or _PREFIX.fullmatch(prefix) is None:
+        raise ValueError("id prefix must be 1-16 lowercase letters or digits, starting with a letter")
+    if count <= 0:
+        return []
+    first = _reserve(count)
+    ids = []
+    head_of, head = -1, ""
+    for value in range(first, first + count):
+        if value >> 20 != head_of:
+            head_of, head = value >> 20, f"{prefix}_{_encode(value)[:22]}"
+        ids.append(head + _PAIRS[(value >> 10) & 1023] + _PAIRS[value & 1023])
+    return ids
 
 
 def new_event_id() -> str:

@@ -593,3 +593,36 @@ def test_a_returned_payment_with_an_offset_is_reissued_net_of_it_and_the_offset_
         )
         totals = [int(b.total_fen) for b in batches]
     assert totals == [35_700, 35_700], "each attempt is the month's payment less the offset"
+
+
+def test_each_offset_travels_in_its_carriers_batch_when_a_township_needs_several(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement  # batches of at most 3 orders
+    households = ("a", "b", "c", "d", "e", "f", "g")
+    for name in households:
+        deliver(p, eligibility_events.EntitlementActivated(entitlement=entitlement(name, 51_000)))
+    for name in ("b", "d", "g"):
+        record_overpayment(p, f"ovp-{name}", 10_000, beneficiary_id=f"hh_{name}")
+    run = generate(p, "gen-1", "2026-07")
+    p.use_cases.generate_shards()
+    run = pay(p, run)
+
+    assert run.state == disbursement_pb2.RUN_STATE_CLOSED
+    assert dict(run.payments_by_state) == {"SETTLED": 10}
+    payments = tables.payments
+    with p.context.database.read() as session:
+        rows = session.execute(
+            select(payments.c.idempotency_key, payments.c.offsets_key, payments.c.batch_request_id)
+        ).all()
+    batch_of = {row.idempotency_key: row.batch_request_id for row in rows}
+    offsets = [row for row in rows if row.offsets_key]
+    assert len(offsets) == 3
+    assert all(row.batch_request_id == batch_of[row.offsets_key] for row in offsets)
+    carriers_per_batch: dict[str, int] = {}
+    for row in rows:
+        if not row.offsets_key:
+            carriers_per_batch[row.batch_request_id] = carriers_per_batch.get(row.batch_request_id, 0) + 1
+    assert sorted(carriers_per_batch.values()) == [1, 3, 3]
+    booked = p.bank.ledger.bookings()
+    assert len(booked) == len(households)
+    assert sorted(b.amount_fen for b in booked) == [41_000] * 3 + [51_000] * 4, "each paid net of 100"
+    assert sum(b.amount_fen for b in booked) == run.total_fen

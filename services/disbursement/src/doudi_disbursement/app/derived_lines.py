@@ -1,5 +1,6 @@
-"""The lines of one roster page for a run: the monthly amounts, arrears still owed, declared derived
-payments, and the month's offset of any open overpayment (DOMAIN §11.2 steps 2–3, §5.7, §11.4)."""
+"""The lines of one roster page for a run: the monthly amounts, arrears and exit bonuses still owed, declared
+derived payments, and the month's offset of any open overpayment (DOMAIN §11.2 steps 2–3, §5.7, §11.4,
+§5.1.6)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from doudi_common.parameters import ParameterError
 from doudi_common.period import Period
 from doudi_disbursement.domain.arrears import ARREARS
 from doudi_disbursement.domain.derived import derived_line, persons_paid
+from doudi_disbursement.domain.exit_bonus import exit_bonus_line
 from doudi_disbursement.domain.payments import PaymentLine, idempotency_key, lines_for
 from doudi_disbursement.domain.recovery import RECOVERY, recovery_line
 from doudi_disbursement.domain.roster import RosterEntry
 from doudi_disbursement.domain.runs import Run
 from doudi_disbursement.store import derived as store
+from doudi_disbursement.store import exit_bonuses as bonus_store
 from doudi_disbursement.store import payroll as payroll_store
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,14 @@ def _arrears_lines(session: Session, page: Sequence[RosterEntry], period: Period
     return lines
 
 
+def _exit_bonus_lines(session: Session, page: Sequence[RosterEntry], period: Period) -> list[PaymentLine]:
+    entries = {entry.entitlement_id: entry for entry in page}
+    return [
+        exit_bonus_line(entries[row.entitlement_id], Period.parse(row.period), int(row.amount_fen))
+        for row in bonus_store.exit_bonuses_unpaid(session, entries, period)
+    ]
+
+
 def _declared_lines(session: Session, page: Sequence[RosterEntry], run: Run) -> list[PaymentLine]:
     lines = []
     for declaration in store.declarations_due(session, run.run_id, run.region, run.period):
@@ -84,7 +95,12 @@ def page_lines(session: Session, page: Sequence[RosterEntry], run: Run, max_shar
     by the store's unique key, so nothing here needs to know what earlier runs paid."""
     period = run.period
     monthly = list(lines_for(page, period))
-    lines = monthly + _arrears_lines(session, page, period) + _declared_lines(session, page, run)
+    lines = (
+        monthly
+        + _arrears_lines(session, page, period)
+        + _exit_bonus_lines(session, page, period)
+        + _declared_lines(session, page, run)
+    )
     balances = store.open_balances(session, {entry.beneficiary_id for entry in page})
     if not balances:
         return PageLines(lines, {})

@@ -285,16 +285,16 @@ class PayrollUseCases:
         database = self.persistence.database
         with database.read() as session:
             rows = store.batch_orders(session, batch_request_id)
-        net = net_amounts([(r.idempotency_key, r.offsets_key, int(r.amount_fen)) for r in rows])
+        # Only a batch carrying RECOVERY lines sends anything but each line's own amount.
+        net = (
+            net_amounts([(r.idempotency_key, r.offsets_key, int(r.amount_fen)) for r in rows])
+            if any(r.offsets_key for r in rows)
+            else {}
+        )
         orders = [
-            Order(
-                bank_key(r.idempotency_key, int(r.attempt)),
-                r.payee_name,
-                r.payee_account,
-                net[r.idempotency_key],
-            )
-            for r in rows
-            if not r.offsets_key
+            Order(bank_key(key, int(attempt)), name, account, net.get(key, int(amount)))
+            for key, offsets_key, amount, attempt, name, account in rows
+            if not offsets_key
         ]
         try:
             bank_batch_id = self.bank.submit(batch_request_id, orders)

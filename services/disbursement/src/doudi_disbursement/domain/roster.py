@@ -117,6 +117,17 @@ def terminated(entry: RosterEntry, last: Period) -> RosterEntry:
     return replace(entry, last=last)
 
 
+def in_gradual_exit(entry: RosterEntry, last_frozen: Period) -> RosterEntry:
+    """渐退 (DOMAIN §5.1.6, §7.3): the frozen amount is paid up to ``last_frozen`` and nothing after, whether
+    or not eligibility has announced the termination that follows by the time a later month's run is made."""
+    return replace(entry, last=last_frozen)
+
+
+def back_from_gradual_exit(entry: RosterEntry) -> RosterEntry:
+    """Income fell back below the standard during 渐退: the entitlement pays on, with no end month."""
+    return replace(entry, last=None)
+
+
 def _stopped_from(entry: RosterEntry) -> Period | None:
     if entry.suspended_from is not None:
         return entry.suspended_from

@@ -17,8 +17,10 @@ from doudi_common.period import Period
 from doudi_contracts.topics import topic
 from doudi_disbursement.domain import arrears, roster
 from doudi_disbursement.domain.arrears import ARREARS
+from doudi_disbursement.domain.exit_bonus import exit_bonus_key
 from doudi_disbursement.domain.payments import idempotency_key
 from doudi_disbursement.store import derived as derived_store
+from doudi_disbursement.store import exit_bonuses as bonus_store
 from doudi_disbursement.store import payroll as store
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
@@ -28,6 +30,11 @@ log = logging.getLogger(__name__)
 ARREARS_FEN = Counter(
     "doudi_disbursement_arrears_fen_total",
     "Arrears recorded from reversed decisions and lifted suspensions (DOMAIN §11.4), in fen.",
+)
+
+EXIT_BONUS_FEN = Counter(
+    "doudi_disbursement_exit_bonus_fen_total",
+    "One-off bonuses owed on voluntary exits from Dibao (DOMAIN §5.1.6), in fen.",
 )
 
 
@@ -95,6 +102,43 @@ def _record_arrears(
     ARREARS_FEN.inc(sum(amount for _, amount in keyed.values()))
 
 
+def _gradual_exit(entry: roster.RosterEntry, event: events_pb2.EntitlementChanged) -> roster.RosterEntry:
+    """渐退 pays its frozen amount up to the last frozen month the event names; a return to ACTIVE (income
+    fell back) pays on without an end."""
+    after, gradual = event.after, eligibility_pb2.ENTITLEMENT_STATE_GRADUAL_EXIT
+    if after.state == gradual:
+        if not after.gradual_exit_last_month.month:
+            raise UnusableEntitlement(
+                f"entitlement {after.entitlement_id} is in gradual exit without its last frozen month"
+            )
+        last = _period(after.gradual_exit_last_month.month, "gradual_exit_last_month", after.entitlement_id)
+        return roster.in_gradual_exit(entry, last)
+    if event.before.state == gradual and after.state != eligibility_pb2.ENTITLEMENT_STATE_TERMINATED:
+        return roster.back_from_gradual_exit(entry)
+    return entry
+
+
+def _record_exit_bonus(
+    session: Session,
+    entry: roster.RosterEntry,
+    last: Period,
+    event: events_pb2.EntitlementTerminated,
+    now: datetime,
+) -> None:
+    """The voluntary exit's bonus, owed once as the EXIT_BONUS line of the last month paid."""
+    recorded = bonus_store.record_exit_bonus(
+        session,
+        exit_bonus_key(entry, last),
+        entry.entitlement_id,
+        last,
+        event.exit_bonus.amount_fen,
+        event.exit_bonus_months,
+        now,
+    )
+    if recorded:
+        EXIT_BONUS_FEN.inc(event.exit_bonus.amount_fen)
+
+
 def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: datetime) -> None:
     kind = envelope.event_type.rsplit(".", 1)[1]
     occurred = (
@@ -147,6 +191,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
             entry = roster.reinstated(before, effective, _components(e), event.reason, e.covered_persons)
         else:
             entry = roster.changed(before, effective, _components(e), event.reason, e.covered_persons)
+            entry = _gradual_exit(entry, event)
     elif kind == "EntitlementSuspended":
         event = unpack(envelope, events_pb2.EntitlementSuspended)
         entry = roster.suspended(
@@ -154,10 +199,10 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
         )
     elif kind == "EntitlementTerminated":
         event = unpack(envelope, events_pb2.EntitlementTerminated)
-        entry = roster.terminated(
-            _existing(session, event.entitlement.entitlement_id),
-            _period(event.last_month.month, "last_month", event.entitlement.entitlement_id),
-        )
+        last = _period(event.last_month.month, "last_month", event.entitlement.entitlement_id)
+        entry = roster.terminated(_existing(session, event.entitlement.entitlement_id), last)
+        if event.exit_bonus.amount_fen > 0:
+            _record_exit_bonus(session, entry, last, event, now)
     else:
         return
     store.save_roster_entry(session, entry, now)

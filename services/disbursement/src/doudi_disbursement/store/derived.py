@@ -15,6 +15,7 @@ from doudi_common.period import Period
 from doudi_disbursement.domain.derived import Declaration, DerivedKind
 from doudi_disbursement.domain.recovery import OpenBalance
 from doudi_disbursement.domain.runs import RunState
+from doudi_disbursement.store import bulk
 from doudi_disbursement.store.tables import (
     arrears,
     derived_declarations,
@@ -65,7 +66,7 @@ def arrears_unpaid(session: Session, entitlement_ids: Iterable[str], up_to: Peri
         session.execute(
             select(arrears)
             .where(
-                arrears.c.entitlement_id.in_(ids),
+                bulk.one_of(session, arrears.c.entitlement_id, ids),
                 arrears.c.period <= str(up_to),
                 arrears.c.idempotency_key.not_in(paid),
             )
@@ -159,7 +160,7 @@ def open_balances(
         return {}
     rows = session.execute(
         select(overpayments)
-        .where(overpayments.c.beneficiary_id.in_(ids))
+        .where(bulk.one_of(session, overpayments.c.beneficiary_id, ids))
         .order_by(overpayments.c.recorded_at, overpayments.c.overpayment_id)
         .with_for_update()
     ).all()

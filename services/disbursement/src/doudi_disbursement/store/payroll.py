@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
-from doudi_common.ids import new_id
+from doudi_common.ids import new_ids
 from doudi_common.period import Period
 from doudi_disbursement.domain.payments import PaymentLine, PaymentState
 from doudi_disbursement.domain.roster import AmountChange, RosterEntry
 from doudi_disbursement.domain.runs import Run, RunState
+from doudi_disbursement.store import bulk
 from doudi_disbursement.store.tables import bank_batches, payments, recoveries, roster, run_shards, runs
 
 
@@ -35,24 +36,45 @@ def _roster_body(entry: RosterEntry) -> str:
     )
 
 
+@lru_cache(maxsize=4096)
+def _period(text: str) -> Period:
+    """Months repeat across the roster: each is parsed once (a Period is immutable, so it is shared)."""
+    return Period.parse(text)
+
+
 def _roster_from_row(row: Any) -> RosterEntry:
     body = json.loads(row.body)
+    last, suspended_from = body["last"], body["suspended_from"]
     return RosterEntry(
-        entitlement_id=row.entitlement_id,
-        beneficiary_id=row.beneficiary_id,
-        programme=row.programme,
-        township=row.township,
-        payee_name=row.payee_name,
-        payee_account=row.payee_account,
-        start=Period.parse(body["start"]),
-        changes=tuple(
-            AmountChange(Period.parse(c["from"]), tuple(sorted(c["components"].items())), c["reason"])
-            for c in body["changes"]
+        row.entitlement_id,
+        row.beneficiary_id,
+        row.programme,
+        row.township,
+        row.payee_name,
+        row.payee_account,
+        _period(body["start"]),
+        tuple(
+            [
+                AmountChange(_period(c["from"]), tuple(sorted(c["components"].items())), c["reason"])
+                for c in body["changes"]
+            ]
         ),
-        last=Period.parse(body["last"]) if body["last"] else None,
-        suspended_from=Period.parse(body["suspended_from"]) if body["suspended_from"] else None,
-        persons=int(body.get("persons", 0)),
+        _period(last) if last else None,
+        _period(suspended_from) if suspended_from else None,
+        int(body.get("persons", 0)),
     )
+
+
+#: What a roster entry is made of (its ``updated_at`` is not).
+_ROSTER_ENTRY = (
+    roster.c.entitlement_id,
+    roster.c.beneficiary_id,
+    roster.c.programme,
+    roster.c.township,
+    roster.c.payee_name,
+    roster.c.payee_account,
+    roster.c.body,
+)
 
 
 def get_roster_entry(session: Session, entitlement_id: str) -> RosterEntry | None:
@@ -82,7 +104,7 @@ def roster_pages(session: Session, township: str, page_size: int) -> Iterator[li
     after = ""
     while True:
         rows = session.execute(
-            select(roster)
+            select(*_ROSTER_ENTRY)
             .where(roster.c.township == township, roster.c.entitlement_id > after)
             .order_by(roster.c.entitlement_id)
             .limit(page_size)
@@ -244,37 +266,51 @@ def run_totals_if_generated(session: Session, run_id: str) -> tuple[int, int] | 
 # -- payments ---------------------------------------------------------------------------------------
 
 
+#: The columns that differ from one generated payment to the next, in the order the rows carry them.
+_GENERATED_COLUMNS = (
+    "payment_id",
+    "idempotency_key",
+    "entitlement_id",
+    "beneficiary_id",
+    "programme",
+    "period",
+    "component",
+    "township",
+    "amount_fen",
+    "payee_name",
+    "payee_account",
+    "offsets_key",
+)
+
+
 def insert_payments_once(session: Session, run_id: str, lines: list[PaymentLine], now: datetime) -> int:
     """Insert the lines whose idempotency key is new; a key already paid (in any run) is skipped."""
-    if not lines:
-        return 0
     rows = [
-        {
-            "payment_id": new_id("pay"),
-            "idempotency_key": line.idempotency_key,
-            "run_id": run_id,
-            "entitlement_id": line.entitlement_id,
-            "beneficiary_id": line.beneficiary_id,
-            "programme": line.programme,
-            "period": str(line.period),
-            "component": line.component,
-            "township": line.township,
-            "amount_fen": line.amount_fen,
-            "state": PaymentState.PENDING.value,
-            "reason": "",
-            "payee_name": line.payee_name,
-            "payee_account": line.payee_account,
-            "batch_request_id": "",
-            "updated_at": now,
-            "attempt": 1,
-            "offsets_key": line.offsets_key,
-        }
-        for line in lines
+        (
+            payment_id,
+            line.idempotency_key,
+            line.entitlement_id,
+            line.beneficiary_id,
+            line.programme,
+            str(line.period),
+            line.component,
+            line.township,
+            line.amount_fen,
+            line.payee_name,
+            line.payee_account,
+            line.offsets_key,
+        )
+        for payment_id, line in zip(new_ids("pay", len(lines)), lines, strict=True)
     ]
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(payments)
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]), rows)
-    return int(result.rowcount or 0)
+    constants = {
+        "run_id": run_id,
+        "state": PaymentState.PENDING.value,
+        "reason": "",
+        "batch_request_id": "",
+        "updated_at": now,
+        "attempt": 1,
+    }
+    return bulk.insert_once(session, payments, _GENERATED_COLUMNS, rows, constants, "idempotency_key")
 
 
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
@@ -328,6 +364,18 @@ def list_payments(
 # -- bank batches -----------------------------------------------------------------------------------
 
 
+def _in_batch(table: Any, batch_request_id: str) -> Any:
+    """Lines of a batch; the literal "not unbatched" lets the partial batch index serve on every store."""
+    return and_(
+        table.c.batch_request_id == batch_request_id, table.c.batch_request_id != literal_column("''")
+    )
+
+
+#: A RECOVERY line and the line it is deducted from (its carrier).
+_RECOVERY = payments.alias("recovery")
+_CARRIER = payments.alias("carrier")
+
+
 def open_batches(session: Session, state: str) -> list[Any]:
     return list(session.execute(select(bank_batches).where(bank_batches.c.state == state)).all())
 
@@ -344,24 +392,17 @@ def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str |
     if row is None:
         return None
     township = row.township
-    carriers = session.execute(
-        select(payments.c.payment_id, payments.c.idempotency_key)
-        .where(unsent, payments.c.township == township)
+    carriers = and_(unsent, payments.c.township == township)
+    # The batch takes the township's first ``size`` carriers in payment id order: up to the size-th.
+    last = session.execute(
+        select(payments.c.payment_id)
+        .where(carriers)
         .order_by(payments.c.payment_id)
-        .limit(size)
-    ).all()
-    ids = [r.payment_id for r in carriers]
-    # A RECOVERY line travels in its carrier's batch: the bank is sent the carrier net of it.
-    ids += [
-        r.payment_id
-        for r in session.execute(
-            select(payments.c.payment_id).where(
-                payments.c.run_id == run_id,
-                payments.c.state == PaymentState.PENDING.value,
-                payments.c.offsets_key.in_([c.idempotency_key for c in carriers]),
-            )
-        ).all()
-    ]
+        .offset(size - 1)
+        .limit(1)
+    ).scalar_one_or_none()
+    if last is not None:
+        carriers = and_(carriers, payments.c.payment_id <= last)
     sequence = session.execute(
         select(func.count())
         .select_from(bank_batches)
@@ -369,13 +410,25 @@ def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str |
     ).scalar_one()
     batch_request_id = f"{run_id}-{township}-{int(sequence) + 1:05d}"
     session.execute(
+        update(payments).where(carriers).values(batch_request_id=batch_request_id, updated_at=now)
+    )
+    # A RECOVERY line travels in its carrier's batch: the bank is sent the carrier net of it. It is paid
+    # by the same township, so only the township's unsent lines are looked at.
+    carried = select(_CARRIER.c.idempotency_key).where(_in_batch(_CARRIER, batch_request_id))
+    session.execute(
         update(payments)
-        .where(payments.c.payment_id.in_(ids))
+        .where(
+            payments.c.run_id == run_id,
+            payments.c.township == township,
+            payments.c.state == PaymentState.PENDING.value,
+            payments.c.offsets_key != literal_column("''"),
+            payments.c.offsets_key.in_(carried),
+        )
         .values(batch_request_id=batch_request_id, updated_at=now)
     )
     count, total = session.execute(
         select(func.count(), func.coalesce(func.sum(payments.c.amount_fen), 0)).where(
-            payments.c.batch_request_id == batch_request_id
+            _in_batch(payments, batch_request_id)
         )
     ).one()
     session.execute(
@@ -394,10 +447,19 @@ def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str |
 
 
 def batch_orders(session: Session, batch_request_id: str) -> list[Any]:
+    """What the bank is sent for a batch, line by line: (idempotency key, offsets key, amount, attempt,
+    payee name, payee account)."""
     return list(
         session.execute(
-            select(payments)
-            .where(payments.c.batch_request_id == batch_request_id)
+            select(
+                payments.c.idempotency_key,
+                payments.c.offsets_key,
+                payments.c.amount_fen,
+                payments.c.attempt,
+                payments.c.payee_name,
+                payments.c.payee_account,
+            )
+            .where(_in_batch(payments, batch_request_id))
             .order_by(payments.c.payment_id)
         ).all()
     )
@@ -415,7 +477,7 @@ def mark_batch(
         session.execute(
             update(payments)
             .where(
-                payments.c.batch_request_id == batch_request_id,
+                _in_batch(payments, batch_request_id),
                 payments.c.state == PaymentState.PENDING.value,
             )
             .values(state=PaymentState.SUBMITTED.value, updated_at=now)
@@ -425,45 +487,41 @@ def mark_batch(
 def settle_batch(
     session: Session, batch_request_id: str, settled_keys: list[str], now: datetime
 ) -> tuple[int, int]:
-    """Mark the batch's settled payments in bulk; returns (count, fen) of those that changed now."""
-    changed_count, changed_fen = 0, 0
-    for start in range(0, len(settled_keys), 500):
-        keys = settled_keys[start : start + 500]
-        condition = and_(
-            payments.c.batch_request_id == batch_request_id,
+    """Mark the batch's settled payments in one statement; returns (count, fen) of those that changed now."""
+    if not settled_keys:
+        return 0, 0
+    changed = session.execute(
+        update(payments)
+        .where(
+            _in_batch(payments, batch_request_id),
             payments.c.state == PaymentState.SUBMITTED.value,
-            payments.c.idempotency_key.in_(keys),
+            bulk.one_of(session, payments.c.idempotency_key, settled_keys),
         )
-        count, fen = session.execute(
-            select(func.count(), func.coalesce(func.sum(payments.c.amount_fen), 0)).where(condition)
-        ).one()
-        session.execute(
-            update(payments).where(condition).values(state=PaymentState.SETTLED.value, updated_at=now)
-        )
-        changed_count += int(count)
-        changed_fen += int(fen)
-    return changed_count, changed_fen
+        .values(state=PaymentState.SETTLED.value, updated_at=now)
+        .returning(payments.c.amount_fen)
+    ).all()
+    return len(changed), sum(int(row.amount_fen) for row in changed)
 
 
 def follow_carriers(session: Session, batch_request_id: str, now: datetime) -> None:
     """RECOVERY lines take the bank's answer for the line they were deducted from."""
-    rows = session.execute(
-        select(payments.c.payment_id, payments.c.offsets_key).where(
-            payments.c.batch_request_id == batch_request_id,
-            payments.c.offsets_key != "",
-            payments.c.state == PaymentState.SUBMITTED.value,
+    answers: dict[tuple[str, str], list[str]] = {}
+    for row in session.execute(
+        select(_RECOVERY.c.payment_id, _CARRIER.c.state, _CARRIER.c.reason)
+        .select_from(_RECOVERY.join(_CARRIER, _CARRIER.c.idempotency_key == _RECOVERY.c.offsets_key))
+        .where(
+            _RECOVERY.c.offsets_key != literal_column("''"),
+            _in_batch(_RECOVERY, batch_request_id),
+            _RECOVERY.c.state == PaymentState.SUBMITTED.value,
+            _CARRIER.c.state.not_in([PaymentState.PENDING.value, PaymentState.SUBMITTED.value]),
         )
-    ).all()
-    for row in rows:
-        carrier = session.execute(
-            select(payments.c.state, payments.c.reason).where(payments.c.idempotency_key == row.offsets_key)
-        ).one_or_none()
-        if carrier is None or carrier.state in (PaymentState.PENDING.value, PaymentState.SUBMITTED.value):
-            continue
+    ).all():
+        answers.setdefault((row.state, row.reason), []).append(row.payment_id)
+    for (state, reason), ids in answers.items():
         session.execute(
             update(payments)
-            .where(payments.c.payment_id == row.payment_id)
-            .values(state=carrier.state, reason=carrier.reason, updated_at=now)
+            .where(bulk.one_of(session, payments.c.payment_id, ids))
+            .values(state=state, reason=reason, updated_at=now)
         )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
 
 from doudi_runtime.service import ServiceStore
 from doudi_runtime.store import UtcDateTime
+from doudi_runtime.store.sealed import Sealed
 
 metadata = MetaData()
 
@@ -97,9 +98,26 @@ payments = Table(
     #: A RECOVERY line's carrier: the idempotency key of the line it is deducted from at the bank.
     Column("offsets_key", String(200), nullable=False, server_default=text("''")),
     Index("ix_payments_run_township_state", "run_id", "township", "state"),
-    Index("ix_payments_batch", "batch_request_id"),
+    # A batch's payments in a given state (sending, settling): both columns, so a store without
+    # statistics never prefers scanning every payment in that state; payments not yet in a batch are
+    # left out, so generating them costs this index nothing.
+    Index(
+        "ix_payments_batch_state",
+        "batch_request_id",
+        "state",
+        sqlite_where=text("batch_request_id != ''"),
+        postgresql_where=text("batch_request_id != ''"),
+    ),
     Index("ix_payments_beneficiary", "beneficiary_id"),
     Index("ix_payments_state_township", "state", "township"),
+    # Only RECOVERY lines carry an offsets key: the index finds them by their carrier and costs the
+    # other payments nothing.
+    Index(
+        "ix_payments_offsets_key",
+        "offsets_key",
+        sqlite_where=text("offsets_key != ''"),
+        postgresql_where=text("offsets_key != ''"),
+    ),
 )
 
 #: Arrears owed per withheld month (DOMAIN §11.4), keyed by the ARREARS payment that will pay them.
@@ -218,14 +236,15 @@ reserve_entries = Table(
     Index("ix_reserve_entries_advance_state", "advance_state"),
 )
 
-#: The account each care provider's fees are paid into, and the county whose run pays them (DOMAIN §9.3).
+#: The account each care provider's fees are paid into, and the county whose run pays them (DOMAIN §9.3);
+#: the account's name and number are sealed.
 provider_accounts = Table(
     "provider_accounts",
     metadata,
     Column("provider_id", String(40), primary_key=True),
     Column("county", String(12), nullable=False),
-    Column("account_name", String(100), nullable=False),
-    Column("account_number", String(64), nullable=False),
+    Column("account_name", Sealed("disbursement.provider_accounts.account_name"), nullable=False),
+    Column("account_number", Sealed("disbursement.provider_accounts.account_number"), nullable=False),
     Column("registered_by", String(200), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_provider_accounts_county", "county"),
@@ -244,6 +263,20 @@ provider_fees = Table(
     Column("payable_fen", BigInteger, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     Index("ix_provider_fees_provider", "provider_id", "period"),
+)
+
+#: One-off bonuses owed to households that left Dibao voluntarily (DOMAIN §5.1.6, SEED-4), keyed by the
+#: EXIT_BONUS payment that will pay them.
+exit_bonuses = Table(
+    "exit_bonuses",
+    metadata,
+    Column("idempotency_key", String(200), primary_key=True),
+    Column("entitlement_id", String(40), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("months", Integer, nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Index("ix_exit_bonuses_entitlement", "entitlement_id"),
 )
 
 STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)
