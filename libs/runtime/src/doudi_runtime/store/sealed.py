@@ -210,6 +210,18 @@ def reseal_table(connection: Session | Connection, table: Table, *, page_size: i
             return total
 
 
+def unseal_table(connection: Session | Connection, table: Table) -> None:
+    """Write every sealed value of ``table`` back as plain text (a migration downgrade; needs the keys)."""
+    key = list(table.primary_key.columns)
+    sealed = sealed_columns(table)
+    for row in connection.execute(select(*key, *(table.c[n] for n in sealed))).all():
+        connection.execute(
+            update(table)
+            .where(*(column == getattr(row, column.name) for column in key))
+            .values({n: literal(getattr(row, n), Text) for n in sealed})
+        )
+
+
 def _open_or_plain(ring: KeyRing, stored: str, context: str) -> str:
     try:
         return ring.open(stored, context=context)

@@ -7,12 +7,10 @@ existing row is sealed under the primary keys. The downgrade opens the values ag
 and restores the old keys.
 """
 
-from typing import Any
-
 import sqlalchemy as sa
 from alembic import op
 
-from doudi_runtime.store.sealed import LookupHash, Sealed, reseal_table, sealed_columns
+from doudi_runtime.store.sealed import LookupHash, Sealed, reseal_table, unseal_table
 
 revision = "0007"
 down_revision = "0006"
@@ -118,22 +116,10 @@ def upgrade() -> None:
             op.create_index(index, name, indexed, unique=index.startswith("ux_"))
 
 
-def _open_table(bind: Any, table: sa.Table) -> None:
-    """Write every sealed value of ``table`` back as its plain text."""
-    key = list(table.primary_key.columns)
-    sealed = sealed_columns(table)
-    for row in bind.execute(sa.select(*key, *(table.c[n] for n in sealed))).all():
-        bind.execute(
-            sa.update(table)
-            .where(*(column == getattr(row, column.name) for column in key))
-            .values({n: sa.literal(getattr(row, n), sa.Text) for n in sealed})
-        )
-
-
 def downgrade() -> None:
     bind = op.get_bind()
     for table in SEALED_TABLES:
-        _open_table(bind, table)
+        unseal_table(bind, table)
     for name, key, others, old_indexes, new_indexes in PERSON_TABLES:
         for index in new_indexes:
             op.drop_index(index, name)

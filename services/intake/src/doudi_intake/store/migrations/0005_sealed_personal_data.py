@@ -5,12 +5,10 @@ the ID number and its index in place of the ID number's, and every existing row 
 primary keys. The downgrade opens the values again (it needs the same keys) and restores the old types.
 """
 
-from typing import Any
-
 import sqlalchemy as sa
 from alembic import op
 
-from doudi_runtime.store.sealed import LookupHash, Sealed, reseal_table, sealed_columns
+from doudi_runtime.store.sealed import LookupHash, Sealed, reseal_table, unseal_table
 
 revision = "0005"
 down_revision = "0004"
@@ -93,22 +91,10 @@ def upgrade() -> None:
     op.create_index("ix_open_memberships_id_number_hash", "open_memberships", ["id_number_hash"])
 
 
-def _open_table(bind: Any, table: sa.Table) -> None:
-    """Write every sealed value of ``table`` back as its plain text."""
-    key = list(table.primary_key.columns)
-    sealed = sealed_columns(table)
-    for row in bind.execute(sa.select(*key, *(table.c[n] for n in sealed))).all():
-        bind.execute(
-            sa.update(table)
-            .where(*(column == getattr(row, column.name) for column in key))
-            .values({n: sa.literal(getattr(row, n), sa.Text) for n in sealed})
-        )
-
-
 def downgrade() -> None:
     bind = op.get_bind()
     for table in SEALED_TABLES:
-        _open_table(bind, table)
+        unseal_table(bind, table)
     op.drop_index("ix_open_memberships_id_number_hash", "open_memberships")
     with op.batch_alter_table("open_memberships") as batch:
         batch.drop_column("id_number_hash")

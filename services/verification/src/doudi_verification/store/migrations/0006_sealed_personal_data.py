@@ -7,12 +7,11 @@ primary keys. The downgrade opens the values again (it needs the same keys) and 
 """
 
 import hashlib
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 
-from doudi_runtime.store.sealed import LookupHash, Sealed, reseal_table, sealed_columns
+from doudi_runtime.store.sealed import LookupHash, Sealed, reseal_table, unseal_table
 
 revision = "0006"
 down_revision = "0005"
@@ -87,22 +86,10 @@ def upgrade() -> None:
         reseal_table(bind, table)
 
 
-def _open_table(bind: Any, table: sa.Table) -> None:
-    """Write every sealed value of ``table`` back as its plain text."""
-    key = list(table.primary_key.columns)
-    sealed = sealed_columns(table)
-    for row in bind.execute(sa.select(*key, *(table.c[n] for n in sealed))).all():
-        bind.execute(
-            sa.update(table)
-            .where(*(column == getattr(row, column.name) for column in key))
-            .values({n: sa.literal(getattr(row, n), sa.Text) for n in sealed})
-        )
-
-
 def downgrade() -> None:
     bind = op.get_bind()
     for table in SEALED_TABLES:
-        _open_table(bind, table)
+        unseal_table(bind, table)
     a = _PLAIN_ALERTS.c
     for row in bind.execute(sa.select(a.alert_id, a.open_fact).where(a.open_fact != "")).all():
         digest = hashlib.sha256(row.open_fact.encode()).hexdigest()
