@@ -27,7 +27,8 @@ from doudi_disbursement.store.tables import (
 )
 
 
-def _insert_once(session: Session, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> int:
+def insert_once(session: Session, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> int:
+    """Insert the rows whose ``keys`` are new; returns how many were."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
@@ -53,26 +54,32 @@ def record_arrears(
         }
         for key, (period, amount) in owed.items()
     ]
-    return _insert_once(session, arrears, rows, ["idempotency_key"])
+    return insert_once(session, arrears, rows, ["idempotency_key"])
 
 
-def arrears_unpaid(session: Session, entitlement_ids: Iterable[str], up_to: Period) -> list[Any]:
-    """Arrears of these entitlements for months up to ``up_to`` that no payment carries yet."""
+def unpaid(session: Session, table: Any, entitlement_ids: Iterable[str], up_to: Period) -> list[Any]:
+    """Lines owed in ``table`` (arrears, exit bonuses) of these entitlements for months up to ``up_to``
+    that no payment carries yet."""
     ids = list(entitlement_ids)
     if not ids:
         return []
     paid = select(payments.c.idempotency_key)
     return list(
         session.execute(
-            select(arrears)
+            select(table)
             .where(
-                bulk.one_of(session, arrears.c.entitlement_id, ids),
-                arrears.c.period <= str(up_to),
-                arrears.c.idempotency_key.not_in(paid),
+                bulk.one_of(session, table.c.entitlement_id, ids),
+                table.c.period <= str(up_to),
+                table.c.idempotency_key.not_in(paid),
             )
-            .order_by(arrears.c.entitlement_id, arrears.c.period)
+            .order_by(table.c.entitlement_id, table.c.period)
         ).all()
     )
+
+
+def arrears_unpaid(session: Session, entitlement_ids: Iterable[str], up_to: Period) -> list[Any]:
+    """Arrears of these entitlements for months up to ``up_to`` that no payment carries yet."""
+    return unpaid(session, arrears, entitlement_ids, up_to)
 
 
 # -- overpayments -----------------------------------------------------------------------------------
@@ -178,7 +185,7 @@ def open_balances(
 
 def record_recoveries(session: Session, payment_key: str, taken: list[tuple[str, int]]) -> None:
     rows = [{"payment_key": payment_key, "overpayment_id": o, "amount_fen": fen} for o, fen in taken]
-    _insert_once(session, recoveries, rows, ["payment_key", "overpayment_id"])
+    insert_once(session, recoveries, rows, ["payment_key", "overpayment_id"])
 
 
 # -- derived payment declarations -------------------------------------------------------------------

@@ -6,13 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from doudi_common.period import Period
-from doudi_disbursement.store import bulk
-from doudi_disbursement.store.tables import exit_bonuses, payments
+from doudi_disbursement.store import derived
+from doudi_disbursement.store.tables import exit_bonuses
 
 
 def record_exit_bonus(
@@ -25,8 +23,6 @@ def record_exit_bonus(
     now: datetime,
 ) -> bool:
     """Owe the bonus under its payment key; a key already recorded is kept as it is (False)."""
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(exit_bonuses)
     row = {
         "idempotency_key": key,
         "entitlement_id": entitlement_id,
@@ -35,24 +31,9 @@ def record_exit_bonus(
         "months": months,
         "recorded_at": now,
     }
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]), [row])
-    return bool(result.rowcount)
+    return derived.insert_once(session, exit_bonuses, [row], ["idempotency_key"]) > 0
 
 
 def exit_bonuses_unpaid(session: Session, entitlement_ids: Iterable[str], up_to: Period) -> list[Any]:
     """Bonuses of these entitlements for months up to ``up_to`` that no payment carries yet."""
-    ids = list(entitlement_ids)
-    if not ids:
-        return []
-    paid = select(payments.c.idempotency_key)
-    return list(
-        session.execute(
-            select(exit_bonuses)
-            .where(
-                bulk.one_of(session, exit_bonuses.c.entitlement_id, ids),
-                exit_bonuses.c.period <= str(up_to),
-                exit_bonuses.c.idempotency_key.not_in(paid),
-            )
-            .order_by(exit_bonuses.c.entitlement_id, exit_bonuses.c.period)
-        ).all()
-    )
+    return derived.unpaid(session, exit_bonuses, entitlement_ids, up_to)
