@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text, event, insert, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from doudi_runtime.authz.lookups import column_lookup, row_snapshot
+from doudi_runtime.authz.lookups import column_lookup, row_snapshot, shared_reads
 from doudi_runtime.store import Database, UtcDateTime
 
 
@@ -77,3 +77,37 @@ def test_a_snapshot_leaves_out_the_columns_it_omits_without_reading_them(databas
 def test_a_snapshot_without_omissions_reads_every_column(database: Database) -> None:
     with pytest.raises(AssertionError, match="the column was read"):
         row_snapshot(database, records, "record_id")("r1")
+
+
+def _statements(database: Database) -> list[str]:
+    seen: list[str] = []
+    event.listen(
+        database.engine,
+        "before_cursor_execute",
+        lambda *args: seen.append(args[2]) if "FROM records" in args[2] else None,
+    )
+    return seen
+
+
+def test_within_shared_reads_a_region_lookup_answers_from_the_row_a_snapshot_read(database: Database) -> None:
+    snapshot = row_snapshot(database, records, "record_id", omit=("body",))
+    lookup = column_lookup(database, records, "record_id", "region")
+    seen = _statements(database)
+    with shared_reads():
+        assert snapshot("r1") is not None and snapshot("r2") is None
+        before = len(seen)
+        assert (lookup("r1"), lookup("r2")) == ("640402100000", None)
+        assert len(seen) == before  # neither lookup queried the store
+    with database.transaction() as session:
+        session.execute(update(records).values(region="640402101000"))
+    assert lookup("r1") == "640402101000"  # outside the scope every lookup reads the store
+
+
+def test_a_lookup_of_a_column_the_snapshot_left_out_still_reads_it(database: Database) -> None:
+    snapshot = row_snapshot(database, records, "record_id", omit=("body", "region"))
+    lookup = column_lookup(database, records, "record_id", "region")
+    with shared_reads():
+        snapshot("r1")
+        seen = _statements(database)
+        assert lookup("r1") == "640402100000"
+    assert len(seen) == 1

@@ -35,6 +35,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import Session
 
 from doudi_common.masking import scrub
 from doudi_runtime.audit.masking import RecordMask, mask_personal_data
@@ -187,27 +188,36 @@ class AuditLog:
         #: Applied to every before/after (and the reason's free text) before it is chained.
         self._mask = mask
 
+    @property
+    def database(self) -> Database:
+        """The store the chain lives in (an entry can only commit with a change of this store)."""
+        return self._database
+
     def append(self, entry: AuditEntry, *, now: datetime | None = None) -> AuditRecord:
-        moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+        """Append ``entry`` in a transaction of its own."""
         with self._database.transaction() as session:
-            lock_head, insert_record, move_head = _append_statements(self._tables)
-            current = session.execute(lock_head).one()
-            fields: dict[str, Any] = {
-                "sequence": int(current.sequence) + 1,
-                "occurred_at": moment,
-                **{
-                    f.name: getattr(entry, f.name)
-                    for f in dataclass_fields(entry)
-                    if f.name not in KEPT_AS_JSON
-                },
-                "reason": scrub(entry.reason),
-                "before_json": _json(self._mask(entry.before)),
-                "after_json": _json(self._mask(entry.after)),
-                "previous_hash": current.hash,
-            }
-            fields["hash"] = record_hash(fields)
-            session.execute(insert_record, fields)
-            session.execute(move_head, {"new_sequence": fields["sequence"], "new_hash": fields["hash"]})
+            return self.append_in(session, entry, now=now)
+
+    def append_in(self, session: Session, entry: AuditEntry, *, now: datetime | None = None) -> AuditRecord:
+        """Append ``entry`` inside the caller's transaction: it commits, or rolls back, with the change.
+
+        The head row is locked here, so call it last in the transaction: the lock is then held only while
+        the transaction commits, and a transaction holding it never waits for another row."""
+        moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+        lock_head, insert_record, move_head = _append_statements(self._tables)
+        current = session.execute(lock_head).one()
+        fields: dict[str, Any] = {
+            "sequence": int(current.sequence) + 1,
+            "occurred_at": moment,
+            **{f.name: getattr(entry, f.name) for f in dataclass_fields(entry) if f.name not in KEPT_AS_JSON},
+            "reason": scrub(entry.reason),
+            "before_json": _json(self._mask(entry.before)),
+            "after_json": _json(self._mask(entry.after)),
+            "previous_hash": current.hash,
+        }
+        fields["hash"] = record_hash(fields)
+        session.execute(insert_record, fields)
+        session.execute(move_head, {"new_sequence": fields["sequence"], "new_hash": fields["hash"]})
         return AuditRecord(**fields)
 
     def page(self, after: int, limit: int) -> list[AuditRecord]:

@@ -1,9 +1,16 @@
-"""Record lookups a service hands its policy: a record's region, and the record as stored (for audit)."""
+"""Record lookups a service hands its policy: a record's region, and the record as stored (for audit).
+
+Inside :func:`shared_reads` (the policy step opens one around a mutating call's checks) a row read by a
+:func:`row_snapshot` is kept, and a :func:`column_lookup` of the same table, key and record answers from it:
+the region check and audit's "before" of one record cost one query.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
@@ -12,12 +19,37 @@ from sqlalchemy import Table, bindparam, select
 from doudi_runtime.authz.policy import RegionLookup, SnapshotLookup
 from doudi_runtime.store import Database
 
+#: (database, table, key column, record id) → the row as read (None: no such row).
+_RowKey = tuple[Database, str, str, str]
+_shared: ContextVar[dict[_RowKey, Mapping[str, Any] | None] | None] = ContextVar(
+    "doudi_shared_reads", default=None
+)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within this scope, lookups of a row a snapshot already read answer from that read."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
 
 def column_lookup(database: Database, table: Table, key: str, region: str) -> RegionLookup:
     """``record id → table.region`` where ``table.key == record id``; None when there is no such row."""
     query = select(table.c[region]).where(table.c[key] == bindparam("key"))
 
     def lookup(record_id: str) -> str | None:
+        shared = _shared.get()
+        row_key = (database, table.name, key, record_id)
+        if shared is not None and row_key in shared:
+            row = shared[row_key]
+            if row is None:
+                return None
+            if region in row:
+                value = row[region]
+                return None if value is None else str(value)
         with database.read() as session:
             value = session.execute(query, {"key": record_id}).scalar()
         return None if value is None else str(value)
@@ -42,7 +74,11 @@ def row_snapshot(database: Database, table: Table, key: str, omit: Iterable[str]
 
     def snapshot(record_id: str) -> Mapping[str, Any] | None:
         with database.read() as session:
-            row = session.execute(query, {"key": record_id}).mappings().one_or_none()
+            found = session.execute(query, {"key": record_id}).mappings().one_or_none()
+        row = None if found is None else dict(found)
+        shared = _shared.get()
+        if shared is not None:
+            shared[(database, table.name, key, record_id)] = row
         if row is None:
             return None
         return json.loads(json.dumps({k: _plain(v) for k, v in row.items()}, default=str))

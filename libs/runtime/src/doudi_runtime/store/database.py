@@ -1,12 +1,19 @@
-"""Engine creation with sane per-dialect settings, and the one way to open a transaction."""
+"""Engine creation with sane per-dialect settings, and the one way to open a transaction.
+
+Work that must commit with whatever a caller writes next (the audit record of a gRPC call) is handed to
+:func:`before_commit`: while its scope lasts, every write transaction opened in the same context runs the
+hook just before it commits, and inside the hook :meth:`Database.read` reads through the transaction being
+committed, so the hook sees the uncommitted change. A hook that raises rolls the transaction back.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -95,6 +102,27 @@ def _start_checkpointer(engine: Engine, stop: threading.Event) -> None:
     threading.Thread(target=run, name="sqlite-wal-checkpoint", daemon=True).start()
 
 
+#: Runs inside a write transaction of a database, just before it commits.
+CommitHook = Callable[["Database", Session], None]
+
+_before_commit: ContextVar[CommitHook | None] = ContextVar("doudi_before_commit", default=None)
+#: The transaction a before-commit hook runs in: reads of that database go through it.
+_committing: ContextVar[tuple[Database, Session] | None] = ContextVar("doudi_committing", default=None)
+
+
+@contextmanager
+def before_commit(hook: CommitHook) -> Iterator[None]:
+    """Run ``hook(database, session)`` in every write transaction this context opens, before it commits.
+
+    The hook decides for itself which databases and which transactions it acts on (it is called for each).
+    """
+    token = _before_commit.set(hook)
+    try:
+        yield
+    finally:
+        _before_commit.reset(token)
+
+
 class Database:
     """A service's store: one engine, and transactions that commit or roll back as a unit."""
 
@@ -121,12 +149,30 @@ class Database:
         try:
             with session.begin():
                 yield session
+                hook = _before_commit.get()
+                if hook is not None:
+                    self._run_hook(hook, session)
         finally:
             session.close()
 
+    def _run_hook(self, hook: CommitHook, session: Session) -> None:
+        committing = _committing.set((self, session))
+        outer = _before_commit.set(None)  # a transaction the hook itself opens does not run it again
+        try:
+            hook(self, session)
+        finally:
+            _before_commit.reset(outer)
+            _committing.reset(committing)
+
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A transaction for queries only: on SQLite it does not take the write lock."""
+        """A transaction for queries only: on SQLite it does not take the write lock.
+
+        Inside a before-commit hook, reads of this database go through the transaction being committed."""
+        committing = _committing.get()
+        if committing is not None and committing[0] is self:
+            yield committing[1]
+            return
         session = self._read_sessions()
         try:
             with session.begin():
