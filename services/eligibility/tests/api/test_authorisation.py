@@ -84,6 +84,8 @@ TABLE: dict[str, tuple[set[str], set[str]]] = {
     "ExtendDeadline": ({S, C}, {S, C}),
     # The federation's review of a disability subsidy: relayed by a service, or entered by the county (§7.5).
     "RecordFederationReview": ({S, C}, {S, C}),
+    # The account paid into (§11.1): the township, for its own entitlements.
+    "ChangePayeeAccount": ({S, T}, {S}),
     # The lifecycle: township and county.
     "StartReview": ({S, T, C}, {S, C}),
     "CompleteReview": ({S, T, C}, {S, C}),
@@ -371,6 +373,17 @@ def build_request(seeded: Seeded, rpc: str, target: str, request_id: str) -> obj
             monthly_amount=types_pb2.Money(amount_fen=6_000),
             reason="收入无变化",
             actor=county,
+        ),
+        "ChangePayeeAccount": lambda: pb.ChangePayeeAccountRequest(
+            request_id=request_id,
+            entitlement_id=entitlement,
+            payee=pb.Payee(
+                account_name=HOUSEHOLD[target].members[0][1],
+                account_number="6222021001123456789",
+                bank_name="农村信用社",
+            ),
+            reason="一卡通换卡",
+            actor=township,
         ),
         "Suspend": lambda: pb.SuspendRequest(
             request_id=request_id, entitlement_id=entitlement, reason="无法联系", actor=township

@@ -33,9 +33,14 @@ from doudi_disbursement.store import derived as derived_store
 from doudi_disbursement.store import payroll as store
 from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
 from doudi_runtime.service import Persistence, ServiceContext
+from doudi_runtime.store.hooks import after_commit
 
 log = logging.getLogger(__name__)
 
+HELD_WITHOUT_ACCOUNT = Counter(
+    "doudi_disbursement_payments_held_without_account_total",
+    "Payment lines held at generation because no payee account is on record (DOMAIN §11.1).",
+)
 PAYMENTS = Counter(
     "doudi_disbursement_payments_total", "Payments by the state they reached, and their amounts.", ["state"]
 )
@@ -95,6 +100,20 @@ class PayrollUseCases:
         self.persistence.outbox.add(
             session, topic=topic, subject_key=key, payload=payload, causation_id=cause
         )
+
+    def _announce_held(self, session: Session, payment_ids: list[str], cause: str) -> None:
+        """Each payment held for want of an account is announced, as a caseworker's hold is."""
+        for payment_id in payment_ids:
+            row = store.get_payment(session, payment_id)
+            self._announce(
+                session,
+                events.TOPIC_PAYMENTS,
+                row.beneficiary_id,
+                events.events_pb2.PaymentHeld(payment=events.payment_to_proto(row)),
+                cause,
+            )
+        if payment_ids:
+            after_commit(session, lambda: HELD_WITHOUT_ACCOUNT.inc(len(payment_ids)))
 
     def _run(self, session: Session, run_id: str) -> Run:
         if not run_id:
@@ -172,13 +191,17 @@ class PayrollUseCases:
             assert run is not None
         if township == run.region:
             with database.transaction() as session:
-                store.insert_payments_once(session, run_id, provider_fee_lines(session, run), self.clock())
+                inserted = store.insert_payments_once(
+                    session, run_id, provider_fee_lines(session, run), self.clock()
+                )
+                self._announce_held(session, inserted.held, run_id)
         with database.read() as reader:
             pages = store.roster_pages(reader, township, self.roster_page_size)
             for page in pages:
                 with database.transaction() as session:
                     generated = page_lines(session, page, run, self.max_share)
-                    store.insert_payments_once(session, run_id, generated.lines, self.clock())
+                    inserted = store.insert_payments_once(session, run_id, generated.lines, self.clock())
+                    self._announce_held(session, inserted.held, run_id)
                     for key, taken in generated.recoveries.items():
                         derived_store.record_recoveries(session, key, taken)
                         OFFSET_FEN.inc(sum(part for _, part in taken))

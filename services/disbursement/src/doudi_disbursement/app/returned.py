@@ -38,6 +38,19 @@ def _account_number(value: str) -> None:
         raise InvalidArgument.single("account_number", "must be 12 to 30 digits")
 
 
+def _take_account_from_roster(session: Session, row: Any, now: datetime) -> None:
+    """A payment held for want of an account is re-issued to the account the roster now holds (eligibility
+    named one since); with none on record it stays held (DOMAIN §11.1)."""
+    entry = store.get_roster_entry(session, row.entitlement_id)
+    if entry is None or not entry.payee_account:
+        raise FailedPrecondition(
+            f"payment {row.payment_id} has no payee account and none is on record: record the account first"
+        )
+    store.update_payment_and_its_offsets(
+        session, row, now, payee_name=entry.payee_name, payee_account=entry.payee_account
+    )
+
+
 class ReturnedPayments(Commands):
     def _payment(self, session: Session, payment_id: str) -> Any:
         row = store.get_payment(session, payment_id, for_update=True)
@@ -120,6 +133,8 @@ class ReturnedPayments(Commands):
 
         def change(session: Session, row: Any, now: datetime, after: AfterCommit) -> None:
             domain.check_reissue(PaymentState(row.state))
+            if not row.payee_account:
+                _take_account_from_roster(session, row, now)
             store.update_payment_and_its_offsets(
                 session,
                 row,

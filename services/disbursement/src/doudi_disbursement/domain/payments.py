@@ -50,6 +50,16 @@ class PaymentLine:
         return idempotency_key(self.beneficiary_id, self.programme, self.period, self.component)
 
 
+#: Why a line is held at generation: nobody can be paid without an account (DOMAIN §11.1); the township
+#: records one (eligibility's ChangePayeeAccount, or CorrectPaymentAccount here), then re-issues.
+NO_ACCOUNT_REASON = "no payee account on record (DOMAIN §11.1): record the account, then re-issue"
+
+
+def without_account(line: PaymentLine) -> bool:
+    """The line names no account to pay into; it is held rather than sent to the bank empty."""
+    return not line.payee_account.strip()
+
+
 def idempotency_key(beneficiary_id: str, programme: str, period: Period, component: str) -> str:
     return f"{programme}:{beneficiary_id}:{period}:{component}"
 

@@ -55,6 +55,14 @@ def _components(components: dict[str, int]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(components.items()))
 
 
+def with_payee(entry: RosterEntry, payee_name: str, payee_account: str) -> RosterEntry:
+    """Eligibility named the account to pay into (DOMAIN §11.1); runs from now on pay into it. An event
+    naming no account leaves the one on record (a caseworker's correction, say) in place."""
+    if not payee_account:
+        return entry
+    return replace(entry, payee_name=payee_name or entry.payee_name, payee_account=payee_account)
+
+
 def activated(
     *,
     entitlement_id: str,

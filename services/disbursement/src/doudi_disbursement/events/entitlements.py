@@ -192,6 +192,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
         else:
             entry = roster.changed(before, effective, _components(e), event.reason, e.covered_persons)
             entry = _gradual_exit(entry, event)
+        entry = roster.with_payee(entry, e.payee.account_name, e.payee.account_number)
     elif kind == "EntitlementSuspended":
         event = unpack(envelope, events_pb2.EntitlementSuspended)
         entry = roster.suspended(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from doudi_common.ids import new_ids
 from doudi_common.period import Period
-from doudi_disbursement.domain.payments import PaymentLine, PaymentState
+from doudi_disbursement.domain.payments import NO_ACCOUNT_REASON, PaymentLine, PaymentState, without_account
 from doudi_disbursement.domain.roster import AmountChange, RosterEntry
 from doudi_disbursement.domain.runs import Run, RunState
 from doudi_disbursement.store import bulk
@@ -283,8 +284,40 @@ _GENERATED_COLUMNS = (
 )
 
 
-def insert_payments_once(session: Session, run_id: str, lines: list[PaymentLine], now: datetime) -> int:
-    """Insert the lines whose idempotency key is new; a key already paid (in any run) is skipped."""
+@dataclass(frozen=True)
+class Inserted:
+    count: int
+    #: The payments inserted HELD for want of an account, to be announced.
+    held: list[str]
+
+
+def insert_payments_once(session: Session, run_id: str, lines: list[PaymentLine], now: datetime) -> Inserted:
+    """Insert the lines whose idempotency key is new; a key already paid (in any run) is skipped. A line
+    without an account is inserted HELD with the reason (DOMAIN §11.1), never PENDING for the bank."""
+    ready = [line for line in lines if not without_account(line)]
+    missing = [line for line in lines if without_account(line)]
+    count = _insert_lines(session, run_id, ready, now, PaymentState.PENDING, "")
+    ids = new_ids("pay", len(missing))
+    count += _insert_lines(session, run_id, missing, now, PaymentState.HELD, NO_ACCOUNT_REASON, ids)
+    held = [
+        row.payment_id
+        for start in range(0, len(ids), 500)
+        for row in session.execute(
+            select(payments.c.payment_id).where(payments.c.payment_id.in_(ids[start : start + 500]))
+        ).all()
+    ]
+    return Inserted(count, sorted(held))
+
+
+def _insert_lines(
+    session: Session,
+    run_id: str,
+    lines: list[PaymentLine],
+    now: datetime,
+    state: PaymentState,
+    reason: str,
+    ids: list[str] | None = None,
+) -> int:
     rows = [
         (
             payment_id,
@@ -300,12 +333,14 @@ def insert_payments_once(session: Session, run_id: str, lines: list[PaymentLine]
             line.payee_account,
             line.offsets_key,
         )
-        for payment_id, line in zip(new_ids("pay", len(lines)), lines, strict=True)
+        for payment_id, line in zip(
+            ids if ids is not None else new_ids("pay", len(lines)), lines, strict=True
+        )
     ]
     constants = {
         "run_id": run_id,
-        "state": PaymentState.PENDING.value,
-        "reason": "",
+        "state": state.value,
+        "reason": reason,
         "batch_request_id": "",
         "updated_at": now,
         "attempt": 1,

@@ -29,8 +29,10 @@ roster = Table(
     Column("beneficiary_id", String(40), nullable=False),
     Column("programme", String(40), nullable=False),
     Column("township", String(12), nullable=False),
-    Column("payee_name", String(100), nullable=False),
-    Column("payee_account", String(64), nullable=False),
+    #: Who is paid and into which account (DOMAIN §11.1), sealed at rest; an empty account is none on
+    #: record (the entitlement's payments are held until one is given).
+    Column("payee_name", Sealed("disbursement.roster.payee_name"), nullable=False),
+    Column("payee_account", Sealed("disbursement.roster.payee_account"), nullable=False),
     Column("body", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_roster_township_entitlement", "township", "entitlement_id"),
@@ -89,8 +91,8 @@ payments = Table(
     Column("amount_fen", BigInteger, nullable=False),
     Column("state", String(20), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("payee_name", String(100), nullable=False),
-    Column("payee_account", String(64), nullable=False),
+    Column("payee_name", Sealed("disbursement.payments.payee_name"), nullable=False),
+    Column("payee_account", Sealed("disbursement.payments.payee_account"), nullable=False),
     Column("batch_request_id", String(80), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     #: 1 when first sent; a re-issue is the next attempt of the same payment (its bank key changes).

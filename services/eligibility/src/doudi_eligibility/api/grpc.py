@@ -9,6 +9,7 @@ import grpc
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2, eligibility_pb2_grpc
+from doudi_common.bank_account import PayeeAccount
 from doudi_common.parameters.resolved import display
 from doudi_common.region import RegionCode
 from doudi_common.validation import Violations
@@ -409,6 +410,19 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
         v.raise_if_any()
         record = self._entitlements.suspend(request.request_id, request.entitlement_id, request.reason, actor)
         return eligibility_pb2.SuspendResponse(entitlement=mapping.entitlement_pb(record))
+
+    def ChangePayeeAccount(
+        self, request: eligibility_pb2.ChangePayeeAccountRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ChangePayeeAccountResponse:
+        actor, v = _common(request, "entitlement_id", "reason")
+        v.check(request.HasField("payee"), "payee", "is required: holder, account number and bank")
+        v.raise_if_any()
+        payee = request.payee
+        account = PayeeAccount(payee.account_name, payee.account_number, payee.bank_name, payee.guardian_name)
+        record = self._entitlements.change_payee(
+            request.request_id, request.entitlement_id, account, request.reason, actor
+        )
+        return eligibility_pb2.ChangePayeeAccountResponse(entitlement=mapping.entitlement_pb(record))
 
     def Resume(
         self, request: eligibility_pb2.ResumeRequest, context: grpc.ServicerContext

@@ -86,6 +86,8 @@ RULES: Mapping[str, Rule] = {
     "StartReview": rule(TOWNSHIP, COUNTY, region=ENTITLEMENT, mutates=True),
     "CompleteReview": rule(TOWNSHIP, COUNTY, region=ENTITLEMENT, mutates=True),
     "Suspend": rule(TOWNSHIP, COUNTY, region=ENTITLEMENT, mutates=True),
+    # The township records the account a beneficiary is paid into (§11.1), for its own entitlements.
+    "ChangePayeeAccount": rule(TOWNSHIP, region=ENTITLEMENT, mutates=True),
     "Resume": rule(TOWNSHIP, COUNTY, region=ENTITLEMENT, mutates=True),
     "Terminate": rule(TOWNSHIP, COUNTY, region=ENTITLEMENT, mutates=True),
     # A household's voluntary exit is recorded by its township or the county (§7.3, SEED-4).

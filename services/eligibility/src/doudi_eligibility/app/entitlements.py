@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from doudi.common.v1 import types_pb2
 from doudi.eligibility.v1 import events_pb2
+from doudi_common.bank_account import PayeeAccount, normalise
 from doudi_common.calendar import china_date
 from doudi_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from doudi_common.ids import new_id
+from doudi_common.masking import mask_bank_account
 from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_eligibility.app.common import (
@@ -35,6 +37,7 @@ from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.domain.machines.entitlement import State, arrears_after_reversal
 from doudi_eligibility.domain.machines.procedure import Step
 from doudi_eligibility.domain.machines.roles import Role, require_role
+from doudi_eligibility.domain.payee import change_violations, from_account
 from doudi_eligibility.domain.rules.dibao_changes import ReviewOutcome, ReviewResult, TerminationReason
 from doudi_eligibility.events import mapping
 from doudi_eligibility.store import records as store
@@ -365,6 +368,56 @@ class EntitlementUseCases:
         raise FailedPrecondition(f"decision {decision_id} is no longer the one in force; nothing to reverse")
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def change_payee(
+        self, request_id: str, entitlement_id: str, account: PayeeAccount, reason: str, actor: Actor
+    ) -> EntitlementRecord:
+        """DOMAIN §11.1: the account the entitlement is paid into from the next run; announced as
+        EntitlementChanged from next month, audited with the account masked."""
+        text = require_text(reason, "reason")
+        number = normalise(account.account_number)
+
+        def change(session: Session, record: EntitlementRecord) -> tuple[EntitlementRecord, Message | None]:
+            if record.entitlement.state is State.TERMINATED:
+                raise FailedPrecondition(
+                    f"entitlement {record.entitlement_id} is terminated: it pays no one any more"
+                )
+            case = store.get_case(session, record.application_id)
+            names = [m.name for m in case.application.members] if case else [record.payee_name]
+            violations = change_violations(account, names)
+            if violations:
+                raise InvalidArgument(violations)
+            payee = from_account(account)
+            moved = replace(
+                record,
+                payee_name=payee.name,
+                payee_account=payee.account_number,
+                payee_bank=payee.bank_name,
+                payee_guardian=payee.guardian_name,
+            )
+            self._audit(
+                session,
+                record.entitlement_id,
+                "payee account changed",
+                actor,
+                {
+                    "from": mask_bank_account(record.payee_account),
+                    "to": mask_bank_account(payee.account_number),
+                    "bank": payee.bank_name,
+                },
+            )
+            return moved, self._changed(record, moved, self.next_month(), text)
+
+        return self._command(
+            "ChangePayeeAccount",
+            request_id,
+            entitlement_id,
+            (account.holder_name, number, account.bank_name, account.guardian_name, text),
+            actor,
+            "payee changed",
+            change,
+            text,
+        )
 
     def _command(
         self,

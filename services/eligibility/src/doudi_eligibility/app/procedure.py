@@ -49,6 +49,7 @@ from doudi_eligibility.domain.machines.entitlement import Entitlement, State
 from doudi_eligibility.domain.machines.procedure import FINAL, Case, Step, in_county_sample
 from doudi_eligibility.domain.machines.roles import Role, require_role
 from doudi_eligibility.domain.notice import NoticeContext, decision_notice
+from doudi_eligibility.domain.payee import entitlement_payee
 from doudi_eligibility.domain.person_case import (
     PERSON_PROGRAMMES,
     SHORT_PROCEDURE,
@@ -777,7 +778,7 @@ class ProcedureUseCases:
             application_id=record.application_id,
             subject_id=record.application_id,
             region=record.application.township,
-            payee_name=record.application.applicant.name,
+            **payee_fields(record.application),
             category=decision.category,
             parameter_version=decision.parameter_version,
             last_decision_id=decision_id,
@@ -863,7 +864,7 @@ class ProcedureUseCases:
             application_id=record.application_id,
             subject_id=record.application_id,
             region=record.application.township,
-            payee_name=record.application.applicant.name,
+            **payee_fields(record.application),
             category=None,
             parameter_version=ta.decision.parameter_version,
             last_decision_id=decision_id,
@@ -956,6 +957,17 @@ class ProcedureUseCases:
 
     def _announce(self, session: Session, application_id: str, payload: Message) -> None:
         self.commands.announce(session, TOPIC_DECISIONS, application_id, payload)
+
+
+def payee_fields(application: ApplicationFacts) -> dict[str, str]:
+    """The entitlement record's payee fields under DOMAIN §11.1 (empty account: payments wait)."""
+    payee = entitlement_payee(application)
+    return {
+        "payee_name": payee.name,
+        "payee_account": payee.account_number,
+        "payee_bank": payee.bank_name,
+        "payee_guardian": payee.guardian_name,
+    }
 
 
 def _require_findings(

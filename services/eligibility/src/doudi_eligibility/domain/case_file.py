@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from doudi_common.bank_account import PayeeAccount
 from doudi_common.disability import Disability, DisabilityType
 from doudi_common.errors import FailedPrecondition
 from doudi_common.idcard import age_on, parse_id_number
@@ -51,6 +52,8 @@ class ApplicationFacts:
     household_type: HouseholdType
     members: tuple[Applicant, ...]
     accepted_at: datetime
+    #: None when the application gave no account: approval goes on, payments wait for one.
+    payee: PayeeAccount | None = None
 
     @property
     def applicant(self) -> Applicant:

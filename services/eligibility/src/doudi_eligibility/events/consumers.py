@@ -17,6 +17,7 @@ from doudi.intake.v1 import events_pb2 as intake_events
 from doudi.intake.v1 import intake_pb2
 from doudi.verification.v1 import events_pb2 as verification_events
 from doudi.verification.v1 import verification_pb2
+from doudi_common.bank_account import PayeeAccount
 from doudi_common.calendar import china_date
 from doudi_common.income_items import DEDUCTION_KINDS, INCOME_KINDS, ITEM_KINDS, Kind
 from doudi_common.period import Period
@@ -24,7 +25,12 @@ from doudi_contracts.topics import topic
 from doudi_eligibility.app import temporary_assistance as ta_lifecycle
 from doudi_eligibility.app.entitlements import EntitlementUseCases
 from doudi_eligibility.app.procedure import ProcedureUseCases
-from doudi_eligibility.domain.case_file import Applicant, ApplicationFacts, MemberFindings, ReportFacts
+from doudi_eligibility.domain.case_file import (
+    Applicant,
+    ApplicationFacts,
+    MemberFindings,
+    ReportFacts,
+)
 from doudi_eligibility.domain.rules.facts import HouseholdType
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
@@ -68,6 +74,12 @@ def application_facts(event: intake_events.ApplicationAccepted, now: datetime) -
     if not any(m.counted for m in members):
         raise UnusableEvent(f"application {event.application_id} has no counted member")
     accepted_at = application.accepted_at.ToDatetime(UTC) if application.HasField("accepted_at") else now
+    payee = application.payee
+    account = (
+        PayeeAccount(payee.holder_name, payee.account_number, payee.bank_name, payee.guardian_name)
+        if application.HasField("payee") and payee.account_number
+        else None
+    )
     return ApplicationFacts(
         application_id=event.application_id,
         programme=programme_pb2.Programme.Name(application.programme).removeprefix("PROGRAMME_"),
@@ -76,6 +88,7 @@ def application_facts(event: intake_events.ApplicationAccepted, now: datetime) -
         household_type=HouseholdType(household_type),
         members=members,
         accepted_at=accepted_at,
+        payee=account,
     )
 
 

@@ -168,6 +168,17 @@ def components_pb(record: EntitlementRecord) -> list[eligibility_pb2.Entitlement
     ]
 
 
+def payee_pb(record: EntitlementRecord) -> eligibility_pb2.Payee:
+    """Who is paid and into which account (DOMAIN §11.1); ``missing`` when no account is on record."""
+    return eligibility_pb2.Payee(
+        account_name=record.payee_name,
+        account_number=record.payee_account,
+        guardian_name=record.payee_guardian,
+        bank_name=record.payee_bank,
+        missing=not record.payee_account,
+    )
+
+
 def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
     e = record.entitlement
     amount = types_pb2.Money(amount_fen=e.monthly_amount_fen)
@@ -181,7 +192,7 @@ def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
         start_month=period_pb(e.start_month),
         region=types_pb2.RegionCode(code=record.region),
         components=components_pb(record),
-        payee=eligibility_pb2.Payee(account_name=record.payee_name),
+        payee=payee_pb(record),
         last_month=period_pb(last),
         application_id=record.application_id,
         decision_id=record.last_decision_id,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import String, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from doudi_common.bank_account import PayeeAccount
 from doudi_common.disability import Disability, DisabilityType
 from doudi_common.period import Period
 from doudi_eligibility.domain.case_file import (
@@ -90,6 +91,7 @@ def application_from(data: dict[str, Any]) -> ApplicationFacts:
         household_type=HouseholdType(data["household_type"]),
         members=tuple(Applicant(**m) for m in data["members"]),
         accepted_at=datetime.fromisoformat(data["accepted_at"]),
+        payee=PayeeAccount(**data["payee"]) if data.get("payee") else None,
     )
 
 
@@ -433,6 +435,10 @@ class EntitlementRecord:
     persons: tuple[str, ...] = ()
     #: The monthly amount by component (e.g. Tekun BASE and CARE) when it has more than one.
     components: tuple[tuple[str, int], ...] = ()
+    #: The account paid into (DOMAIN §11.1); empty when none is on record and payments must wait.
+    payee_account: str = ""
+    payee_bank: str = ""
+    payee_guardian: str = ""
 
     @property
     def entitlement_id(self) -> str:
@@ -446,6 +452,9 @@ def _entitlement_values(record: EntitlementRecord, now: datetime) -> dict[str, A
     body = {
         "entitlement": _entitlement_plain(record.entitlement),
         "payee_name": record.payee_name,
+        "payee_account": record.payee_account,
+        "payee_bank": record.payee_bank,
+        "payee_guardian": record.payee_guardian,
         "category": record.category.value if record.category else None,
         "persons": list(record.persons),
         "components": [list(c) for c in record.components],
@@ -480,6 +489,9 @@ def _entitlement_record(row: Any) -> EntitlementRecord:
         last_decision_id=row.last_decision_id,
         persons=tuple(body.get("persons", ())),
         components=tuple((str(c[0]), int(c[1])) for c in body.get("components", ())),
+        payee_account=body.get("payee_account", ""),
+        payee_bank=body.get("payee_bank", ""),
+        payee_guardian=body.get("payee_guardian", ""),
     )
 
 

@@ -8,6 +8,7 @@ import grpc
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.intake.v1 import intake_pb2, intake_pb2_grpc
+from doudi_common.bank_account import PayeeAccount
 from doudi_common.errors import InvalidArgument
 from doudi_common.region import RegionCode
 from doudi_intake.app.applications import ApplicationUseCases
@@ -85,6 +86,19 @@ def household_from_proto(message: intake_pb2.Household) -> HouseholdDeclaration:
     )
 
 
+def payee_from_proto(message: intake_pb2.SubmitApplicationRequest) -> PayeeAccount | None:
+    """The payee account, or None when the request carries none (payment then waits for one)."""
+    if not message.HasField("payee"):
+        return None
+    payee = message.payee
+    return PayeeAccount(
+        holder_name=payee.holder_name,
+        account_number=payee.account_number,
+        bank_name=payee.bank_name,
+        guardian_name=payee.guardian_name,
+    )
+
+
 def submission_from_proto(request: intake_pb2.SubmitApplicationRequest) -> Submission:
     return Submission(
         programme=domain_enum(
@@ -95,6 +109,7 @@ def submission_from_proto(request: intake_pb2.SubmitApplicationRequest) -> Submi
         household=household_from_proto(request.household),
         statement=request.statement,
         requested_amount_fen=request.requested_amount.amount_fen,
+        payee=payee_from_proto(request),
     )
 
 

@@ -95,7 +95,7 @@ def policy(context: ServiceContext) -> ServicePolicy:
             "referral": _referral_region(database),
         },
         snapshots={
-            "application": row_snapshot(database, applications, "application_id"),
+            "application": row_snapshot(database, applications, "application_id", omit=("payee",)),
             "lead": row_snapshot(database, leads, "lead_id"),
             "referral": row_snapshot(database, referrals, "referral_id"),
         },

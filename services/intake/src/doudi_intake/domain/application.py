@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from doudi_common.bank_account import PayeeAccount, cleaned, payee_violations
 from doudi_common.calendar import china_date
 from doudi_common.errors import FieldViolation, InvalidArgument
 from doudi_common.idcard import ResidentId, parse_id_number
@@ -107,6 +108,8 @@ class Submission:
     household: HouseholdDeclaration
     statement: str = ""
     requested_amount_fen: int = 0
+    #: The account benefits are paid into (DOMAIN §11.1); None when the applicant gave none.
+    payee: PayeeAccount | None = None
 
 
 class DuplicateScope(StrEnum):
@@ -149,6 +152,12 @@ class Application:
     lead_id: str = ""
     mandate_reference: str = ""
     duplicates: tuple[DuplicateFlag, ...] = ()
+    payee: PayeeAccount | None = None
+
+    @property
+    def payee_missing(self) -> bool:
+        """No account was given: the application goes on, its payments wait for one (DOMAIN §11.1)."""
+        return self.payee is None
 
     @property
     def counted_members(self) -> tuple[MemberDeclaration, ...]:
@@ -227,6 +236,8 @@ def validate_submission(submission: Submission, today: date) -> None:
         violations.append(FieldViolation("household.members", f"must list at most {MAX_MEMBERS} members"))
     else:
         violations.extend(_household_violations(members, today))
+    if submission.payee is not None:
+        violations.extend(payee_violations(submission.payee, (m.name for m in members)))
     if violations:
         raise InvalidArgument(violations)
 
@@ -319,4 +330,5 @@ def submit(
         updated_at=now,
         lead_id=lead_id,
         mandate_reference=mandate_reference,
+        payee=cleaned(submission.payee) if submission.payee is not None else None,
     )

@@ -116,6 +116,7 @@ def resubmit(
         household=household,
         statement=statement,
         requested_amount_fen=application.requested_amount_fen,
+        payee=application.payee,
     )
     validate_submission(corrected, local_date(now))
     _require_state(application, frozenset({ApplicationState.NEEDS_CORRECTION}), "resubmitted")

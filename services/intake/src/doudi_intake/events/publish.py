@@ -6,6 +6,7 @@ from datetime import date
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.intake.v1 import events_pb2, intake_pb2
+from doudi_common.bank_account import PayeeAccount
 from doudi_common.masking import mask_id_number
 from doudi_contracts.topics import topic
 from doudi_intake.domain.application import Application, DuplicateFlag, MemberDeclaration
@@ -59,6 +60,17 @@ def _duplicate_to_proto(flag: DuplicateFlag) -> intake_pb2.DuplicateFlag:
     )
 
 
+def _payee_to_proto(payee: PayeeAccount | None) -> intake_pb2.PayeeAccount | None:
+    if payee is None:
+        return None
+    return intake_pb2.PayeeAccount(
+        holder_name=payee.holder_name,
+        account_number=payee.account_number,
+        bank_name=payee.bank_name,
+        guardian_name=payee.guardian_name,
+    )
+
+
 def application_to_proto(application: Application) -> intake_pb2.Application:
     message = intake_pb2.Application(
         application_id=application.application_id,
@@ -89,6 +101,8 @@ def application_to_proto(application: Application) -> intake_pb2.Application:
         mandate_reference=application.mandate_reference,
         duplicates=[_duplicate_to_proto(flag) for flag in application.duplicates],
         updated_at=timestamp(application.updated_at),
+        payee=_payee_to_proto(application.payee),
+        payee_missing=application.payee_missing,
     )
     if application.transferred_to:
         message.transferred_to.code = application.transferred_to

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from doudi_common.bank_account import PayeeAccount
 from doudi_intake.domain.application import (
     Application,
     ApplicationState,
@@ -75,6 +76,14 @@ def _duplicates_from_json(text: str) -> tuple[DuplicateFlag, ...]:
     )
 
 
+def _payee_to_json(payee: PayeeAccount | None) -> str:
+    return "" if payee is None else json.dumps(asdict(payee), ensure_ascii=False)
+
+
+def _payee_from_json(text: str | None) -> PayeeAccount | None:
+    return PayeeAccount(**json.loads(text)) if text else None
+
+
 def _row_values(application: Application) -> dict[str, Any]:
     return {
         "programme": application.programme.value,
@@ -97,6 +106,7 @@ def _row_values(application: Application) -> dict[str, Any]:
         "lead_id": application.lead_id,
         "mandate_reference": application.mandate_reference,
         "duplicates": _duplicates_to_json(application.duplicates),
+        "payee": _payee_to_json(application.payee),
     }
 
 
@@ -162,6 +172,7 @@ def _from_row(row: Any) -> Application:
         lead_id=row.lead_id,
         mandate_reference=row.mandate_reference,
         duplicates=_duplicates_from_json(row.duplicates),
+        payee=_payee_from_json(row.payee),
     )
 
 

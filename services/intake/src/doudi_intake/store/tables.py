@@ -38,6 +38,8 @@ applications = Table(
     Column("lead_id", String(40), nullable=False, server_default=""),
     Column("mandate_reference", String(200), nullable=False, server_default=""),
     Column("duplicates", Sealed("intake.applications.duplicates"), nullable=False, server_default="[]"),
+    #: The payee account as one sealed JSON blob; empty when none was given (DOMAIN §11.1).
+    Column("payee", Sealed("intake.applications.payee"), nullable=False, server_default=""),
     Index("ix_applications_township_state", "township", "state"),
     Index("ix_applications_state_correction_due", "state", "correction_due"),
 )
