@@ -74,7 +74,7 @@ def follow_dibao(
         e = record.entitlement
         if consequence.effect is Effect.END:
             moved = record.moved(e.end_with_dibao(effective, Role.SYSTEM), new_id("dec"))
-            _save(commands, session, moved, "ended with the Dibao (§5.4)", system, detail)
+            save_and_audit(commands, session, moved, "ended with the Dibao (§5.4)", system, detail)
             assert moved.entitlement.terminated_from is not None
             payload = events_pb2.EntitlementTerminated(
                 entitlement=mapping.entitlement_pb(moved),
@@ -89,11 +89,13 @@ def follow_dibao(
                 )
                 continue
             moved = record.moved(e.start_review(Role.SYSTEM), new_id("dec"))
-            _save(commands, session, moved, "review: Dibao ended (§5.4)", system, detail)
+            save_and_audit(commands, session, moved, "review: Dibao ended (§5.4)", system, detail)
         elif e.state in (State.PENDING_START, State.ACTIVE, State.UNDER_REVIEW, State.SUSPENDED):
             changed = e.redetermine(consequence.monthly_amount_fen, effective, Role.SYSTEM)
             moved = record.moved(changed, new_id("dec"))
-            _save(commands, session, moved, "top-up recomputed with the Dibao (§7.5)", system, detail)
+            save_and_audit(
+                commands, session, moved, "top-up recomputed with the Dibao (§7.5)", system, detail
+            )
             payload = events_pb2.EntitlementChanged(
                 before=mapping.entitlement_pb(record),
                 after=mapping.entitlement_pb(moved),
@@ -125,7 +127,7 @@ def _effective(after: EntitlementRecord, next_month: Period) -> Period:
     return e.changed_from or next_month
 
 
-def _save(
+def save_and_audit(
     commands: Commands,
     session: Session,
     record: EntitlementRecord,
@@ -133,6 +135,7 @@ def _save(
     actor: Actor,
     detail: dict[str, object],
 ) -> None:
+    """Store the entitlement and record the step in its history, with the state it is left in."""
     store.save_entitlement(session, record, commands.clock())
     commands.audit(
         session, record.entitlement_id, action, actor, {**detail, "state": record.entitlement.state.value}

@@ -32,7 +32,7 @@ from doudi_eligibility.app.common import (
     Commands,
     require_text,
 )
-from doudi_eligibility.app.dependents import dibao_moved, follow_dibao
+from doudi_eligibility.app.dependents import dibao_moved, follow_dibao, save_and_audit
 from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.domain.machines.entitlement import State, arrears_after_reversal
 from doudi_eligibility.domain.machines.procedure import Step
@@ -486,10 +486,7 @@ class EntitlementUseCases:
         actor: Actor,
         detail: dict[str, object],
     ) -> None:
-        store.save_entitlement(session, record, self.clock())
-        self._audit(
-            session, record.entitlement_id, action, actor, {**detail, "state": record.entitlement.state.value}
-        )
+        save_and_audit(self.commands, session, record, action, actor, detail)
 
     def _entry(self, record: EntitlementRecord, action: str, detail: dict[str, object]) -> dict[str, object]:
         return {
