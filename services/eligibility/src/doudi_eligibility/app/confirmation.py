@@ -38,7 +38,7 @@ class ConfirmationSteps:
         text = require_text(reason, "reason")
 
         def step(session: Session, record: CaseRecord) -> tuple[CaseRecord, str, dict[str, object]]:
-            params = self.procedure._params(session, record)
+            params = self.procedure.params_for(session, record)
             case = record.case.return_for_investigation(actor.role, params)
             return replace(record, case=case), "returned for investigation", {"reason": text}
 
@@ -51,7 +51,7 @@ class ConfirmationSteps:
 
         def step(session: Session, record: CaseRecord) -> tuple[CaseRecord, str, dict[str, object]]:
             # The limits in force when the clock started, as for the standard deadline.
-            params = self.procedure._params(session, record, record.case.accepted_on)
+            params = self.procedure.params_for(session, record, record.case.accepted_on)
             case = record.case.extend(text, actor.role)
             due = case.deadline(params, self.procedure.calendar)
             detail: dict[str, object] = {
@@ -129,9 +129,9 @@ class ConfirmationSteps:
         with procedure.database.transaction() as session:
 
             def perform() -> tuple[str, CaseRecord]:
-                record = procedure._case(session, application_id)
+                record = procedure.case_record(session, application_id)
                 moved, action, detail = step(session, record)
-                procedure._save(session, moved, action, actor, detail)
+                procedure.save_case(session, moved, action, actor, detail)
                 return application_id, moved
 
             return procedure.commands.once(
@@ -140,5 +140,5 @@ class ConfirmationSteps:
                 request_id,
                 (application_id, *parts),
                 perform,
-                lambda ref: procedure._case(session, ref),
+                lambda ref: procedure.case_record(session, ref),
             )

@@ -93,7 +93,7 @@ class EntitlementUseCases:
                 continue
             moved = record.moved(record.entitlement.start_review(Role.SYSTEM), new_id("dec"))
             detail = {"reason": "periodic review", "review_id": review_id, "report_id": report_id}
-            self._save(session, moved, "review started", Actor.system(), detail)
+            self.save(session, moved, "review started", Actor.system(), detail)
             reviewed.append(moved)
         return reviewed
 
@@ -107,7 +107,7 @@ class EntitlementUseCases:
                     moved = record.moved(
                         record.entitlement.activate(month, Role.SYSTEM), record.last_decision_id
                     )
-                    self._save(session, moved, "activated", Actor.system(), {})
+                    self.save(session, moved, "activated", Actor.system(), {})
                     activated += 1
         return activated
 
@@ -119,7 +119,7 @@ class EntitlementUseCases:
         def change(session: Session, record: EntitlementRecord) -> tuple[EntitlementRecord, Message | None]:
             return record.moved(record.entitlement.start_review(actor.role), new_id("dec")), None
 
-        return self._command(
+        return self.command(
             "StartReview", request_id, entitlement_id, (text,), actor, "review started", change, text
         )
 
@@ -143,7 +143,7 @@ class EntitlementUseCases:
         def change(session: Session, record: EntitlementRecord) -> tuple[EntitlementRecord, Message | None]:
             before = record.entitlement
             effective = self.next_month()
-            params = self._params(session, record)
+            params = self.params_for(session, record)
             if result == "CONTINUE":
                 kind = (
                     ReviewResult.UNCHANGED
@@ -173,7 +173,7 @@ class EntitlementUseCases:
                 event = self._changed(record, moved, effective, text)
             return moved, event
 
-        return self._command(
+        return self.command(
             "CompleteReview",
             request_id,
             entitlement_id,
@@ -193,7 +193,7 @@ class EntitlementUseCases:
                 entitlement=mapping.entitlement_pb(moved), reason=text
             )
 
-        return self._command("Suspend", request_id, entitlement_id, (text,), actor, "suspended", change, text)
+        return self.command("Suspend", request_id, entitlement_id, (text,), actor, "suspended", change, text)
 
     def resume(
         self, request_id: str, entitlement_id: str, reason: str, actor: Actor
@@ -212,7 +212,7 @@ class EntitlementUseCases:
                 entitlement=activated, arrears=types_pb2.Money(amount_fen=arrears)
             )
 
-        record = self._command(
+        record = self.command(
             "Resume", request_id, entitlement_id, (text,), actor, "resumed", change, text, owed
         )
         return record, owed.get("arrears", 0)
@@ -230,7 +230,7 @@ class EntitlementUseCases:
             if code is TerminationReason.FRAUD:
                 after = e.terminate_for_fraud(today, actor.role)
             else:
-                after = e.terminate(today, actor.role, self._params(session, record))
+                after = e.terminate(today, actor.role, self.params_for(session, record))
             after = replace(after, termination_reason=after.termination_reason or code)
             moved = record.moved(after, new_id("dec"))
             assert after.terminated_from is not None
@@ -240,7 +240,7 @@ class EntitlementUseCases:
                 last_month=mapping.period_pb(after.terminated_from.previous()),
             )
 
-        return self._command(
+        return self.command(
             "Terminate", request_id, entitlement_id, (code.value,), actor, "terminated", change, code.value
         )
 
@@ -341,7 +341,7 @@ class EntitlementUseCases:
             arrears = arrears_after_reversal(record.entitlement, restored, restore_from)
             restored = replace(restored, changed_from=restore_from, previous=None)
             moved = record.moved(restored, new_id("dec"))
-            self._save(
+            self.save(
                 session,
                 moved,
                 "reversed on appeal",
@@ -355,7 +355,7 @@ class EntitlementUseCases:
             event.arrears.amount_fen = arrears
             self.commands.announce(session, TOPIC_ENTITLEMENTS, record.subject_id, event)
             if dibao_moved(record, moved):
-                params = self._params(session, moved)
+                params = self.params_for(session, moved)
                 follow_dibao(self.commands, session, record, moved, params, moved.last_decision_id)
             return moved, arrears
         case = store.get_case(session, application_id, for_update=True)
@@ -408,7 +408,7 @@ class EntitlementUseCases:
             )
             return moved, self._changed(record, moved, self.next_month(), text)
 
-        return self._command(
+        return self.command(
             "ChangePayeeAccount",
             request_id,
             entitlement_id,
@@ -419,7 +419,7 @@ class EntitlementUseCases:
             text,
         )
 
-    def _command(
+    def command(
         self,
         method: str,
         request_id: str,
@@ -436,13 +436,13 @@ class EntitlementUseCases:
             def perform() -> tuple[str, EntitlementRecord]:
                 record = self._entitlement(session, entitlement_id)
                 moved, event = change(session, record)
-                self._save(session, moved, action, actor, {"reason": reason, **(extra or {})})
+                self.save(session, moved, action, actor, {"reason": reason, **(extra or {})})
                 if event is not None:
                     self.commands.announce(
                         session, TOPIC_ENTITLEMENTS, record.subject_id, event, moved.last_decision_id
                     )
                 if dibao_moved(record, moved):
-                    params = self._params(session, moved)
+                    params = self.params_for(session, moved)
                     follow_dibao(self.commands, session, record, moved, params, moved.last_decision_id)
                 ref = entitlement_id if not extra else f"{entitlement_id}|{json.dumps(extra)}"
                 return ref, moved
@@ -473,12 +473,12 @@ class EntitlementUseCases:
             raise NotFound(f"no entitlement {entitlement_id!r}")
         return record
 
-    def _params(self, session: Session, record: EntitlementRecord) -> Parameters:
+    def params_for(self, session: Session, record: EntitlementRecord) -> Parameters:
         case = store.get_case(session, record.application_id)
         region = case.application.region if case else record.region
         return self.book.resolve(session, region, self.today())
 
-    def _save(
+    def save(
         self,
         session: Session,
         record: EntitlementRecord,

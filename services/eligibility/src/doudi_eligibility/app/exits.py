@@ -92,7 +92,7 @@ class Exits:
                 return False  # ended, or back to ACTIVE, since it was listed
             moved = record.moved(record.entitlement.end_gradual_exit(month, Role.SYSTEM), new_id("dec"))
             assert moved.entitlement.terminated_from is not None
-            self.entitlements._save(
+            self.entitlements.save(
                 session,
                 moved,
                 "gradual exit ended",
@@ -122,7 +122,7 @@ class Exits:
                     f"entitlement {entitlement_id} is {before.programme.value}: a voluntary exit with a "
                     "bonus is Dibao's"
                 )
-            params = self.entitlements._params(session, record)
+            params = self.entitlements.params_for(session, record)
             maximum = params.integer("dibao.voluntary_exit.bonus_months")
             months = maximum if bonus_months is None else bonus_months
             if months > maximum:
@@ -139,7 +139,7 @@ class Exits:
             moved = record.moved(after, new_id("dec"))
             return moved, terminated_event(moved, exit_.bonus_fen, exit_.months)
 
-        record = self.entitlements._command(
+        record = self.entitlements.command(
             "ExitVoluntarily",
             request_id,
             entitlement_id,
@@ -158,5 +158,5 @@ class Exits:
         commands = self.entitlements.commands
         commands.announce(session, TOPIC_ENTITLEMENTS, before.subject_id, event, after.last_decision_id)
         if dibao_moved(before, after):
-            params = self.entitlements._params(session, after)
+            params = self.entitlements.params_for(session, after)
             follow_dibao(commands, session, before, after, params, after.last_decision_id)

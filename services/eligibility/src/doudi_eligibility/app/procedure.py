@@ -240,8 +240,8 @@ class ProcedureUseCases:
         with self.database.transaction() as session:
 
             def perform() -> tuple[str, CaseRecord]:
-                record = self._case(session, application_id)
-                params = self._params(session, record)
+                record = self.case_record(session, application_id)
+                params = self.params_for(session, record)
                 _require_findings(record.application, person, event)
                 survey = SurveyFacts(
                     new_id("svy"),
@@ -256,7 +256,7 @@ class ProcedureUseCases:
                 moved = replace(
                     record, survey=survey, case=record.case.record_home_survey(actor.role, params)
                 )
-                self._save(session, moved, "home survey recorded", actor, {"survey_id": survey.survey_id})
+                self.save_case(session, moved, "home survey recorded", actor, {"survey_id": survey.survey_id})
                 return application_id, moved
 
             return self.commands.once(
@@ -274,7 +274,7 @@ class ProcedureUseCases:
                     store.dumps(event),
                 ),
                 perform,
-                lambda ref: self._case(session, ref),
+                lambda ref: self.case_record(session, ref),
             )
 
     def record_democratic_review(
@@ -284,9 +284,9 @@ class ProcedureUseCases:
         with self.database.transaction() as session:
 
             def perform() -> tuple[str, CaseRecord]:
-                record = self._case(session, application_id)
+                record = self.case_record(session, application_id)
                 moved = replace(record, case=record.case.record_democratic_review(actor.role))
-                self._save(session, moved, "democratic review recorded", actor, {"minutes": text})
+                self.save_case(session, moved, "democratic review recorded", actor, {"minutes": text})
                 return application_id, moved
 
             return self.commands.once(
@@ -295,7 +295,7 @@ class ProcedureUseCases:
                 request_id,
                 (application_id, text),
                 perform,
-                lambda ref: self._case(session, ref),
+                lambda ref: self.case_record(session, ref),
             )
 
     def assess(
@@ -305,7 +305,7 @@ class ProcedureUseCases:
         with self.database.transaction() as session:
 
             def perform() -> tuple[str, eligibility_pb2.Decision]:
-                record = self._case(session, application_id)
+                record = self.case_record(session, application_id)
                 if record.application.programme not in SUPPORTED:
                     raise FailedPrecondition(
                         f"programme {record.application.programme} is not assessed here yet"
@@ -315,7 +315,7 @@ class ProcedureUseCases:
                         f"report {report_id!r} is not the case's latest report {record.report.report_id!r}"
                     )
                 today = self.today()
-                params = self._params(session, record, today)
+                params = self.params_for(session, record, today)
                 ta = self._ta(session, record, params, today, 0)
                 # The members' other entitlements are read once: the rules and the notice both need them.
                 holdings = None if ta else self._holdings(session, record)
@@ -354,7 +354,7 @@ class ProcedureUseCases:
                 moved = replace(record, case=case, opinion_id=opinion_id)
                 if case.step is Step.PUBLIC_NOTICE:
                     moved = self._post_notice(session, moved, decision, holdings)
-                self._save(
+                self.save_case(
                     session,
                     moved,
                     "initial opinion",
@@ -507,7 +507,7 @@ class ProcedureUseCases:
         with self.database.transaction() as session:
 
             def perform() -> tuple[str, eligibility_pb2.PublicNotice]:
-                record = self._case(session, application_id)
+                record = self.case_record(session, application_id)
                 if record.case.step is not Step.PUBLIC_NOTICE or not record.notice_id:
                     raise FailedPrecondition(
                         f"case {application_id} in state {record.case.step.value} has no notice to post"
@@ -537,7 +537,7 @@ class ProcedureUseCases:
                 notice = store.get_notice(session, notice_id)
                 if notice is None:
                     raise NotFound(f"no notice {notice_id!r}")
-                record = self._case(session, notice.application_id)
+                record = self.case_record(session, notice.application_id)
                 if record.notice_id != notice_id:
                     raise FailedPrecondition(f"notice {notice_id} is no longer the case's current notice")
                 case = record.case.raise_objection(self.today(), actor.role)
@@ -554,7 +554,7 @@ class ProcedureUseCases:
                 )
                 store.set_notice_state(session, notice_id, "OBJECTED")
                 moved = replace(record, case=case)
-                self._save(session, moved, "objection raised", actor, {"objection_id": objection_id})
+                self.save_case(session, moved, "objection raised", actor, {"objection_id": objection_id})
                 self._announce(
                     session,
                     record.application_id,
@@ -566,7 +566,7 @@ class ProcedureUseCases:
 
             def replay(ref: str) -> tuple[str, CaseRecord]:
                 objection_id, application_id = ref.split("|")
-                return objection_id, self._case(session, application_id)
+                return objection_id, self.case_record(session, application_id)
 
             return self.commands.once(
                 session, "RaiseObjection", request_id, (notice_id, text, real_name), perform, replay
@@ -579,10 +579,10 @@ class ProcedureUseCases:
         with self.database.transaction() as session:
 
             def perform() -> tuple[str, CaseRecord]:
-                record = self._case(session, application_id)
-                params = self._params(session, record)
+                record = self.case_record(session, application_id)
+                params = self.params_for(session, record)
                 moved = replace(record, case=record.case.conclude_objection(actor.role, params))
-                self._save(session, moved, "objection concluded", actor, {"findings": text})
+                self.save_case(session, moved, "objection concluded", actor, {"findings": text})
                 return application_id, moved
 
             return self.commands.once(
@@ -591,7 +591,7 @@ class ProcedureUseCases:
                 request_id,
                 (application_id, text),
                 perform,
-                lambda ref: self._case(session, ref),
+                lambda ref: self.case_record(session, ref),
             )
 
     def close_notice(self, request_id: str, application_id: str, actor: Actor) -> CaseRecord:
@@ -606,14 +606,14 @@ class ProcedureUseCases:
                 request_id,
                 (application_id,),
                 perform,
-                lambda ref: self._case(session, ref),
+                lambda ref: self.case_record(session, ref),
             )
 
     def _close_notice(self, session: Session, application_id: str, actor: Actor) -> CaseRecord:
-        record = self._case(session, application_id)
+        record = self.case_record(session, application_id)
         moved = replace(record, case=record.case.close_notice(self.today(), actor.role))
         store.set_notice_state(session, record.notice_id, "CLOSED")
-        self._save(session, moved, "notice closed", actor, {"notice_id": record.notice_id})
+        self.save_case(session, moved, "notice closed", actor, {"notice_id": record.notice_id})
         return moved
 
     def close_due_notices(self, limit: int = 100) -> int:
@@ -622,7 +622,7 @@ class ProcedureUseCases:
         closed = 0
         with self.database.transaction() as session:
             for application_id in store.cases_with_notice_ended(session, today, limit):
-                record = self._case(session, application_id)
+                record = self.case_record(session, application_id)
                 if record.case.step is Step.PUBLIC_NOTICE:
                     self._close_notice(session, application_id, Actor.system())
                     closed += 1
@@ -660,13 +660,13 @@ class ProcedureUseCases:
         with self.database.transaction() as session:
 
             def perform() -> tuple[str, tuple[eligibility_pb2.Decision, EntitlementRecord | None]]:
-                record = self._case(session, application_id)
+                record = self.case_record(session, application_id)
                 if approve and record.case.positive_opinion is False:
                     raise FailedPrecondition(
                         f"case {application_id} has a negative opinion: return the file for investigation"
                     )
                 today = self.today()
-                params = self._params(session, record, today)
+                params = self.params_for(session, record, today)
                 ta = self._ta(session, record, params, today, meeting_addition_fen if approve else 0)
                 if ta is None and meeting_addition_fen:
                     raise InvalidArgument.single("meeting_addition", "applies to temporary assistance only")
@@ -732,7 +732,7 @@ class ProcedureUseCases:
                         minutes=minutes,
                         entitlement_id=entitlement.entitlement_id if entitlement else None,
                     )
-                self._save(
+                self.save_case(
                     session, moved, "decided", actor, {"decision_id": decision_id, "approved": approved}
                 )
                 outcome = "APPROVED" if approved else "REJECTED"
@@ -890,7 +890,7 @@ class ProcedureUseCases:
 
     def get_case(self, application_id: str) -> tuple[CaseRecord, object | None]:
         with self.database.read() as session:
-            record = self._case(session, application_id, lock=False)
+            record = self.case_record(session, application_id, lock=False)
             notice = store.get_notice(session, record.notice_id) if record.notice_id else None
         return record, notice
 
@@ -915,7 +915,7 @@ class ProcedureUseCases:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _case(self, session: Session, application_id: str, *, lock: bool = True) -> CaseRecord:
+    def case_record(self, session: Session, application_id: str, *, lock: bool = True) -> CaseRecord:
         if not application_id:
             raise InvalidArgument.single("application_id", "is required")
         record = store.get_case(session, application_id, for_update=lock)
@@ -929,7 +929,7 @@ class ProcedureUseCases:
             raise NotFound(f"no decision {decision_id!r}")
         return eligibility_pb2.Decision.FromString(row.body)
 
-    def _params(self, session: Session, record: CaseRecord, on: date | None = None) -> Parameters:
+    def params_for(self, session: Session, record: CaseRecord, on: date | None = None) -> Parameters:
         return self.book.resolve(session, record.application.region, on or self.today())
 
     def _store_decision(self, session: Session, decision: eligibility_pb2.Decision, stage: str) -> None:
@@ -944,7 +944,7 @@ class ProcedureUseCases:
             body=decision.SerializeToString(),
         )
 
-    def _save(
+    def save_case(
         self, session: Session, record: CaseRecord, action: str, actor: Actor, detail: dict[str, object]
     ) -> None:
         store.save_case(session, record, self.clock())

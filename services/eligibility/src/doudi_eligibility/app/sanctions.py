@@ -78,7 +78,7 @@ class WorkRefusalSanctions:
                 raise InvalidArgument.single(
                     "member_index", "names no counted member of the entitlement's household"
                 )
-            params = self.entitlements._params(session, record)
+            params = self.entitlements.params_for(session, record)
             sanction = work_refusal_sanction(
                 before.monthly_amount_fen, len(record.persons), member.person, history, today, params
             )
@@ -99,7 +99,7 @@ class WorkRefusalSanctions:
             )
             return moved, event
 
-        record = self.entitlements._command(
+        record = self.entitlements.command(
             "ApplyWorkRefusalSanction",
             request_id,
             entitlement_id,
