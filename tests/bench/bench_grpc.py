@@ -8,11 +8,13 @@ runtime per call on this machine, whatever else the machine is doing at the time
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from concurrent import futures
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import grpc
@@ -61,11 +63,34 @@ def _measure(call: Callable[[], object], calls: int, warmup: int) -> dict[str, f
     }
 
 
-def bare_echo(calls: int, warmup: int) -> dict[str, float]:
+def _start_bare_server() -> tuple[grpc.Server, int]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     server.add_generic_rpc_handlers((_handler(),))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
+    return server, port
+
+
+def serve_bare_echo(control: Connection) -> None:
+    """The bare echo server in its own process: sends its port, serves until told to stop."""
+    server, port = _start_bare_server()
+    control.send(port)
+    control.recv()
+    server.stop(0)
+
+
+def bare_echo(calls: int, warmup: int, own_process: bool = False) -> dict[str, float]:
+    """A bare gRPC echo; ``own_process`` puts the server in another process, for comparison with a service
+    measured that way."""
+    if own_process:
+        control, child_end = multiprocessing.get_context("spawn").Pipe()
+        process = multiprocessing.get_context("spawn").Process(
+            target=serve_bare_echo, args=(child_end,), daemon=True
+        )
+        process.start()
+        server, port = None, control.recv()
+    else:
+        server, port = _start_bare_server()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = channel.unary_unary(
@@ -73,7 +98,11 @@ def bare_echo(calls: int, warmup: int) -> dict[str, float]:
             )
             return _measure(lambda: stub(Period(month="2026-11"), timeout=5), calls, warmup)
     finally:
-        server.stop(0)
+        if server is not None:
+            server.stop(0)
+        else:
+            control.send("stop")
+            process.join(timeout=30)
 
 
 class _EchoBinding:

@@ -25,6 +25,8 @@ def _load(name: str):  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # Registered under its name so that a benchmark can start a server in its own process by reference.
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 

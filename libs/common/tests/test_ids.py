@@ -76,3 +76,9 @@ def test_ids_made_at_once_across_a_change_of_their_high_digits(monkeypatch: pyte
     assert new_ids("pay", 0) == []
     with pytest.raises(ValueError):
         new_ids("Pay", 1)
+
+
+@given(st.integers(min_value=0, max_value=2**130 - 1))
+def test_a_value_is_written_as_its_26_base32_digits_most_significant_first(value: int) -> None:
+    digits = [(value >> (5 * place)) % 32 for place in reversed(range(26))]
+    assert ids_module._encode(value) == "".join("0123456789ABCDEFGHJKMNPQRSTVWXYZ"[d] for d in digits)

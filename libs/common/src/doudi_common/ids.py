@@ -25,12 +25,12 @@ _last_ms = -1
 _last_random = 0
 
 
+#: Where each pair of digits of a 26-digit (130-bit) value starts, most significant first.
+_PAIR_SHIFTS = tuple(range(120, -1, -10))
+
+
 def _encode(value: int) -> str:
-    chars = []
-    for _ in range(26):
-        value, digit = divmod(value, 32)
-        chars.append(_ALPHABET[digit])
-    return "".join(reversed(chars))
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _PAIR_SHIFTS])
 
 
 def _next_ulid_value() -> int:

@@ -39,7 +39,20 @@ def test_many_events_are_written_in_order_with_their_keys_and_causes(database: D
         ids = outbox.add_many(session, topic="doudi.test.bulk.v1", events=events)
         assert outbox.add_many(session, topic="doudi.test.bulk.v1", events=[]) == []
     assert len(set(ids)) == 12
+    assert ids == sorted(ids)  # made at once, as one after another: the ids sort as the events were given
     assert rows(database) == [(e.subject_key, e.payload.month, "sweep") for e in events]  # type: ignore[attr-defined]
+
+
+def test_events_given_by_a_generator_are_all_written(database: Database) -> None:
+    outbox = Outbox("bulktest", MESSAGING)
+    with database.transaction() as session:
+        ids = outbox.add_many(
+            session,
+            topic="doudi.test.bulk.v1",
+            events=(PendingEvent("k", Period(month=f"2026-{i + 1:02d}")) for i in range(3)),
+        )
+    assert len(set(ids)) == 3
+    assert [month for _, month, _ in rows(database)] == ["2026-01", "2026-02", "2026-03"]
 
 
 def test_a_rolled_back_transaction_leaves_no_bulk_event(database: Database) -> None:

@@ -18,12 +18,19 @@ class EnvelopeError(ValueError):
 
 
 def new_envelope(
-    payload: Message, *, producer: str, subject_key: str, causation_id: str = "", traceparent: str = ""
+    payload: Message,
+    *,
+    producer: str,
+    subject_key: str,
+    causation_id: str = "",
+    traceparent: str = "",
+    event_id: str = "",
 ) -> EventEnvelope:
+    """``event_id`` is for a caller that made the ids of many events at once; by default a new one."""
     if not producer or not subject_key:
         raise ValueError("an event needs its producer and its subject key")
     envelope = EventEnvelope(
-        event_id=new_event_id(),
+        event_id=event_id or new_event_id(),
         event_type=payload.DESCRIPTOR.full_name,
         producer=producer,
         subject_key=subject_key,

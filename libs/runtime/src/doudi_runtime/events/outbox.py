@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from doudi.common.v1.envelope_pb2 import EventEnvelope
+from doudi_common.ids import new_ids
 from doudi_runtime.events.envelope import encode, new_envelope
 from doudi_runtime.events.tables import MessagingTables
 
@@ -51,13 +52,16 @@ class Outbox:
         """Record many events of one topic with one multi-row INSERT (never commits), in order."""
         if not topic:
             raise ValueError("an event needs a topic")
+        pending = list(events)
         rows = []
-        for event in events:
+        # The ids are made at once, as many made one after another would be (in order, one millisecond).
+        for event, event_id in zip(pending, new_ids("evt", len(pending)), strict=True):
             envelope = new_envelope(
                 event.payload,
                 producer=self.producer,
                 subject_key=event.subject_key,
                 causation_id=event.causation_id,
+                event_id=event_id,
             )
             rows.append(self._row(topic, event.subject_key, envelope))
         if rows:

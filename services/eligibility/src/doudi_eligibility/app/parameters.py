@@ -90,9 +90,13 @@ class ParameterBook:
     def registry(self, session: Session) -> Registry:
         return self._current(session)[0]
 
-    def _current(self, session: Session) -> tuple[Registry, dict[tuple[str, date], Parameters]]:
-        """The registry and its resolutions, both of the versions published as of this transaction."""
-        fingerprint = store.published_fingerprint(session)
+    def _current(
+        self, session: Session, fingerprint: tuple[int, datetime | None] | None = None
+    ) -> tuple[Registry, dict[tuple[str, date], Parameters]]:
+        """The registry and its resolutions, both of the versions published as of this transaction; a
+        caller that read the fingerprint in this transaction already (with its case) passes it."""
+        if fingerprint is None:
+            fingerprint = store.published_fingerprint(session)
         with self._lock:
             if fingerprint != self._fingerprint:
                 rows = store.published_versions(session)
@@ -113,8 +117,14 @@ class ParameterBook:
     def published_row(self, set_id: str) -> Any:
         return self._published.get(set_id)
 
-    def resolve(self, session: Session, region: str, on: date) -> Parameters:
-        registry, resolved = self._current(session)
+    def resolve(
+        self,
+        session: Session,
+        region: str,
+        on: date,
+        fingerprint: tuple[int, datetime | None] | None = None,
+    ) -> Parameters:
+        registry, resolved = self._current(session, fingerprint)
         found = resolved.get((region, on))
         if found is None:
             found = resolved[(region, on)] = registry.resolve(region, on)

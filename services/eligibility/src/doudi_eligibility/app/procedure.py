@@ -305,7 +305,11 @@ class ProcedureUseCases:
         with self.database.transaction() as session:
 
             def perform() -> tuple[str, eligibility_pb2.Decision]:
-                record = self.case_record(session, application_id)
+                # The case and whether parameter versions were published since last seen: one query.
+                if not application_id:
+                    raise InvalidArgument.single("application_id", "is required")
+                found, fingerprint = store.get_case_and_fingerprint(session, application_id)
+                record = _found(found, application_id)
                 if record.application.programme not in SUPPORTED:
                     raise FailedPrecondition(
                         f"programme {record.application.programme} is not assessed here yet"
@@ -315,11 +319,22 @@ class ProcedureUseCases:
                         f"report {report_id!r} is not the case's latest report {record.report.report_id!r}"
                     )
                 today = self.today()
-                params = self.params_for(session, record, today)
+                params = self.book.resolve(session, record.application.region, today, fingerprint)
                 ta = self._ta(session, record, params, today, 0)
                 # The members' other entitlements are read once: the rules and the notice both need them.
                 holdings = None if ta else self._holdings(session, record)
-                decision = ta.decision if ta else self._assessment(session, record, params, today, holdings)
+                household_size = None
+                if ta is not None:
+                    decision = ta.decision
+                elif Programme(record.application.programme) in _ONE_PERSON:
+                    decision = self._assessment(session, record, params, today, holdings)
+                else:
+                    # The household is built once: the rules assess it and the notice counts it.
+                    household = household_of(
+                        record.application, record.report, record.survey, today, holdings
+                    )
+                    decision = assess_dibao(household, params).decision
+                    household_size = len(household.counted)
                 case = record.case.give_opinion(
                     decision.approved,
                     today,
@@ -353,7 +368,7 @@ class ProcedureUseCases:
                 self._store_decision(session, proposed, "OPINION")
                 moved = replace(record, case=case, opinion_id=opinion_id)
                 if case.step is Step.PUBLIC_NOTICE:
-                    moved = self._post_notice(session, moved, decision, holdings)
+                    moved = self._post_notice(session, moved, decision, holdings, household_size)
                 self.save_case(
                     session,
                     moved,
@@ -470,15 +485,18 @@ class ProcedureUseCases:
         record: CaseRecord,
         decision: Decision,
         holdings: dict[str, tuple[Holding, ...]] | None = None,
+        household_size: int | None = None,
     ) -> CaseRecord:
         """Row 15: name, household size, proposed amount; never an ID number in full nor a health detail."""
         case = record.case
         assert case.notice_start is not None and case.notice_end is not None
         applicant = record.application.applicant
+        if household_size is None:
+            household_size = len(self._persons(session, record, decision, holdings))
         entry = {
             "name": applicant.name,
             "masked_id_number": mask_id_number(applicant.id_number),
-            "household_size": len(self._persons(session, record, decision, holdings)),
+            "household_size": household_size,
             "proposed_amount_fen": decision.monthly_amount_fen,
             "region": record.application.region,
         }
@@ -918,10 +936,7 @@ class ProcedureUseCases:
     def case_record(self, session: Session, application_id: str, *, lock: bool = True) -> CaseRecord:
         if not application_id:
             raise InvalidArgument.single("application_id", "is required")
-        record = store.get_case(session, application_id, for_update=lock)
-        if record is None:
-            raise NotFound(f"no case for application {application_id!r}")
-        return record
+        return _found(store.get_case(session, application_id, for_update=lock), application_id)
 
     def _decision(self, session: Session, decision_id: str) -> eligibility_pb2.Decision:
         row = store.get_decision(session, decision_id)
@@ -968,6 +983,12 @@ def payee_fields(application: ApplicationFacts) -> dict[str, str]:
         "payee_bank": payee.bank_name,
         "payee_guardian": payee.guardian_name,
     }
+
+
+def _found(record: CaseRecord | None, application_id: str) -> CaseRecord:
+    if record is None:
+        raise NotFound(f"no case for application {application_id!r}")
+    return record
 
 
 def _require_findings(

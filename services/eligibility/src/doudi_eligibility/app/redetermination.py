@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from doudi.eligibility.v1 import events_pb2
 from doudi_common.calendar import china_date
 from doudi_common.errors import DomainError, NotFound
-from doudi_common.ids import new_id
+from doudi_common.ids import new_ids
 from doudi_common.period import Period
 from doudi_eligibility.app.common import REDETERMINED, TOPIC_ENTITLEMENTS, Commands
 from doudi_eligibility.app.parameters import ParameterBook
@@ -167,7 +167,8 @@ class RedeterminationUseCases:
         effective = max(Period.of(run.effective_from), Period.of(china_date(now)).next())
         registry = self.book.registry(session)
         by_region: dict[str, DibaoRates] = {}
-        batch = _Batch()
+        # What each candidate gets, in key order: a new amount (int) or review (the problem, if any).
+        results: list[tuple[runs.Candidate, int | str, str]] = []
         for candidate in found:
             if candidate.case_body is None:
                 continue
@@ -185,21 +186,27 @@ class RedeterminationUseCases:
                 facts = facts_of(household_of(application, report, survey, run.effective_from))
             except (DomainError, ValueError) as error:
                 # One unreadable case file must not stop a province's run: a caseworker reassesses it.
-                self._refer(batch, candidate, now, rates.version, f"case facts unreadable: {error}")
+                results.append((candidate, f"case facts unreadable: {error}", rates.version))
                 continue
             outcome = rates.evaluate(facts)
             if not outcome.approved:
-                self._refer(batch, candidate, now, rates.version, "")
-                continue
-            if outcome.monthly_amount_fen == candidate.monthly_amount_fen:
+                results.append((candidate, "", rates.version))
+            elif outcome.monthly_amount_fen != candidate.monthly_amount_fen:
+                results.append((candidate, outcome.monthly_amount_fen, rates.version))
+        # The batch's decisions get their ids at once (as many made one after another would be).
+        decision_ids = iter(new_ids("dec", sum(1 for _, r, _ in results if isinstance(r, int))))
+        batch = _Batch()
+        for candidate, amount, version in results:
+            if isinstance(amount, str):
+                self._refer(batch, candidate, now, version, amount)
                 continue
             record = candidate.record()
             before = record.entitlement
-            after = before.redetermine(outcome.monthly_amount_fen, effective, Role.SYSTEM)
-            moved = record.moved(after, new_id("dec"), parameter_version=rates.version)
+            after = before.redetermine(amount, effective, Role.SYSTEM)
+            moved = record.moved(after, next(decision_ids), parameter_version=version)
             batch.saved.append(moved)
             batch.audits.append(
-                _entry(moved, "re-determined", now, rates.version, {"before_fen": before.monthly_amount_fen})
+                _entry(moved, "re-determined", now, version, {"before_fen": before.monthly_amount_fen})
             )
             batch.events.append(
                 PendingEvent(
@@ -208,7 +215,7 @@ class RedeterminationUseCases:
                         before=mapping.entitlement_pb(record),
                         after=mapping.entitlement_pb(moved),
                         effective_month=mapping.period_pb(effective),
-                        reason=f"new standard: parameter version {rates.version}",
+                        reason=f"new standard: parameter version {version}",
                     ),
                     run.set_id,
                 )

@@ -6,7 +6,7 @@ Domain objects are kept as JSON in each row's ``body``; the other columns repeat
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -77,6 +77,11 @@ def _day(text: str | None) -> date | None:
 
 def _month(text: str | None) -> Period | None:
     return None if text is None else Period.parse(text)
+
+
+def _run(session: Session, statement: Any, parameters: Any = None) -> Any:
+    """A Core statement on the transaction's connection: the ORM session adds nothing to it but time."""
+    return session.connection().execute(statement, parameters)
 
 
 # -- the case file ------------------------------------------------------------------------------
@@ -183,6 +188,18 @@ def _case_from(data: dict[str, Any]) -> Case:
 
 
 @dataclass(frozen=True)
+class StoredFile:
+    """The parts of a case file as they were read, with their JSON: saving the case writes a part that is
+    still the one read (the same object, and the objects are immutable) from its JSON, not serialised anew."""
+
+    application: ApplicationFacts
+    report: ReportFacts | None
+    survey: SurveyFacts | None
+    #: The case's body as decoded.
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class CaseRecord:
     """A case in the procedure with its file: what the rules assess and what the steps produced."""
 
@@ -195,18 +212,25 @@ class CaseRecord:
     notice_id: str = ""
     decision_id: str = ""
     entitlement_id: str = ""
+    #: The file as read from the store (None for a case made here); not part of the case's value.
+    stored: StoredFile | None = field(default=None, compare=False, repr=False)
 
     @property
     def application_id(self) -> str:
         return self.application.application_id
 
 
+def _file_part(record: CaseRecord, name: str) -> Any:
+    value, stored = getattr(record, name), record.stored
+    return stored.body[name] if stored is not None and getattr(stored, name) is value else _plain(value)
+
+
 def _case_values(record: CaseRecord, now: datetime) -> dict[str, Any]:
     body = {
         "case": _plain(record.case),
-        "application": _plain(record.application),
-        "report": _plain(record.report),
-        "survey": _plain(record.survey),
+        "application": _file_part(record, "application"),
+        "report": _file_part(record, "report"),
+        "survey": _file_part(record, "survey"),
         "opinion_id": record.opinion_id,
         "notice_id": record.notice_id,
     }
@@ -225,16 +249,20 @@ def _case_values(record: CaseRecord, now: datetime) -> dict[str, Any]:
 
 def _case_record(row: Any) -> CaseRecord:
     body = json.loads(row.body)
+    application = application_from(body["application"])
+    report = report_from(body["report"]) if body["report"] else None
+    survey = _survey_from(body["survey"])
     return CaseRecord(
         case=_case_from(body["case"]),
-        application=application_from(body["application"]),
-        report=report_from(body["report"]) if body["report"] else None,
-        survey=_survey_from(body["survey"]),
+        application=application,
+        report=report,
+        survey=survey,
         deadline=row.deadline,
         opinion_id=body["opinion_id"],
         notice_id=body["notice_id"],
         decision_id=row.decision_id,
         entitlement_id=row.entitlement_id,
+        stored=StoredFile(application, report, survey, body),
     )
 
 
@@ -242,20 +270,32 @@ def _case_record(row: Any) -> CaseRecord:
 _CASE = select(cases).where(cases.c.application_id == bindparam("key"))
 _CASE_FOR_UPDATE = _CASE.with_for_update()
 _SAVE_CASE = update(cases).where(cases.c.application_id == bindparam("key"))
+_INSERT_CASE = insert(cases)
 
 
 def insert_case(session: Session, record: CaseRecord, now: datetime) -> None:
-    session.execute(insert(cases).values(application_id=record.application_id, **_case_values(record, now)))
+    _run(session, _INSERT_CASE, {"application_id": record.application_id, **_case_values(record, now)})
 
 
 def save_case(session: Session, record: CaseRecord, now: datetime) -> None:
-    session.execute(_SAVE_CASE, {"key": record.application_id, **_case_values(record, now)})
+    _run(session, _SAVE_CASE, {"key": record.application_id, **_case_values(record, now)})
 
 
 def get_case(session: Session, application_id: str, *, for_update: bool = False) -> CaseRecord | None:
     query = _CASE_FOR_UPDATE if for_update else _CASE
-    row = session.execute(query, {"key": application_id}).one_or_none()
+    row = _run(session, query, {"key": application_id}).one_or_none()
     return None if row is None else _case_record(row)
+
+
+def get_case_and_fingerprint(
+    session: Session, application_id: str
+) -> tuple[CaseRecord | None, tuple[int, datetime | None]]:
+    """The case, locked, and the published parameter versions' fingerprint (``published_fingerprint``) in
+    one query: the step that assesses a case needs both."""
+    row = _run(session, _CASE_AND_FINGERPRINT, {"key": application_id}).one_or_none()
+    if row is None:
+        return None, published_fingerprint(session)
+    return _case_record(row), (int(row.published_count), row.published_last)
 
 
 def list_cases(
@@ -330,7 +370,8 @@ def insert_decision(
     decided_at: datetime,
     body: bytes,
 ) -> None:
-    session.execute(
+    _run(
+        session,
         _INSERT_DECISION,
         {
             "decision_id": decision_id,
@@ -350,13 +391,14 @@ _INSERT_NOTICE = insert(notices)
 
 
 def get_decision(session: Session, decision_id: str) -> Any:
-    return session.execute(_DECISION, {"key": decision_id}).one_or_none()
+    return _run(session, _DECISION, {"key": decision_id}).one_or_none()
 
 
 def insert_notice(
     session: Session, notice_id: str, application_id: str, starts_on: date, ends_on: date, body: str
 ) -> None:
-    session.execute(
+    _run(
+        session,
         _INSERT_NOTICE,
         {
             "notice_id": notice_id,
@@ -389,14 +431,21 @@ _ENTITLEMENT_FIELDS = tuple(f.name for f in fields(Entitlement) if f.name != "pr
 _AS_IS = frozenset({str, int, bool, type(None)})
 
 
-def _entitlement_plain(entitlement: Entitlement, depth: int = 1) -> dict[str, Any]:
+def _entitlement_plain(
+    entitlement: Entitlement, depth: int = 1, stored: StoredEntitlement | None = None
+) -> dict[str, Any]:
+    if not depth and stored is not None and entitlement is stored.entitlement:
+        # The state before this change, as read: its JSON is at hand.
+        return {**stored.data, "previous": None}
     data = {}
     for name in _ENTITLEMENT_FIELDS:
         value = getattr(entitlement, name)
         data[name] = value if type(value) in _AS_IS else _plain(value)
     # One step back is what an appeal can reverse; older states live in the audit log.
     data["previous"] = (
-        _entitlement_plain(entitlement.previous, depth - 1) if entitlement.previous and depth else None
+        _entitlement_plain(entitlement.previous, depth - 1, stored)
+        if entitlement.previous and depth
+        else None
     )
     return data
 
@@ -422,6 +471,14 @@ def _entitlement_from(data: dict[str, Any] | None) -> Entitlement | None:
 
 
 @dataclass(frozen=True)
+class StoredEntitlement:
+    """An entitlement as read with its JSON: the state before a change is written from it, not anew."""
+
+    entitlement: Entitlement
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class EntitlementRecord:
     entitlement: Entitlement
     application_id: str
@@ -439,6 +496,8 @@ class EntitlementRecord:
     payee_account: str = ""
     payee_bank: str = ""
     payee_guardian: str = ""
+    #: The entitlement as read from the store (None for one made here); not part of the record's value.
+    stored: StoredEntitlement | None = field(default=None, compare=False, repr=False)
 
     @property
     def entitlement_id(self) -> str:
@@ -450,7 +509,7 @@ class EntitlementRecord:
 
 def _entitlement_values(record: EntitlementRecord, now: datetime) -> dict[str, Any]:
     body = {
-        "entitlement": _entitlement_plain(record.entitlement),
+        "entitlement": _entitlement_plain(record.entitlement, stored=record.stored),
         "payee_name": record.payee_name,
         "payee_account": record.payee_account,
         "payee_bank": record.payee_bank,
@@ -478,6 +537,7 @@ def _entitlement_record(row: Any) -> EntitlementRecord:
     body = json.loads(row.body)
     entitlement = _entitlement_from(body["entitlement"])
     assert entitlement is not None
+    stored = StoredEntitlement(entitlement, body["entitlement"])
     return EntitlementRecord(
         entitlement=entitlement,
         application_id=row.application_id,
@@ -492,6 +552,7 @@ def _entitlement_record(row: Any) -> EntitlementRecord:
         payee_account=body.get("payee_account", ""),
         payee_bank=body.get("payee_bank", ""),
         payee_guardian=body.get("payee_guardian", ""),
+        stored=stored,
     )
 
 
@@ -605,7 +666,7 @@ def entitlements_of_persons(
     # them, so no sealed ID number is opened on the way.
     hasher, context = field_crypto().hasher, entitlement_persons.c.person_id_hash.type.context
     person_of = {d: p for p in dict.fromkeys(person_ids) for d in hasher.digests(p, context=context)}
-    rows = session.execute(_HELD_BY_PERSONS, {"digests": list(person_of), "states": list(states)}).all()
+    rows = _run(session, _HELD_BY_PERSONS, {"digests": list(person_of), "states": list(states)}).all()
     found: dict[str, list[EntitlementRecord]] = {}
     for row in rows:
         found.setdefault(person_of[row.digest], []).append(_entitlement_record(row))
@@ -718,11 +779,20 @@ def published_versions(session: Session) -> list[Any]:
 _FINGERPRINT = select(func.count(), func.max(parameter_versions.c.published_at)).select_from(
     parameter_versions
 )
+_CASE_AND_FINGERPRINT = (
+    select(
+        cases,
+        select(func.count()).select_from(parameter_versions).scalar_subquery().label("published_count"),
+        select(func.max(parameter_versions.c.published_at)).scalar_subquery().label("published_last"),
+    )
+    .where(cases.c.application_id == bindparam("key"))
+    .with_for_update(of=cases)
+)
 
 
 def published_fingerprint(session: Session) -> tuple[int, datetime | None]:
     """How many versions are published and the newest publication time: a cheap staleness check."""
-    row = session.execute(_FINGERPRINT).one()
+    row = _run(session, _FINGERPRINT).one()
     return int(row[0]), row[1]
 
 
@@ -737,7 +807,8 @@ def audit_many(session: Session, entries: list[dict[str, Any]]) -> None:
 def audit(
     session: Session, *, subject_id: str, action: str, role: str, actor_id: str, at: datetime, detail: Any
 ) -> None:
-    session.execute(
+    _run(
+        session,
         _INSERT_AUDIT,
         {
             "subject_id": subject_id,
