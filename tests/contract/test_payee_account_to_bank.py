@@ -209,8 +209,8 @@ def test_without_an_account_the_month_is_held_until_the_township_records_one(cha
     chain.eligibility.app.entitlements.change_payee(
         "payee-1",
         entitlement.entitlement_id,
-        PayeeAccount("王芳", NEW_CARD, "农业银行"),
-        "申请人持王芳名下一卡通",
+        PayeeAccount("李明", NEW_CARD, "农业银行"),
+        "申请人李明办理一卡通",
         TOWNSHIP,
     )
     hand_to_disbursement(chain, already=seen)

@@ -82,10 +82,10 @@ def test_without_an_account_the_entitlement_starts_with_its_payee_missing(eligib
 
 def test_a_new_account_is_announced_from_next_month_and_audited_masked(eligibility) -> None:  # type: ignore[no-untyped-def]
     entitlement = approve_h01(eligibility, None)
-    new = pb.Payee(account_name="王芳", account_number=NEW_CARD, bank_name="农业银行")
+    new = pb.Payee(account_name="李明", account_number=NEW_CARD, bank_name="农业银行")
     changed = change(eligibility, entitlement.entitlement_id, new)
     assert (changed.payee.account_name, changed.payee.account_number, changed.payee.missing) == (
-        "王芳",
+        "李明",
         NEW_CARD,
         False,
     )
@@ -119,15 +119,15 @@ def test_a_new_account_is_announced_from_next_month_and_audited_masked(eligibili
     ("payee", "field"),
     [
         (
-            pb.Payee(account_name="王芳", account_number=NEW_CARD[:-1] + "2", bank_name="农业银行"),
+            pb.Payee(account_name="李明", account_number=NEW_CARD[:-1] + "2", bank_name="农业银行"),
             "payee.account_number",
         ),
         (
-            pb.Payee(account_name="王芳", account_number="6217 0028 70", bank_name="农业银行"),
+            pb.Payee(account_name="李明", account_number="6217 0028 70", bank_name="农业银行"),
             "payee.account_number",
         ),
         (pb.Payee(account_name="张三", account_number=NEW_CARD, bank_name="农业银行"), "payee.account_name"),
-        (pb.Payee(account_name="王芳", account_number=NEW_CARD), "payee.bank_name"),
+        (pb.Payee(account_name="李明", account_number=NEW_CARD), "payee.bank_name"),
     ],
 )
 def test_a_faulty_account_is_refused_naming_the_field(eligibility, payee, field) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +148,7 @@ def test_a_terminated_entitlement_takes_no_new_account(eligibility) -> None:  # 
         change(
             eligibility,
             entitlement.entitlement_id,
-            pb.Payee(account_name="王芳", account_number=NEW_CARD, bank_name="农业银行"),
+            pb.Payee(account_name="李明", account_number=NEW_CARD, bank_name="农业银行"),
         )
     assert raised.value.code() is grpc.StatusCode.FAILED_PRECONDITION
     assert "terminated" in (raised.value.details() or "")

@@ -7,9 +7,11 @@ import grpc
 import pytest
 from sqlalchemy import select, text
 
+from doudi.common.v1 import programme_pb2
 from doudi.intake.v1 import events_pb2, intake_pb2
 from doudi_common.masking import luhn_valid
 from doudi_runtime.events.envelope import decode, unpack
+from doudi_runtime.grpc.errors import field_violations_from
 
 from .conftest import AUTH, submission
 
@@ -89,3 +91,61 @@ def test_the_audit_trail_keeps_no_account_number(intake) -> None:  # type: ignor
     stub.SubmitApplication(request, metadata=AUTH, timeout=10)
     text = "".join(r.after_json + r.before_json for r in context.audit_log().page(0, 10))
     assert CARD not in text
+
+
+def submit_error(stub, request) -> grpc.RpcError | None:  # type: ignore[no-untyped-def]
+    try:
+        stub.SubmitApplication(request, metadata=AUTH, timeout=10)
+    except grpc.RpcError as error:
+        return error
+    return None
+
+
+def test_household_dibao_is_paid_to_the_applicant_and_not_to_another_member(intake) -> None:  # type: ignore[no-untyped-def]
+    stub, _ = intake
+    request = submission("payee-dibao-member")
+    request.payee.CopyFrom(payee(holder_name="马小花"))
+    error = submit_error(stub, request)
+    assert error is not None and error.code() is grpc.StatusCode.INVALID_ARGUMENT
+    [(field, description)] = field_violations_from(error)
+    assert field == "payee.holder_name" and "must be the applicant" in description
+
+
+@pytest.mark.parametrize(
+    ("account", "field"),
+    [
+        (payee(holder_name="马建国", guardian_name="马建国"), "payee.guardian_name"),
+        (payee(holder_name="马小花"), "payee.guardian_name"),
+        (payee(holder_name="王五", guardian_name="马建国"), "payee.holder_name"),
+    ],
+)
+def test_a_child_allowance_refuses_an_account_that_is_not_the_childs_managed_by_the_guardian(
+    intake, account, field
+) -> None:  # type: ignore[no-untyped-def]
+    stub, _ = intake
+    request = submission("payee-orphan-bad", programme=programme_pb2.PROGRAMME_ORPHAN_ALLOWANCE)
+    request.payee.CopyFrom(account)
+    error = submit_error(stub, request)
+    assert error is not None and error.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert field in (error.details() or "")
+
+
+def test_a_child_allowance_pays_the_childs_account_managed_by_the_guardian(intake) -> None:  # type: ignore[no-untyped-def]
+    stub, _ = intake
+    request = submission("payee-orphan", programme=programme_pb2.PROGRAMME_ORPHAN_ALLOWANCE)
+    request.payee.CopyFrom(payee(holder_name="马小花", guardian_name="马建国"))
+    submitted = stub.SubmitApplication(request, metadata=AUTH, timeout=10).application
+    assert submitted.payee.holder_name == "马小花" and submitted.payee.guardian_name == "马建国"
+
+
+def test_tekun_at_the_window_takes_no_institutions_account(intake) -> None:  # type: ignore[no-untyped-def]
+    stub, _ = intake
+    request = submission("payee-tekun-institution", programme=programme_pb2.PROGRAMME_TEKUN)
+    request.payee.CopyFrom(payee(holder_name="原州区中心敬老院"))
+    error = submit_error(stub, request)
+    assert error is not None and error.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "payee.holder_name" in (error.details() or "")
+    request.payee.CopyFrom(payee(holder_name="马建国"))
+    assert (
+        stub.SubmitApplication(request, metadata=AUTH, timeout=10).application.payee.holder_name == "马建国"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from doudi_common.bank_account import PayeeAccount, cleaned, payee_violations
+from doudi_common.bank_account import PayeeAccount, PayeeParties, cleaned, payee_violations
 from doudi_common.masking import luhn_valid
 
 HOUSEHOLD = ("马建国", "马小花")
@@ -15,22 +15,50 @@ def card(body: str = "622202100112345678") -> str:
     return next(body + d for d in "0123456789" if luhn_valid(body + d))
 
 
-def fields(payee: PayeeAccount, names: tuple[str, ...] = HOUSEHOLD) -> set[str]:
-    return {v.field for v in payee_violations(payee, names)}
+def fields(payee: PayeeAccount, programme: str = "DIBAO") -> set[str]:
+    """The fields at fault for an application by 马建国 (the applicant) declaring ``HOUSEHOLD``."""
+    return {v.field for v in payee_violations(payee, PayeeParties.of(programme, "马建国", HOUSEHOLD))}
 
 
 def test_the_applicants_card_at_a_bank_is_accepted() -> None:
     assert fields(PayeeAccount("马建国", card(), "宁夏黄河农村商业银行")) == set()
 
 
-def test_a_household_member_or_the_named_guardian_may_hold_the_account() -> None:
-    assert fields(PayeeAccount("马小花", card(), "农业银行")) == set()
-    assert fields(PayeeAccount("李桂兰", card(), "信用社", guardian_name="李桂兰")) == set()
+def test_household_dibao_is_paid_to_the_applicant_not_another_member_nor_the_guardian() -> None:
+    assert fields(PayeeAccount("马小花", card(), "农业银行")) == {"payee.holder_name"}
+    assert fields(PayeeAccount("李桂兰", card(), "信用社", guardian_name="李桂兰")) == {
+        "payee.holder_name",
+        "payee.guardian_name",
+    }
+
+
+def test_temporary_assistance_keeps_a_member_or_the_named_guardian() -> None:
+    for programme in ("TEMPORARY_ASSISTANCE_URGENT", "TEMPORARY_ASSISTANCE_EXPENDITURE"):
+        assert fields(PayeeAccount("马小花", card(), "农业银行"), programme) == set()
+        assert fields(PayeeAccount("李桂兰", card(), "信用社", guardian_name="李桂兰"), programme) == set()
+
+
+def test_the_window_does_not_know_whose_case_it_is_so_any_member_may_hold_a_persons_account() -> None:
+    for programme in ("SINGLE_PERSON_DIBAO", "TEKUN", "DISABILITY_LIVING_SUBSIDY"):
+        assert fields(PayeeAccount("马小花", card(), "农业银行", guardian_name="李桂兰"), programme) == set()
+        assert fields(PayeeAccount("李桂兰", card(), "农业银行", guardian_name="李桂兰"), programme) == {
+            "payee.holder_name",
+            "payee.guardian_name",
+        }
+
+
+def test_a_childs_account_names_the_guardian_who_manages_it() -> None:
+    child = PayeeAccount("马小花", card(), "农业银行")
+    assert fields(child, "ORPHAN_ALLOWANCE") == {"payee.guardian_name"}
+    assert fields(PayeeAccount("马小花", card(), "农业银行", "马建国"), "ORPHAN_ALLOWANCE") == set()
 
 
 def test_a_stranger_may_not_hold_the_account() -> None:
     assert fields(PayeeAccount("王五", card(), "农业银行")) == {"payee.holder_name"}
     assert fields(PayeeAccount("王五", card(), "农业银行", guardian_name="李桂兰")) == {"payee.holder_name"}
+    assert fields(PayeeAccount("王五", card(), "农业银行", guardian_name="李桂兰"), "TEKUN") == {
+        "payee.holder_name"
+    }
 
 
 def test_every_missing_field_is_named_at_once() -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from doudi_common.bank_account import PayeeAccount, cleaned, payee_violations
+from doudi_common.bank_account import PayeeAccount, PayeeParties, cleaned, payee_violations
 from doudi_common.calendar import china_date
 from doudi_common.errors import FieldViolation, InvalidArgument
 from doudi_common.idcard import ResidentId, parse_id_number
@@ -237,9 +237,25 @@ def validate_submission(submission: Submission, today: date) -> None:
     else:
         violations.extend(_household_violations(members, today))
     if submission.payee is not None:
-        violations.extend(payee_violations(submission.payee, (m.name for m in members)))
+        violations.extend(payee_violations(submission.payee, payee_parties(submission)))
     if violations:
         raise InvalidArgument(violations)
+
+
+def payee_parties(submission: Submission) -> PayeeParties:
+    """Who the account may belong to under DOMAIN §11.1, as far as the window knows.
+
+    The window does not know which member a Tekun, 单人保, subsidy or child-allowance application is for
+    (the township's survey names the person), so any declared member may hold such an account here; nor
+    does it know whether Tekun support will be centralised, so an institution's account is not taken at
+    the window (it is recorded on the entitlement once centralised support is found).
+    """
+    members = submission.household.members
+    applicants = [m.name for m in members if m.relation is Relation.SELF]
+    programme = submission.programme.value if submission.programme is not None else ""
+    return PayeeParties.of(
+        programme, applicants[0] if len(applicants) == 1 else "", (m.name for m in members)
+    )
 
 
 def _household_violations(members: tuple[MemberDeclaration, ...], today: date) -> list[FieldViolation]:
