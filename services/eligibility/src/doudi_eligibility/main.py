@@ -19,7 +19,6 @@ from doudi_eligibility.app.standards import StandardsUseCases
 from doudi_eligibility.events.consumers import (
     intake_subscription,
     payment_subscription,
-    payroll_subscription,
     verification_subscription,
 )
 from doudi_eligibility.store.tables import STORE
@@ -81,7 +80,6 @@ def _subscriptions(context: ServiceContext[EligibilitySettings]) -> Sequence[Sub
         intake_subscription(app.procedure, app.procedure.clock),
         verification_subscription(app.procedure, app.entitlements),
         payment_subscription(app.procedure, app.procedure.clock),
-        payroll_subscription(app.procedure, app.procedure.clock),
     ]
 
 

@@ -4,12 +4,18 @@ subsidy stops with the Dibao while the care subsidy, which does not need it, goe
 
 from __future__ import annotations
 
+from datetime import date
+
+import grpc
+import pytest
+
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2 as pb
 from doudi.eligibility.v1 import events_pb2
 
 from .conftest import APPLICANT, AUTH, COUNTY_OFFICER, REVIEWING_BODY, TOWNSHIP_OFFICER, Eligibility
 from .test_entitlements_api import get
+from .test_parameters_api import COUNTY, publish
 from .test_person_programmes_api import (
     DAUGHTER,
     H08_DIBAO,
@@ -214,3 +220,154 @@ def test_a_dibao_review_that_keeps_the_amount_leaves_its_dependents_alone(eligib
     )
     assert get(eligibility, dls).state == pb.ENTITLEMENT_STATE_ACTIVE
     assert changes_of(eligibility, dls) == [] and terminations_of(eligibility, dls) == []
+
+
+def revoke(e: Eligibility, decision_id: str) -> pb.DecideAppealResponse:
+    appeal_id = e.stub.FileAppeal(
+        pb.FileAppealRequest(
+            request_id=f"appeal-{decision_id}",
+            decision_id=decision_id,
+            kind="RECONSIDERATION",
+            grounds="家庭收入认定有误",
+            actor=APPLICANT,
+        ),
+        metadata=AUTH,
+        timeout=10,
+    ).appeal_id
+    return e.stub.DecideAppeal(
+        pb.DecideAppealRequest(
+            request_id=f"revoke-{decision_id}",
+            appeal_id=appeal_id,
+            outcome=pb.APPEAL_OUTCOME_REVOKED,
+            reason="撤销停保决定",
+            actor=REVIEWING_BODY,
+        ),
+        metadata=AUTH,
+        timeout=10,
+    )
+
+
+def test_h05_an_appeal_that_reverses_the_dibaos_end_restores_the_living_subsidy_with_arrears(
+    eligibility: Eligibility,
+) -> None:
+    single = zhao("app_h05_single", programme_pb2.PROGRAMME_SINGLE_PERSON_DIBAO)
+    run_six_steps(eligibility, single, DAUGHTER)
+    living = zhao("app_h05_dls", programme_pb2.PROGRAMME_DISABILITY_LIVING_SUBSIDY)
+    care = zhao("app_h05_dcs", programme_pb2.PROGRAMME_SEVERE_DISABILITY_CARE_SUBSIDY)
+    run_short(eligibility, living, DAUGHTER)
+    run_short(eligibility, care, DAUGHTER)
+    eligibility.clock.on(2025, 5, 1)
+    eligibility.app.entitlements.activate_due()
+    dibao = entitlement_of(eligibility, single.application_id).entitlement_id
+    dls = entitlement_of(eligibility, living.application_id).entitlement_id
+    dcs = entitlement_of(eligibility, care.application_id).entitlement_id
+    subsidy = get(eligibility, dls).monthly_amount.amount_fen
+    eligibility.clock.on(2025, 6, 5)
+    ended = terminate(eligibility, dibao)
+    ended_dls = get(eligibility, dls)
+    assert ended_dls.state == pb.ENTITLEMENT_STATE_TERMINATED
+
+    # September: the reviewing body revokes the termination; both pay again from October, and July to
+    # September are owed.
+    eligibility.clock.on(2025, 9, 20)
+    revoked = revoke(eligibility, ended.decision_id)
+    assert revoked.entitlement.state != pb.ENTITLEMENT_STATE_TERMINATED
+    assert revoked.arrears.amount_fen == 3 * ended.monthly_amount.amount_fen
+
+    restored = get(eligibility, dls)
+    assert (restored.state, restored.monthly_amount.amount_fen) == (pb.ENTITLEMENT_STATE_ACTIVE, subsidy)
+    assert not restored.HasField("last_month") and restored.termination_reason == ""
+    [back] = changes_of(eligibility, dls)
+    assert back.reversed_decision_id == ended_dls.decision_id
+    assert (back.effective_month.month, back.arrears.amount_fen) == ("2025-10", 3 * subsidy)
+    assert (back.before.state, back.after.state) == (
+        pb.ENTITLEMENT_STATE_TERMINATED,
+        pb.ENTITLEMENT_STATE_ACTIVE,
+    )
+    assert changes_of(eligibility, dcs) == [], "the care subsidy never ended"
+
+    # The revoked termination pays the Dibao again (ACTIVE, not back to a pending end); ending it again
+    # needs a new review, and ends the restored subsidy again.
+    assert revoked.entitlement.state == pb.ENTITLEMENT_STATE_ACTIVE
+    assert revoked.entitlement.termination_reason == ""
+    eligibility.clock.on(2025, 10, 9)
+    with pytest.raises(grpc.RpcError) as refused:
+        eligibility.stub.Terminate(
+            pb.TerminateRequest(
+                request_id="terminate-without-review",
+                entitlement_id=dibao,
+                reason="INCOME_ABOVE_STD",
+                actor=COUNTY_OFFICER,
+            ),
+            metadata=AUTH,
+            timeout=10,
+        )
+    assert refused.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    review(eligibility, dibao, "end again", pb.REVIEW_RESULT_TERMINATE, termination_reason="INCOME_ABOVE_STD")
+    eligibility.stub.Terminate(
+        pb.TerminateRequest(
+            request_id="terminate-again",
+            entitlement_id=dibao,
+            reason="INCOME_ABOVE_STD",
+            actor=COUNTY_OFFICER,
+        ),
+        metadata=AUTH,
+        timeout=10,
+    )
+    assert get(eligibility, dls).state == pb.ENTITLEMENT_STATE_TERMINATED
+    assert get(eligibility, dls).last_month.month == "2025-10"
+
+
+def test_h08_an_appeal_that_reverses_the_dibaos_end_recomputes_the_top_up_against_it(
+    eligibility: Eligibility,
+) -> None:
+    run_six_steps(eligibility, H08_DIBAO, None, stable=True)
+    run_short(eligibility, H08_FUC, H08_GIRL)
+    eligibility.clock.on(2025, 5, 1)
+    eligibility.app.entitlements.activate_due()
+    dibao = entitlement_of(eligibility, H08_DIBAO.application_id).entitlement_id
+    fuc = entitlement_of(eligibility, H08_FUC.application_id).entitlement_id
+    eligibility.clock.on(2025, 6, 5)
+    ended = terminate(eligibility, dibao)
+    assert get(eligibility, fuc).monthly_amount.amount_fen == 160_000
+
+    eligibility.clock.on(2025, 6, 20)
+    revoke(eligibility, ended.decision_id)
+    assert get(eligibility, fuc).monthly_amount.amount_fen == 150_150
+    recomputed = changes_of(eligibility, fuc)[-1]
+    assert (recomputed.effective_month.month, recomputed.after.monthly_amount.amount_fen) == (
+        "2025-07",
+        150_150,
+    )
+
+
+def test_h08_a_new_rural_standard_re_determines_the_dibao_and_the_top_up_follows_in_the_same_run(
+    eligibility: Eligibility,
+) -> None:
+    run_six_steps(eligibility, H08_DIBAO, None, stable=True)
+    run_short(eligibility, H08_FUC, H08_GIRL)
+    eligibility.clock.on(2025, 5, 1)
+    eligibility.app.entitlements.activate_due()
+    dibao = entitlement_of(eligibility, H08_DIBAO.application_id).entitlement_id
+    fuc = entitlement_of(eligibility, H08_FUC.application_id).entitlement_id
+    old_dibao = get(eligibility, dibao).monthly_amount.amount_fen
+    assert get(eligibility, fuc).monthly_amount.amount_fen == 160_000 - old_dibao // 2
+
+    eligibility.clock.on(2025, 6, 10)
+    published = publish(
+        eligibility, "EX-GY-2025-07", COUNTY, date(2025, 7, 1), {"dibao.std.rural.annual": "4200"}
+    )
+    assert published.redetermination.changed == 1
+    new_dibao = get(eligibility, dibao).monthly_amount.amount_fen
+    assert new_dibao > old_dibao
+    assert get(eligibility, fuc).monthly_amount.amount_fen == 160_000 - new_dibao // 2
+    [followed] = changes_of(eligibility, fuc)
+    assert followed.effective_month.month == "2025-07"
+    assert (followed.before.monthly_amount.amount_fen, followed.after.monthly_amount.amount_fen) == (
+        160_000 - old_dibao // 2,
+        160_000 - new_dibao // 2,
+    )
+
+    # The same version heard again re-determines nothing and moves no top-up.
+    publish(eligibility, "EX-GY-2025-07", COUNTY, date(2025, 7, 1), {"dibao.std.rural.annual": "4200"})
+    assert len(changes_of(eligibility, fuc)) == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from doudi.common.v1 import types_pb2
 from doudi.eligibility.v1 import eligibility_pb2 as pb
 from doudi.eligibility.v1 import events_pb2
 from doudi.intake.v1 import intake_pb2
@@ -147,6 +148,82 @@ def test_h06_the_gradual_exit_ends_by_itself_after_its_twelve_frozen_months(elig
         "2026-07",
         0,
     )
+    assert terminated.monitored_until.month == "2027-07", "monitored for 12 months after the last paid one"
+    with eligibility.context.database.read() as session:  # type: ignore[union-attr]
+        detail = store.last_audit_detail(session, entitlement_id, "gradual exit ended")
+    assert detail is not None and detail["monitored_until"] == "2027-07"
+
+
+def review_in_gradual_exit(
+    e: Eligibility, entitlement_id: str, result: int, request_id: str, amount_fen: int = 0
+) -> pb.Entitlement:
+    return e.stub.CompleteReview(
+        pb.CompleteReviewRequest(
+            request_id=request_id,
+            entitlement_id=entitlement_id,
+            result=result,
+            monthly_amount=types_pb2.Money(amount_fen=amount_fen),
+            termination_reason="ASSETS_EXCEED" if result == pb.REVIEW_RESULT_TERMINATE else "",
+            reason="父亲务工合同到期失业，家庭人均收入回落至保障标准以下",
+            actor=COUNTY_OFFICER,
+        ),
+        metadata=AUTH,
+        timeout=10,
+    ).entitlement
+
+
+def test_h06a_income_falling_back_during_the_gradual_exit_returns_it_to_active_without_a_new_application(
+    eligibility: Eligibility,
+) -> None:
+    entitlement_id = approved_h06(eligibility)
+    gradual_exit_from_august_2025(eligibility, entitlement_id)
+    eligibility.clock.on(2025, 11, 20)
+    with pytest.raises(grpc.RpcError) as review:
+        eligibility.stub.StartReview(
+            pb.StartReviewRequest(
+                request_id="review-3", entitlement_id=entitlement_id, reason="失业", actor=TOWNSHIP_OFFICER
+            ),
+            metadata=AUTH,
+            timeout=10,
+        )
+    assert review.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert "CompleteReview" in (review.value.details() or "")
+    for result in (pb.REVIEW_RESULT_GRADUAL_EXIT, pb.REVIEW_RESULT_TERMINATE):
+        with pytest.raises(grpc.RpcError) as other:
+            review_in_gradual_exit(eligibility, entitlement_id, result, f"other-{result}")
+        assert other.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+
+    back = review_in_gradual_exit(eligibility, entitlement_id, pb.REVIEW_RESULT_CONTINUE, "back", 52_000)
+    assert (back.state, back.monthly_amount.amount_fen) == (pb.ENTITLEMENT_STATE_ACTIVE, 52_000)
+    assert not back.HasField("gradual_exit_last_month")
+    assert (
+        review_in_gradual_exit(eligibility, entitlement_id, pb.REVIEW_RESULT_CONTINUE, "back", 52_000) == back
+    ), "a retry answers the same"
+    frozen, returned = [
+        events_pb2.EntitlementChanged.FromString(env.payload.value)  # type: ignore[attr-defined]
+        for env in eligibility.envelopes("EntitlementChanged")
+    ]
+    assert frozen.after.state == pb.ENTITLEMENT_STATE_GRADUAL_EXIT
+    assert (returned.before.state, returned.after.state) == (
+        pb.ENTITLEMENT_STATE_GRADUAL_EXIT,
+        pb.ENTITLEMENT_STATE_ACTIVE,
+    ), "disbursement learns the frozen months no longer end it"
+    assert (returned.effective_month.month, returned.after.monthly_amount.amount_fen) == ("2025-12", 52_000)
+
+    eligibility.clock.on(2026, 8, 1)
+    assert Exits(eligibility.app.entitlements).end_due_gradual_exits() == 0, "no longer in gradual exit"
+
+
+def test_a_gradual_exit_past_its_last_frozen_month_does_not_return_even_before_the_sweep(
+    eligibility: Eligibility,
+) -> None:
+    entitlement_id = approved_h06(eligibility)
+    gradual_exit_from_august_2025(eligibility, entitlement_id)
+    eligibility.clock.on(2026, 8, 1)
+    with pytest.raises(grpc.RpcError) as late:
+        review_in_gradual_exit(eligibility, entitlement_id, pb.REVIEW_RESULT_CONTINUE, "late", 52_000)
+    assert late.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert "2026-07" in (late.value.details() or "")
 
 
 def test_h06b_a_voluntary_exit_in_august_pays_a_one_off_bonus_of_3_x_467_1401(
@@ -163,6 +240,7 @@ def test_h06b_a_voluntary_exit_in_august_pays_a_one_off_bonus_of_3_x_467_1401(
     assert answer.entitlement.last_month.month == "2025-08"
     [terminated] = terminated_events(eligibility)
     assert (terminated.reason, terminated.last_month.month) == ("VOLUNTARY", "2025-08")
+    assert not terminated.HasField("monitored_until")
     assert (terminated.exit_bonus.amount_fen, terminated.exit_bonus_months) == (140_100, 3)
 
     # A retry answers the same and announces nothing more.

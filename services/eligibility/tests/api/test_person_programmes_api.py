@@ -386,6 +386,38 @@ def test_h08_fuc_is_topped_up_against_the_girls_share_of_the_households_dibao(el
     assert entitlement_of(eligibility, H08_FUC.application_id).monthly_amount.amount_fen == 150_150
 
 
+def test_h08_the_girl_has_one_key_on_the_dibao_and_the_fuc_entitlement_and_no_id_number_is_announced(
+    eligibility,
+) -> None:  # type: ignore[no-untyped-def]
+    """§5.7, §5.8: the price subsidy is paid once per person even when two entitlements count her, so both
+    announce the same opaque key for her; her ID number is in neither event."""
+    run_six_steps(eligibility, H08_DIBAO, None, stable=True)
+    fuc_findings = pb.PersonFindings(
+        member_index=1,
+        obligors=[
+            pb.Obligor(
+                relative_id="grandfather",
+                relation=pb.KIN_RELATION_GRANDPARENT,
+                age=58,
+                duty_condition_met=True,
+            )
+        ],
+        father=pb.ParentSituation(status=pb.PARENT_STATUS_DEPRIVED_OF_LIBERTY, months=60),
+        mother=pb.ParentSituation(status=pb.PARENT_STATUS_LOST_CONTACT, months=36),
+    )
+    run_short(eligibility, H08_FUC, fuc_findings)
+
+    dibao = activated(eligibility, case_of(eligibility, H08_DIBAO.application_id).entitlement_id)
+    fuc = activated(eligibility, case_of(eligibility, H08_FUC.application_id).entitlement_id)
+    assert dibao.covered_persons == 2 and len(set(dibao.covered_person_keys)) == 2
+    assert fuc.covered_persons == 1 and len(fuc.covered_person_keys) == 1
+    assert set(fuc.covered_person_keys) < set(dibao.covered_person_keys)
+    for entitlement in (dibao, fuc):
+        wire = entitlement.SerializeToString()
+        assert GIRL[0].encode() not in wire and YANG[0].encode() not in wire
+    assert entitlement_of(eligibility, H08_FUC.application_id).covered_person_keys == fuc.covered_person_keys
+
+
 def test_h12_qian_gets_the_care_subsidy_of_100_by_the_short_procedure(eligibility) -> None:  # type: ignore[no-untyped-def]
     _, decision = run_short(eligibility, H12_DCS, pb.PersonFindings(needs_long_term_care=True))
 

@@ -1,7 +1,8 @@
 """Temporary assistance from report to follow-up through the gRPC API (DOMAIN §7.4): the grant is paid when
-the county's monthly run that pays it closes (not when a payment came back), the township's follow-up
-closes the case with its monitoring flag and Dibao referral, the county meeting may grant in part, triage
-refers incidents out, and the post-check after advance aid records what is recovered."""
+disbursement announces its payment settled (never because the month's run closed, nor when the payment came
+back), the township's follow-up closes the case with its monitoring flag and Dibao referral, the county
+meeting may grant in part, triage refers incidents out, and the post-check after advance aid records what is
+recovered."""
 
 from __future__ import annotations
 
@@ -30,11 +31,29 @@ def get(e, reference: str) -> pb.TemporaryAssistance:  # type: ignore[no-untyped
     ).temporary_assistance
 
 
-def payroll_closed(e, month: str, county: str = COUNTY) -> None:  # type: ignore[no-untyped-def]
+def payment(
+    granted: pb.TemporaryAssistance, amount_fen: int | None = None, **fields: object
+) -> disbursement_pb2.Payment:
+    return disbursement_pb2.Payment(
+        payment_id="pay_h09",
+        entitlement_id=granted.entitlement_id,
+        programme=programme_pb2.PROGRAMME_TEMPORARY_ASSISTANCE_URGENT,
+        period=granted.payment_month,
+        amount=types_pb2.Money(amount_fen=granted.remaining.amount_fen if amount_fen is None else amount_fen),
+        township=types_pb2.RegionCode(code=TOWNSHIP),
+        **fields,
+    )
+
+
+def settled(e, granted: pb.TemporaryAssistance, amount_fen: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    e.deliver(disbursement_events.PaymentSettled(payment=payment(granted, amount_fen)), "ben", "disbursement")
+
+
+def payroll_closed(e, month: str) -> None:  # type: ignore[no-untyped-def]
     run = disbursement_pb2.Run(
         run_id=f"run_{month}",
         period=types_pb2.Period(month=month),
-        region=types_pb2.RegionCode(code=county),
+        region=types_pb2.RegionCode(code=COUNTY),
         state=disbursement_pb2.RUN_STATE_CLOSED,
     )
     e.deliver(disbursement_events.PayrollClosed(run=run), run.run_id, "disbursement")
@@ -73,7 +92,7 @@ def granted_h09(e) -> pb.TemporaryAssistance:  # type: ignore[no-untyped-def]
     return get(e, H09.application_id)
 
 
-def test_h09_is_paid_when_aprils_run_closes_and_the_follow_up_closes_it_with_a_dibao_referral(
+def test_h09_is_paid_when_its_payment_settles_and_the_follow_up_closes_it_with_a_dibao_referral(
     eligibility,
 ) -> None:  # type: ignore[no-untyped-def]
     granted = granted_h09(eligibility)
@@ -81,19 +100,18 @@ def test_h09_is_paid_when_aprils_run_closes_and_the_follow_up_closes_it_with_a_d
     assert (granted.advance_paid.amount_fen, granted.remaining.amount_fen) == (112_000, 224_000)
     assert granted.payment_month.month == "2025-04" and granted.entitlement_id
 
-    payroll_closed(eligibility, "2025-03")
-    payroll_closed(eligibility, "2025-04", county="640403000000")
-    assert get(eligibility, H09.application_id).state == pb.TA_STATE_APPROVED
+    payroll_closed(eligibility, "2025-04")
+    assert get(eligibility, H09.application_id).state == pb.TA_STATE_APPROVED, "a run's close pays no case"
 
     with pytest.raises(grpc.RpcError) as early:
         close(eligibility, H09.application_id, True, request_id="too-early")
     assert early.value.code() is grpc.StatusCode.FAILED_PRECONDITION
 
     eligibility.clock.on(2025, 4, 20)
-    payroll_closed(eligibility, "2025-04")
-    payroll_closed(eligibility, "2025-04")  # redelivered: nothing more
+    settled(eligibility, granted)
+    settled(eligibility, granted)  # redelivered: nothing more
     paid = get(eligibility, H09.application_id)
-    assert paid.state == pb.TA_STATE_PAID and paid.HasField("paid_on")
+    assert paid.state == pb.TA_STATE_PAID and paid.HasField("paid_on"), "the day it settled"
 
     eligibility.clock.on(2025, 5, 6)
     closed = close(eligibility, H09.application_id, True)
@@ -101,6 +119,8 @@ def test_h09_is_paid_when_aprils_run_closes_and_the_follow_up_closes_it_with_a_d
     assert closed.monitored and closed.refer_to_dibao and closed.hardship_persists
     assert closed.locked_until.month == "2026-04"
     assert close(eligibility, H09.application_id, True) == closed  # a retry answers the same
+    settled(eligibility, granted)  # redelivered after the close: still closed
+    assert get(eligibility, H09.application_id) == closed
 
     [envelope] = eligibility.envelopes("TemporaryAssistanceClosed")
     announced = unpack(envelope, events_pb2.TemporaryAssistanceClosed).temporary_assistance
@@ -115,28 +135,45 @@ def test_h09_is_paid_when_aprils_run_closes_and_the_follow_up_closes_it_with_a_d
     ]
 
 
-def test_a_returned_payment_keeps_the_grant_unpaid_when_the_run_closes(eligibility) -> None:  # type: ignore[no-untyped-def]
+def test_a_returned_payment_keeps_the_grant_unpaid_until_its_reissue_settles(eligibility) -> None:  # type: ignore[no-untyped-def]
     granted = granted_h09(eligibility)
-    payment = disbursement_pb2.Payment(
-        payment_id="pay_1",
-        entitlement_id=granted.entitlement_id,
-        programme=programme_pb2.PROGRAMME_TEMPORARY_ASSISTANCE_URGENT,
-        reason="账户已销户",
-        township=types_pb2.RegionCode(code=TOWNSHIP),
-    )
-    eligibility.deliver(disbursement_events.PaymentReturned(payment=payment), "ben", "disbursement")
+    returned = payment(granted, reason="账户已销户")
+    eligibility.deliver(disbursement_events.PaymentReturned(payment=returned), "ben", "disbursement")
     payroll_closed(eligibility, "2025-04")
     held = get(eligibility, H09.application_id)
     assert (held.state, held.payment_problem) == (pb.TA_STATE_APPROVED, "账户已销户")
 
+    eligibility.clock.on(2025, 5, 12)
+    settled(eligibility, granted)  # the re-issue to the corrected account
+    paid = get(eligibility, H09.application_id)
+    assert (paid.state, paid.payment_problem) == (pb.TA_STATE_PAID, "")
 
-def test_a_payment_returned_after_the_run_closed_is_recorded_beside_the_paid_state(eligibility) -> None:  # type: ignore[no-untyped-def]
+
+def test_a_settlement_of_another_amount_than_the_rest_does_not_pay_the_case(eligibility) -> None:  # type: ignore[no-untyped-def]
     granted = granted_h09(eligibility)
-    payroll_closed(eligibility, "2025-04")
-    payment = disbursement_pb2.Payment(
-        payment_id="pay_1", entitlement_id=granted.entitlement_id, reason="户名不符"
+    settled(eligibility, granted, amount_fen=100_000)
+    odd = get(eligibility, H09.application_id)
+    assert odd.state == pb.TA_STATE_APPROVED
+    assert odd.payment_problem == "payment pay_h09 settled 100000 fen, 224000 due"
+
+
+def test_news_of_a_payment_no_case_waits_on_changes_nothing(eligibility) -> None:  # type: ignore[no-untyped-def]
+    granted = granted_h09(eligibility)
+    other = disbursement_pb2.Payment(payment_id="pay_x", entitlement_id="ent_dibao", amount=granted.remaining)
+    eligibility.deliver(disbursement_events.PaymentSettled(payment=other), "ben", "disbursement")
+    eligibility.deliver(
+        disbursement_events.PaymentSettled(payment=disbursement_pb2.Payment(payment_id="pay_fee")),
+        "provider",
+        "disbursement",
     )
-    eligibility.deliver(disbursement_events.PaymentFailed(payment=payment), "ben", "disbursement")
+    assert get(eligibility, H09.application_id) == granted
+
+
+def test_a_payment_returned_after_it_settled_is_recorded_beside_the_paid_state(eligibility) -> None:  # type: ignore[no-untyped-def]
+    granted = granted_h09(eligibility)
+    settled(eligibility, granted)
+    failed = payment(granted, reason="户名不符")
+    eligibility.deliver(disbursement_events.PaymentFailed(payment=failed), "ben", "disbursement")
     late = get(eligibility, H09.application_id)
     assert (late.state, late.payment_problem) == (pb.TA_STATE_PAID, "户名不符")
 
@@ -241,6 +278,14 @@ def test_the_post_check_after_advance_aid_recovers_on_misrepresentation_only(eli
     assert checked.post_check == pb.TA_POST_CHECK_OUTCOME_MISREPRESENTED
     assert checked.recovery.amount_fen == 112_000  # the advance: the rest is not paid yet
     assert "temporary assistance: post-check" in audit_actions(eligibility, H09.application_id)
+    [envelope] = eligibility.envelopes("TemporaryAssistancePostChecked")
+    announced = unpack(envelope, events_pb2.TemporaryAssistancePostChecked)
+    assert envelope.subject_key == H09.application_id
+    assert announced.temporary_assistance == checked and announced.findings.startswith("事后核查")
+    with pytest.raises(grpc.RpcError) as twice:
+        check(pb.TA_POST_CHECK_OUTCOME_GOOD_FAITH, COUNTY_OFFICER, "again")
+    assert twice.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert len(eligibility.envelopes("TemporaryAssistancePostChecked")) == 1
 
 
 def test_good_faith_after_advance_aid_recovers_nothing(eligibility) -> None:  # type: ignore[no-untyped-def]

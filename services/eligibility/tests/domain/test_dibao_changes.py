@@ -15,6 +15,7 @@ from doudi_eligibility.domain.rules.dibao_changes import (
     ReviewResult,
     TerminationReason,
     arrears,
+    monitored_until,
     months_on_dibao,
     overpayment,
     review,
@@ -167,3 +168,24 @@ def test_a_member_without_labour_capacity_is_never_sanctioned() -> None:
 
 def test_h11_overpayment_for_two_months_of_overlap_is_570() -> None:
     assert overpayment(periods(Period(2025, 5), Period(2025, 6)), fen(510), fen(795)) == fen(570)
+
+
+def test_h06_the_household_whose_gradual_exit_ends_is_monitored_for_twelve_months() -> None:
+    assert monitored_until(Period(2025, 8), P) == Period(2026, 7)
+    assert (
+        monitored_until(Period(2025, 8), P.override({"dibao.gradual_exit.monitoring_months": Fraction(0)}))
+        is None
+    )
+
+
+@given(
+    months=st.integers(min_value=1, max_value=36),
+    year=st.integers(min_value=2020, max_value=2040),
+    month=st.integers(min_value=1, max_value=12),
+)
+def test_monitoring_covers_exactly_its_months_from_the_first_month_not_paid(
+    months: int, year: int, month: int
+) -> None:
+    first = Period(year, month)
+    last = monitored_until(first, P.override({"dibao.gradual_exit.monitoring_months": Fraction(months)}))
+    assert last is not None and months_between(first, last.next()) == months

@@ -8,7 +8,7 @@ import pytest
 
 from doudi_common.period import Period
 from doudi_eligibility.domain.explain import Programme
-from doudi_eligibility.domain.machines.entitlement import Entitlement, State
+from doudi_eligibility.domain.machines.entitlement import Entitlement, State, arrears_after_reversal
 from doudi_eligibility.domain.machines.roles import ActorNotAllowed, IllegalTransition, Role
 from doudi_eligibility.domain.rules.dibao import assess_dibao
 from doudi_eligibility.domain.rules.dibao_changes import TerminationReason, review
@@ -63,8 +63,14 @@ def test_h06_gradual_exit_freezes_467_until_july_2025_then_terminates_for_income
         Period(2025, 8),
         TerminationReason.INCOME_ABOVE_STD,
     )
-    back = e.return_from_gradual_exit(fen(400), Role.COUNTY, P)
+    back = e.return_from_gradual_exit(fen(400), Period(2024, 11), Role.COUNTY, P)
     assert (back.state, back.monthly_amount_fen) == (State.ACTIVE, fen(400))
+    assert (back.gradual_exit_last_month, back.changed_from) == (None, Period(2024, 12))
+    assert e.return_from_gradual_exit(fen(400), Period(2025, 7), Role.COUNTY, P).state is State.ACTIVE
+    with pytest.raises(IllegalTransition, match="ended after 2025-07"):
+        e.return_from_gradual_exit(fen(400), Period(2025, 8), Role.COUNTY, P)
+    with pytest.raises(ActorNotAllowed):
+        e.return_from_gradual_exit(fen(400), Period(2024, 11), Role.VILLAGE, P)
 
 
 def test_h13_a_sanction_revoked_on_appeal_restores_870() -> None:
@@ -121,3 +127,31 @@ def test_a_terminated_entitlement_takes_no_further_step() -> None:
     e = active().terminate_for_fraud(date(2024, 6, 1), Role.COUNTY)
     with pytest.raises(IllegalTransition, match="state TERMINATED cannot start a review"):
         e.start_review(Role.TOWNSHIP)
+
+
+def test_a_living_subsidy_ended_with_the_dibao_is_restored_with_it_and_owes_the_months_it_missed() -> None:
+    subsidy = active(fen(100), Programme.DISABILITY_LIVING_SUBSIDY)
+    ended = subsidy.end_with_dibao(Period(2025, 7), Role.SYSTEM)
+    assert ended.ended_with_dibao(Period(2025, 7))
+    assert not ended.ended_with_dibao(Period(2025, 8)), "another Dibao end"
+    assert not active().terminate_for_fraud(date(2025, 6, 5), Role.COUNTY).ended_with_dibao(Period(2025, 7))
+    with pytest.raises(ActorNotAllowed):
+        ended.restore_with_dibao(Role.REVIEWING_BODY)
+    restored = ended.restore_with_dibao(Role.SYSTEM)
+    assert (restored.state, restored.monthly_amount_fen) == (State.ACTIVE, fen(100))
+    assert arrears_after_reversal(ended, restored, Period(2025, 10)) == 3 * fen(100)
+    with pytest.raises(IllegalTransition):
+        subsidy.restore_with_dibao(Role.SYSTEM)
+
+
+def test_a_termination_revoked_on_appeal_pays_again_rather_than_waiting_to_end() -> None:
+    pending = (
+        active(fen(870))
+        .suspend(Period(2024, 5), Role.TOWNSHIP)
+        .escalate_suspension(Period(2024, 8), Role.COUNTY, P)
+    )
+    ended = pending.terminate(date(2024, 9, 9), Role.COUNTY, P)
+    restored = ended.reverse_on_appeal(Role.REVIEWING_BODY)
+    assert (restored.state, restored.monthly_amount_fen) == (State.ACTIVE, fen(870))
+    assert restored.termination_reason is None and restored.terminated_from is None
+    assert arrears_after_reversal(ended, restored, Period(2024, 12)) == 2 * fen(870)

@@ -315,6 +315,14 @@ _DEFINITIONS: tuple[Definition, ...] = (
         (_NON_NEGATIVE,),
     ),
     Definition(
+        "dibao.gradual_exit.monitoring_months",
+        Kind.INTEGER,
+        "months",
+        "Monitoring after a gradual exit ends (low-income dynamic monitoring)",
+        "[D] DOMAIN §7.3 (12-month monitoring flag), §8.1",
+        (_NON_NEGATIVE,),
+    ),
+    Definition(
         "dibao.gradual_exit.income_cap",
         Kind.RATIO,
         "× S (0: no cap)",

@@ -420,7 +420,12 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
         payee = request.payee
         account = PayeeAccount(payee.account_name, payee.account_number, payee.bank_name, payee.guardian_name)
         record = self._entitlements.change_payee(
-            request.request_id, request.entitlement_id, account, request.reason, actor
+            request.request_id,
+            request.entitlement_id,
+            account,
+            request.reason,
+            actor,
+            institution_account=request.institution_account,
         )
         return eligibility_pb2.ChangePayeeAccountResponse(entitlement=mapping.entitlement_pb(record))
 

@@ -1,13 +1,20 @@
 """The entitlements that rest on a household's Dibao follow its changes (DOMAIN §5.4, §5.5, §7.5): when the
 Dibao ends or its amount changes, the members' disability living subsidies end (or go under review where
 the locality extends them) and the FUC top-ups are recomputed, from the month the Dibao change applies, in
-the transaction of the Dibao change, each announced and audited like any change of its own.
+the transaction of the Dibao change (a re-determination under a new standard included), each announced and
+audited like any change of its own. An appeal that
+reverses the end of the Dibao (§7.6) restores the subsidies that ended with it, with arrears for the months
+they were not paid, and recomputes the top-ups against the restored Dibao.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from sqlalchemy.orm import Session
 
+from doudi.common.v1 import types_pb2
 from doudi.eligibility.v1 import events_pb2
 from doudi_common.calendar import china_date
 from doudi_common.ids import new_id
@@ -15,7 +22,7 @@ from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_eligibility.app.common import TOPIC_ENTITLEMENTS, Actor, Commands
 from doudi_eligibility.domain.explain import Programme
-from doudi_eligibility.domain.machines.entitlement import State
+from doudi_eligibility.domain.machines.entitlement import State, arrears_after_reversal
 from doudi_eligibility.domain.machines.roles import Role
 from doudi_eligibility.domain.rules.dibao_dependents import Dependent, Effect, dibao_consequences
 from doudi_eligibility.events import mapping
@@ -44,6 +51,108 @@ def follow_dibao(
         return 0
     ended = new.state is State.TERMINATED and old.state is not State.TERMINATED
     effective = _effective(after, Period.of(china_date(commands.clock())).next())
+    return _follow(commands, session, after, ended, effective, params, cause)
+
+
+def restore_with_dibao(
+    commands: Commands,
+    session: Session,
+    before: EntitlementRecord,
+    after: EntitlementRecord,
+    params: Parameters,
+    restore_from: Period,
+    cause: str,
+) -> int:
+    """An appeal revoked the decision that ended the Dibao ``before`` (now ``after``, paying again from
+    ``restore_from``): every entitlement that ended with it is restored to the state before that end, its
+    end's decision reversed with arrears for the months it withheld (§7.6, §11.4), announced as the appeal's
+    own reversal is; then the top-ups are recomputed against the restored Dibao. How many followed."""
+    if not dibao_restored(before, after):
+        return 0
+    ended_from = before.entitlement.terminated_from
+    assert ended_from is not None
+    terminated = store.entitlements_of_persons(session, after.persons, (State.TERMINATED.value,))
+    ended_with = sorted(
+        {
+            r.entitlement_id
+            for records in terminated.values()
+            for r in records
+            if r.entitlement.programme in _DEPENDENT_PROGRAMMES and r.entitlement.ended_with_dibao(ended_from)
+        }
+    )
+    system = Actor.system()
+    for entitlement_id in ended_with:
+        record = store.get_entitlement(session, entitlement_id, for_update=True)
+        if record is None or not record.entitlement.ended_with_dibao(ended_from):
+            continue
+        e = record.entitlement
+        restored = e.restore_with_dibao(Role.SYSTEM)
+        arrears = arrears_after_reversal(e, restored, restore_from)
+        restored = replace(restored, changed_from=restore_from, previous=None)
+        moved = record.moved(restored, new_id("dec"))
+        reversed_id = record.last_decision_id
+        detail: dict[str, object] = {
+            "dibao_entitlement_id": after.entitlement_id,
+            "decision_id": reversed_id,
+            "arrears_fen": arrears,
+            "effective_month": str(restore_from),
+        }
+        save_and_audit(commands, session, moved, "restored with the Dibao on appeal (§7.6)", system, detail)
+        payload = events_pb2.EntitlementChanged(
+            before=mapping.entitlement_pb(record),
+            after=mapping.entitlement_pb(moved),
+            effective_month=mapping.period_pb(restore_from),
+            reason=_DLS_RESTORED,
+            reversed_decision_id=reversed_id,
+            arrears=types_pb2.Money(amount_fen=arrears),
+        )
+        commands.announce(session, TOPIC_ENTITLEMENTS, record.subject_id, payload, cause)
+    return len(ended_with) + _follow(commands, session, after, False, restore_from, params, cause)
+
+
+def follow_redetermined(
+    commands: Commands,
+    session: Session,
+    changed: list[tuple[EntitlementRecord, EntitlementRecord]],
+    params_of: Callable[[EntitlementRecord], Parameters],
+    cause: str,
+) -> int:
+    """A batch of Dibao entitlements re-determined under a new standard: the top-ups resting on any of them
+    follow the new amounts (§7.5). One lookup finds the members holding a dependent entitlement, so the
+    households with none (nearly all) cost nothing more. How many followed."""
+    persons = tuple(p for _, after in changed for p in after.persons)
+    held = store.entitlements_of_persons(session, persons, _HELD)
+    holders = {
+        person
+        for person, records in held.items()
+        if any(r.entitlement.programme in _DEPENDENT_PROGRAMMES for r in records)
+    }
+    followed = 0
+    for before, after in changed:
+        if not holders.isdisjoint(after.persons):
+            followed += follow_dibao(commands, session, before, after, params_of(after), cause)
+    return followed
+
+
+def dibao_restored(before: EntitlementRecord, after: EntitlementRecord) -> bool:
+    """Whether a change brings an ended Dibao back (an appeal that reverses its end)."""
+    return (
+        after.entitlement.programme in DIBAO_PROGRAMMES
+        and before.entitlement.state is State.TERMINATED
+        and after.entitlement.state is not State.TERMINATED
+    )
+
+
+def _follow(
+    commands: Commands,
+    session: Session,
+    after: EntitlementRecord,
+    ended: bool,
+    effective: Period,
+    params: Parameters,
+    cause: str,
+) -> int:
+    new = after.entitlement
     held = store.entitlements_of_persons(session, after.persons, _HELD)
     dependents = {
         record.entitlement_id: (person, record)
@@ -125,6 +234,9 @@ def _effective(after: EntitlementRecord, next_month: Period) -> Period:
     if e.state is State.TERMINATED and e.terminated_from is not None:
         return e.terminated_from
     return e.changed_from or next_month
+
+
+_DLS_RESTORED = "所在家庭的最低生活保障经复议或诉讼恢复，困难残疾人生活补贴随之恢复并补发停发期间的补贴。"
 
 
 def save_and_audit(

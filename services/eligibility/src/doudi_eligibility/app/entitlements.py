@@ -32,12 +32,18 @@ from doudi_eligibility.app.common import (
     Commands,
     require_text,
 )
-from doudi_eligibility.app.dependents import dibao_moved, follow_dibao, save_and_audit
+from doudi_eligibility.app.dependents import (
+    dibao_moved,
+    dibao_restored,
+    follow_dibao,
+    restore_with_dibao,
+    save_and_audit,
+)
 from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.domain.machines.entitlement import State, arrears_after_reversal
 from doudi_eligibility.domain.machines.procedure import Step
 from doudi_eligibility.domain.machines.roles import Role, require_role
-from doudi_eligibility.domain.payee import change_violations, from_account
+from doudi_eligibility.domain.payee import change_violations, entitlement_parties, from_account
 from doudi_eligibility.domain.rules.dibao_changes import ReviewOutcome, ReviewResult, TerminationReason
 from doudi_eligibility.events import mapping
 from doudi_eligibility.store import records as store
@@ -117,6 +123,11 @@ class EntitlementUseCases:
         text = require_text(reason, "reason")
 
         def change(session: Session, record: EntitlementRecord) -> tuple[EntitlementRecord, Message | None]:
+            if record.entitlement.state is State.GRADUAL_EXIT:
+                raise FailedPrecondition(
+                    f"entitlement {entitlement_id} is in gradual exit: its review is concluded directly "
+                    "with CompleteReview (CONTINUE when income fell back below the standard)"
+                )
             return record.moved(record.entitlement.start_review(actor.role), new_id("dec")), None
 
         return self.command(
@@ -144,6 +155,8 @@ class EntitlementUseCases:
             before = record.entitlement
             effective = self.next_month()
             params = self.params_for(session, record)
+            if before.state is State.GRADUAL_EXIT:
+                return self._review_in_gradual_exit(record, result, amount_fen, params, text, actor)
             if result == "CONTINUE":
                 kind = (
                     ReviewResult.UNCHANGED
@@ -183,6 +196,33 @@ class EntitlementUseCases:
             change,
             text,
         )
+
+    def _review_in_gradual_exit(
+        self,
+        record: EntitlementRecord,
+        result: str,
+        amount_fen: int,
+        params: Parameters,
+        reason: str,
+        actor: Actor,
+    ) -> tuple[EntitlementRecord, Message]:
+        """§7.3: a review during 渐退 that finds income back below the standard returns the entitlement to
+        ACTIVE with the recomputed amount from next month, without a new application; the announcement tells
+        disbursement the frozen months no longer end it. The gradual exit is not decided twice (its period
+        does not restart), and it ends by itself at its last frozen month (or sooner by a voluntary exit, or
+        for fraud)."""
+        before = record.entitlement
+        if result != "CONTINUE":
+            raise FailedPrecondition(
+                f"entitlement {record.entitlement_id} is in gradual exit until "
+                f"{before.gradual_exit_last_month}: a review concludes it only with CONTINUE (income back "
+                "below the standard); it ends by itself after its last frozen month"
+            )
+        month = Period.of(self.today())
+        moved = record.moved(
+            before.return_from_gradual_exit(amount_fen, month, actor.role, params), new_id("dec")
+        )
+        return moved, self._changed(record, moved, month.next(), reason)
 
     def suspend(self, request_id: str, entitlement_id: str, reason: str, actor: Actor) -> EntitlementRecord:
         text = require_text(reason, "reason")
@@ -354,7 +394,12 @@ class EntitlementUseCases:
             event.reversed_decision_id = decision_id
             event.arrears.amount_fen = arrears
             self.commands.announce(session, TOPIC_ENTITLEMENTS, record.subject_id, event)
-            if dibao_moved(record, moved):
+            if dibao_restored(record, moved):
+                params = self.params_for(session, moved)
+                restore_with_dibao(
+                    self.commands, session, record, moved, params, restore_from, moved.last_decision_id
+                )
+            elif dibao_moved(record, moved):
                 params = self.params_for(session, moved)
                 follow_dibao(self.commands, session, record, moved, params, moved.last_decision_id)
             return moved, arrears
@@ -370,10 +415,18 @@ class EntitlementUseCases:
     # -- helpers ----------------------------------------------------------------------------
 
     def change_payee(
-        self, request_id: str, entitlement_id: str, account: PayeeAccount, reason: str, actor: Actor
+        self,
+        request_id: str,
+        entitlement_id: str,
+        account: PayeeAccount,
+        reason: str,
+        actor: Actor,
+        *,
+        institution_account: bool = False,
     ) -> EntitlementRecord:
-        """DOMAIN §11.1: the account the entitlement is paid into from the next run; announced as
-        EntitlementChanged from next month, audited with the account masked."""
+        """DOMAIN §11.1: the account the entitlement is paid into from the next run, its holder the one the
+        programme pays (``institution_account``: the support institution's, for centralised Tekun only);
+        announced as EntitlementChanged from next month, audited with the account masked."""
         text = require_text(reason, "reason")
         number = normalise(account.account_number)
 
@@ -383,8 +436,14 @@ class EntitlementUseCases:
                     f"entitlement {record.entitlement_id} is terminated: it pays no one any more"
                 )
             case = store.get_case(session, record.application_id)
-            names = [m.name for m in case.application.members] if case else [record.payee_name]
-            violations = change_violations(account, names)
+            parties = entitlement_parties(
+                record.entitlement.programme.value,
+                case.application if case else None,
+                case.survey if case else None,
+                record.persons,
+                record.payee_name,
+            )
+            violations = change_violations(account, parties, institution_account=institution_account)
             if violations:
                 raise InvalidArgument(violations)
             payee = from_account(account)
@@ -412,7 +471,8 @@ class EntitlementUseCases:
             "ChangePayeeAccount",
             request_id,
             entitlement_id,
-            (account.holder_name, number, account.bank_name, account.guardian_name, text),
+            (account.holder_name, number, account.bank_name, account.guardian_name, text)
+            + (("institution_account",) if institution_account else ()),
             actor,
             "payee changed",
             change,

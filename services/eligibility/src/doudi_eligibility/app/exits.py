@@ -5,8 +5,11 @@ The gradual exit's last frozen month is fixed when the review decides it, and En
 so disbursement stops paying after it whether or not this sweep has run yet (a run for the month after is
 generated before that month starts). The sweep then makes eligibility's own record say so: from the month
 after the last frozen one, each such entitlement is TERMINATED for INCOME_ABOVE_STD in a transaction of its
-own, announced as EntitlementTerminated with that same last month. It is idempotent: an entitlement already
-ended is no longer in gradual exit, and a second pass finds nothing to do.
+own, announced as EntitlementTerminated with that same last month and the last month the household stays
+flagged for monitoring (``dibao.gradual_exit.monitoring_months``, §7.3, §8.1), which the audit line records
+too. It is idempotent: an entitlement already ended is no longer in gradual exit, and a second pass finds
+nothing to do. A review during the gradual exit that finds income back below the standard returns it to
+ACTIVE instead (``EntitlementUseCases.complete_review``).
 
 A voluntary exit ends the entitlement from the month after the request and announces the bonus
 (``bonus_months`` × the monthly amount in force) on the EntitlementTerminated event, which disbursement pays
@@ -31,7 +34,11 @@ from doudi_eligibility.app.entitlements import EntitlementUseCases
 from doudi_eligibility.domain.explain import Programme
 from doudi_eligibility.domain.machines.entitlement import State
 from doudi_eligibility.domain.machines.roles import Role
-from doudi_eligibility.domain.rules.dibao_changes import voluntary_exit, voluntary_exit_allowed
+from doudi_eligibility.domain.rules.dibao_changes import (
+    monitored_until,
+    voluntary_exit,
+    voluntary_exit_allowed,
+)
 from doudi_eligibility.events import mapping
 from doudi_eligibility.store import records as store
 from doudi_eligibility.store.records import EntitlementRecord
@@ -92,6 +99,8 @@ class Exits:
                 return False  # ended, or back to ACTIVE, since it was listed
             moved = record.moved(record.entitlement.end_gradual_exit(month, Role.SYSTEM), new_id("dec"))
             assert moved.entitlement.terminated_from is not None
+            params = self.entitlements.params_for(session, record)
+            watched = monitored_until(moved.entitlement.terminated_from, params)
             self.entitlements.save(
                 session,
                 moved,
@@ -100,9 +109,13 @@ class Exits:
                 {
                     "reason": moved.entitlement.termination_reason.value,  # type: ignore[union-attr]
                     "last_month": str(moved.entitlement.terminated_from.previous()),
+                    "monitored_until": str(watched) if watched else "",
                 },
             )
-            self._announce(session, record, moved, terminated_event(moved))
+            event = terminated_event(moved)
+            if watched is not None:
+                event.monitored_until.CopyFrom(mapping.period_pb(watched))
+            self._announce(session, record, moved, event)
             return True
 
     # -- the voluntary exit ----------------------------------------------------------------------

@@ -8,7 +8,8 @@ EntitlementChanged events and the run's cursor in one transaction. A stopped run
 version and none gets two decisions or events for one standard change. Progress is the run's row.
 
 A changed amount applies from the version's effective month, or next month if that is past; an active
-entitlement no longer eligible under the new standard goes to review (never stopped by the batch).
+entitlement no longer eligible under the new standard goes to review (never stopped by the batch). The
+entitlements resting on a re-determined Dibao (a child's FUC top-up) follow it in the same batch.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from doudi_common.errors import DomainError, NotFound
 from doudi_common.ids import new_ids
 from doudi_common.period import Period
 from doudi_eligibility.app.common import REDETERMINED, TOPIC_ENTITLEMENTS, Commands
+from doudi_eligibility.app.dependents import follow_redetermined
 from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.domain.case_file import household_of
 from doudi_eligibility.domain.machines.entitlement import State
@@ -78,6 +80,8 @@ class _Batch:
     saved: list[EntitlementRecord] = field(default_factory=list)
     audits: list[dict[str, object]] = field(default_factory=list)
     events: list[PendingEvent] = field(default_factory=list)
+    #: Each re-determined entitlement before and after, for the entitlements resting on it.
+    redetermined: list[tuple[EntitlementRecord, EntitlementRecord]] = field(default_factory=list)
     changed: int = 0
     referred: int = 0
 
@@ -148,6 +152,15 @@ class RedeterminationUseCases:
             store.save_entitlements(session, batch.saved, now)
             store.audit_many(session, batch.audits)
             self.commands.persistence.outbox.add_many(session, topic=TOPIC_ENTITLEMENTS, events=batch.events)
+            if batch.redetermined:
+                registry = self.book.registry(session)
+                follow_redetermined(
+                    self.commands,
+                    session,
+                    batch.redetermined,
+                    lambda record: registry.resolve(record.region, run.effective_from),
+                    run.set_id,
+                )
             advanced = replace(
                 run,
                 cursor=found[-1].entitlement_id,
@@ -205,6 +218,7 @@ class RedeterminationUseCases:
             after = before.redetermine(amount, effective, Role.SYSTEM)
             moved = record.moved(after, next(decision_ids), parameter_version=version)
             batch.saved.append(moved)
+            batch.redetermined.append((record, moved))
             batch.audits.append(
                 _entry(moved, "re-determined", now, version, {"before_fen": before.monthly_amount_fen})
             )

@@ -1,12 +1,12 @@
 """Use-cases of the temporary-assistance case from report to follow-up (DOMAIN §7.4): the township triages a
 reported incident (or refers it out), the procedure's steps move a TA application's case along (advance,
-assessment, decision), disbursement's payroll close pays it, the township's follow-up closes it and the
-post-check after advance aid records what is recovered.
+assessment, decision), disbursement's settlement of its payment pays it, the township's follow-up closes it
+and the post-check after advance aid records what is recovered.
 
 The procedure calls the ``on_*`` functions inside its own transactions; a case opened before this record
 existed gets one at its next step. Every change has an audit line; commands are idempotent on request_id.
-Disbursement has no event that tells it to recover an amount from eligibility: a misrepresentation's
-recovery is recorded here (and in the audit trail) for the county to enter as an overpayment.
+The post-check is announced (TemporaryAssistancePostChecked, with what a misrepresentation recovers);
+disbursement records that recovery as an overpayment, once per case.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from doudi.eligibility.v1 import events_pb2
 from doudi_common.calendar import china_date
 from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.period import Period
-from doudi_common.region import RegionCode
 from doudi_eligibility.app.common import TOPIC_DECISIONS, Actor, Commands, require_text
 from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.domain.explain import Programme
@@ -38,6 +37,8 @@ from doudi_eligibility.store import ta_lifecycles as store
 from doudi_eligibility.store.ta_lifecycles import TaRecord
 
 _URGENT = Programme.TEMPORARY_ASSISTANCE_URGENT.value
+#: The states whose rest a payment settles.
+_GRANTED = (TaState.APPROVED, TaState.PARTIAL)
 
 
 def _audit(
@@ -154,25 +155,35 @@ def on_decided(
 # -- disbursement's news ------------------------------------------------------------------------------
 
 
-def on_payroll_closed(commands: Commands, session: Session, month: Period, county: str, on: date) -> int:
-    """A county's run for a month closed: every payment in it settled, returned or failed. The granted cases
-    paid in that month with no returned or failed payment are paid. Returns how many moved."""
-    prefix = RegionCode.parse(county, field="run.region").prefix
-    moved = 0
-    for found in store.awaiting_payment(session, month, prefix):
-        paid = replace(found, lifecycle=found.lifecycle.settle(on))
-        _save(commands, session, paid, "paid", Actor.system(), month=str(month))
-        moved += 1
-    return moved
+def on_payment_settled(
+    commands: Commands, session: Session, entitlement_id: str, payment_id: str, amount_fen: int, on: date
+) -> bool:
+    """Disbursement announced the payment of what remained of a grant settled at the bank: the case is paid,
+    on the day it settled, and a problem an earlier attempt met is over. The same news again, or news of a
+    payment no case waits on, changes nothing. A settlement of another amount than the rest is recorded as a
+    problem and does not pay the case. Returns whether the case moved."""
+    found = store.by_entitlement(session, entitlement_id)
+    if found is None or found.lifecycle.state not in _GRANTED:
+        return False
+    due = found.lifecycle.remaining_fen
+    if amount_fen != due:
+        _record_problem(commands, session, found, f"payment {payment_id} settled {amount_fen} fen, {due} due")
+        return False
+    paid = replace(found, lifecycle=found.lifecycle.settle(on), payment_problem="")
+    _save(commands, session, paid, "paid", Actor.system(), payment_id=payment_id, amount_fen=amount_fen)
+    return True
 
 
 def on_payment_problem(commands: Commands, session: Session, entitlement_id: str, reason: str) -> None:
-    """The rest came back (returned or failed): the case stays granted, with the reason, and the run's close
-    does not pay it. News that arrives after the close already paid it is recorded beside the paid state."""
+    """The rest came back (returned or failed): the case stays granted, with the reason, until a later attempt
+    settles. News that arrives after it was paid is recorded beside the paid state."""
     found = store.by_entitlement(session, entitlement_id)
-    if found is None or found.lifecycle.state not in (TaState.APPROVED, TaState.PARTIAL, TaState.PAID):
+    if found is None or found.lifecycle.state not in (*_GRANTED, TaState.PAID):
         return
-    problem = reason.strip() or "payment returned or failed"
+    _record_problem(commands, session, found, reason.strip() or "payment returned or failed")
+
+
+def _record_problem(commands: Commands, session: Session, found: TaRecord, problem: str) -> None:
     if found.payment_problem == problem:
         return
     _save(
@@ -314,6 +325,14 @@ class TemporaryAssistanceUseCases:
                     recovery_fen=checked.lifecycle.recovery_fen,
                     fraud_path=outcome is PostCheck.MISREPRESENTED,
                     findings=text,
+                )
+                self.commands.announce(
+                    session,
+                    TOPIC_DECISIONS,
+                    reference,
+                    events_pb2.TemporaryAssistancePostChecked(
+                        temporary_assistance=mapping.ta_pb(checked), findings=text
+                    ),
                 )
                 return reference, checked
 

@@ -1,7 +1,11 @@
 """Facts eligibility acts on, consumed through the inbox (a redelivered event changes nothing):
-intake's accepted and withdrawn applications, verification's complete reports (DOMAIN §7.2 rows 8–10), and
-the advance aid disbursement paid from a township's reserve fund, and the close of the monthly run that pays a
-temporary-assistance grant (a returned or failed payment holds it back) (§7.4)."""
+intake's accepted and withdrawn applications, verification's complete reports (DOMAIN §7.2 rows 8–10), the
+advance aid disbursement paid from a township's reserve fund, and the settlement of the payment of what
+remains of a temporary-assistance grant, which pays the case (a returned or failed payment holds it back)
+(§7.4).
+
+The close of a monthly run is not news of any one payment: a case is paid when its own payment settles, never
+because a run closed while its money had not arrived."""
 
 from __future__ import annotations
 
@@ -20,7 +24,6 @@ from doudi.verification.v1 import verification_pb2
 from doudi_common.bank_account import PayeeAccount
 from doudi_common.calendar import china_date
 from doudi_common.income_items import DEDUCTION_KINDS, INCOME_KINDS, ITEM_KINDS, Kind
-from doudi_common.period import Period
 from doudi_contracts.topics import topic
 from doudi_eligibility.app import temporary_assistance as ta_lifecycle
 from doudi_eligibility.app.entitlements import EntitlementUseCases
@@ -38,9 +41,8 @@ from doudi_runtime.events.envelope import unpack
 TOPIC_APPLICATIONS = topic("doudi.intake.application.v1").name
 TOPIC_REPORTS = topic("doudi.verification.report.v1").name
 TOPIC_PAYMENTS = topic("doudi.disbursement.payment.v1").name
-TOPIC_PAYROLL = topic("doudi.disbursement.payroll.v1").name
 _ADVANCE_PAID = disbursement_events.AdvancePaid.DESCRIPTOR.full_name
-_PAYROLL_CLOSED = disbursement_events.PayrollClosed.DESCRIPTOR.full_name
+_SETTLED = disbursement_events.PaymentSettled.DESCRIPTOR.full_name
 _NOT_PAID = {
     disbursement_events.PaymentReturned.DESCRIPTOR.full_name: disbursement_events.PaymentReturned,
     disbursement_events.PaymentFailed.DESCRIPTOR.full_name: disbursement_events.PaymentFailed,
@@ -172,6 +174,19 @@ def verification_subscription(
 
 def payment_subscription(use_cases: ProcedureUseCases, clock: Callable[[], datetime]) -> Subscription:
     def handle(session: Session, envelope: EventEnvelope) -> None:
+        if envelope.event_type == _SETTLED:
+            payment = unpack(envelope, disbursement_events.PaymentSettled).payment
+            if payment.entitlement_id:
+                at = envelope.occurred_at.ToDatetime(UTC) if envelope.HasField("occurred_at") else clock()
+                ta_lifecycle.on_payment_settled(
+                    use_cases.commands,
+                    session,
+                    payment.entitlement_id,
+                    payment.payment_id,
+                    payment.amount.amount_fen,
+                    china_date(at),
+                )
+            return
         if envelope.event_type in _NOT_PAID:
             payment = unpack(envelope, _NOT_PAID[envelope.event_type]).payment
             if payment.entitlement_id:
@@ -195,24 +210,3 @@ def payment_subscription(use_cases: ProcedureUseCases, clock: Callable[[], datet
         )
 
     return Subscription(TOPIC_PAYMENTS, handle)
-
-
-def payroll_subscription(use_cases: ProcedureUseCases, clock: Callable[[], datetime]) -> Subscription:
-    """A county's monthly run closed: the temporary assistance it paid is paid (TA_PAID)."""
-
-    def handle(session: Session, envelope: EventEnvelope) -> None:
-        if envelope.event_type != _PAYROLL_CLOSED:
-            return
-        run = unpack(envelope, disbursement_events.PayrollClosed).run
-        if not run.period.month or not run.region.code:
-            raise UnusableEvent(f"run {run.run_id} names no month or county")
-        closed_at = envelope.occurred_at.ToDatetime(UTC) if envelope.HasField("occurred_at") else clock()
-        ta_lifecycle.on_payroll_closed(
-            use_cases.commands,
-            session,
-            Period.parse(run.period.month, field="run.period"),
-            run.region.code,
-            china_date(closed_at),
-        )
-
-    return Subscription(TOPIC_PAYROLL, handle)

@@ -15,6 +15,7 @@ from doudi_eligibility.domain.machines.procedure import FINAL
 from doudi_eligibility.store.records import CaseRecord, EntitlementRecord
 from doudi_eligibility.store.ta_lifecycles import TaRecord
 from doudi_runtime.grpc.convert import timestamp
+from doudi_runtime.store.sealed import field_crypto
 
 _OUTCOMES = {
     Outcome.PASS: eligibility_pb2.CONDITION_OUTCOME_PASS,
@@ -201,7 +202,21 @@ def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
         gradual_exit_last_month=period_pb(e.gradual_exit_last_month),
         termination_reason=e.termination_reason.value if e.termination_reason else "",
         covered_persons=len(record.persons),
+        covered_person_keys=covered_person_keys(record.persons),
     )
+
+
+#: The context of the covered persons' keys announced with an entitlement: a digest in it never equals a
+#: lookup digest eligibility stores, so the announced key finds nothing in eligibility's own tables.
+COVERED_PERSON_CONTEXT = "doudi.eligibility.entitlement.covered_person"
+
+
+def covered_person_keys(persons: tuple[str, ...]) -> list[str]:
+    """One keyed digest per covered person (DOMAIN §5.7, §5.8): the same person has the same key on every
+    entitlement, so disbursement pays the price subsidy once per person and month without learning who the
+    person is. The digest is under the lookup hasher's primary key."""
+    hasher = field_crypto().hasher
+    return sorted({hasher.digest(person, context=COVERED_PERSON_CONTEXT) for person in persons})
 
 
 def _ta_money(fen: int) -> types_pb2.Money:

@@ -1,5 +1,6 @@
-"""The temporary-assistance cases' store: one row per case, its state and payment month as columns (what the
-payroll's close and the policy's region look up), the rest of the lifecycle as JSON."""
+"""The temporary-assistance cases' store: one row per case, its state, payment month and entitlement as
+columns (what disbursement's payment news and the policy's region look up), the rest of the lifecycle as
+JSON."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from doudi_eligibility.domain.machines.temporary_assistance import (
 )
 from doudi_eligibility.store.tables import ta_lifecycles
 
-_GRANTED = (TaState.APPROVED.value, TaState.PARTIAL.value)
 _DATES = ("reported_on", "paid_on", "closed_on")
 _PERIODS = ("payment_month", "locked_until")
 _ENUMS = {"state": TaState, "receiving_body": ReceivingBody, "post_check": PostCheck}
@@ -75,22 +75,6 @@ def by_entitlement(session: Session, entitlement_id: str) -> TaRecord | None:
         select(ta_lifecycles).where(ta_lifecycles.c.entitlement_id == entitlement_id).with_for_update()
     ).first()
     return None if row is None else _record(row)
-
-
-def awaiting_payment(session: Session, month: Period, region_prefix: str) -> list[TaRecord]:
-    """Granted cases whose rest is paid in ``month`` in the region, with no payment problem."""
-    rows = session.execute(
-        select(ta_lifecycles)
-        .where(
-            ta_lifecycles.c.state.in_(_GRANTED),
-            ta_lifecycles.c.payment_month == str(month),
-            ta_lifecycles.c.region.startswith(region_prefix),
-            ta_lifecycles.c.payment_problem == "",
-        )
-        .order_by(ta_lifecycles.c.reference)
-        .with_for_update()
-    ).all()
-    return [_record(r) for r in rows]
 
 
 def put(session: Session, record: TaRecord, now: datetime) -> None:

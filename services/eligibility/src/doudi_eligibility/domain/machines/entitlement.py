@@ -99,11 +99,26 @@ class Entitlement:
             return self._move(state=State.TERMINATION_PENDING, termination_reason=outcome.termination_reason)
         return self._move(state=State.ACTIVE, monthly_amount_fen=outcome.monthly_amount_fen)
 
-    def return_from_gradual_exit(self, amount_fen: int, actor: Role, params: Parameters) -> Entitlement:
-        """Income fell back below S during 渐退: recomputed amount, no new application (H06a)."""
+    def return_from_gradual_exit(
+        self, amount_fen: int, decided_in: Period, actor: Role, params: Parameters
+    ) -> Entitlement:
+        """Income fell back below S during 渐退 (any review): the recomputed amount from the month after the
+        decision, no new application (H06a). Once the last frozen month has passed the exit has run its
+        course, even before the sweep records it: re-entry is a new application (§7.3 ``TERMINATED``)."""
         self._expect("return from gradual exit", State.GRADUAL_EXIT)
         require_role(actor, "return from gradual exit", confirming_roles(params))
-        return self._move(state=State.ACTIVE, monthly_amount_fen=amount_fen, gradual_exit_last_month=None)
+        if amount_fen <= 0:
+            raise ValueError("an entitlement that returns to ACTIVE pays a positive amount")
+        assert self.gradual_exit_last_month is not None
+        if decided_in > self.gradual_exit_last_month:
+            step = f"return from a gradual exit that ended after {self.gradual_exit_last_month}"
+            raise IllegalTransition(f"entitlement {self.entitlement_id}", self.state.value, step)
+        return self._move(
+            state=State.ACTIVE,
+            monthly_amount_fen=amount_fen,
+            gradual_exit_last_month=None,
+            changed_from=decided_in.next(),
+        )
 
     def end_gradual_exit(self, month: Period, actor: Role) -> Entitlement:
         """After the last frozen month the entitlement ends for income above the standard."""
@@ -205,6 +220,26 @@ class Entitlement:
             terminated_from=max(terminated_from, self.start_month),
         )
 
+    def ended_with_dibao(self, dibao_terminated_from: Period) -> bool:
+        """Whether this entitlement is one ``end_with_dibao`` ended with a Dibao stopping from that month."""
+        return (
+            self.state is State.TERMINATED
+            and self.termination_reason is TerminationReason.DIBAO_ENDED
+            and self.terminated_from == max(dibao_terminated_from, self.start_month)
+            and self.previous is not None
+        )
+
+    def restore_with_dibao(self, actor: Role) -> Entitlement:
+        """§7.6 with §5.4: the appeal that reverses the end of the Dibao reverses what followed from it, so a
+        disability living subsidy ended with the Dibao returns to the state before that end."""
+        require_role(actor, "restore with the Dibao", frozenset({Role.SYSTEM}))
+        if self.state is not State.TERMINATED or self.termination_reason is not TerminationReason.DIBAO_ENDED:
+            raise IllegalTransition(
+                f"entitlement {self.entitlement_id}", self.state.value, "be restored with the Dibao"
+            )
+        assert self.previous is not None
+        return self.previous
+
     def redetermine(self, amount_fen: int, effective: Period, actor: Role) -> Entitlement:
         """A new standard (a new parameter version) re-determines the amount from ``effective`` (§3, §5.1.6).
 
@@ -217,11 +252,24 @@ class Entitlement:
         return self._move(monthly_amount_fen=amount_fen, changed_from=effective)
 
     def reverse_on_appeal(self, actor: Role) -> Entitlement:
-        """An appeal that revokes the last decision restores the state before it (§7.6); arrears follow."""
+        """An appeal that revokes the last decision restores the state before it (§7.6); arrears follow.
+
+        A revoked termination pays again. Its notice step (TERMINATION_PENDING) belongs to the decision that
+        was revoked, so the entitlement returns ACTIVE at the amount it had, not to a pending end that the
+        authority could complete again without a new review.
+        """
         require_role(actor, "reverse a decision on appeal", frozenset({Role.REVIEWING_BODY}))
         if self.previous is None:
             raise IllegalTransition(
                 f"entitlement {self.entitlement_id}", self.state.value, "reverse on appeal"
+            )
+        if self.state is State.TERMINATED and self.previous.state is State.TERMINATION_PENDING:
+            return replace(
+                self.previous,
+                state=State.ACTIVE,
+                termination_reason=None,
+                termination_notice_start=None,
+                terminated_from=None,
             )
         return self.previous
 

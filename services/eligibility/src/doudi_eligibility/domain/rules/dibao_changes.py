@@ -3,6 +3,7 @@ work-refusal sanction, termination reasons, and the arrears or overpayment a cha
 §7.3, §11.4).
 
 Keys read: ``dibao.gradual_exit.months``, ``dibao.gradual_exit.income_cap``,
+``dibao.gradual_exit.monitoring_months``,
 ``dibao.gradual_exit.min_months_on_dibao`` (also the months before a voluntary exit, SEED-4),
 ``dibao.voluntary_exit.bonus_months``,
 ``dibao.work_refusal.count``, ``dibao.work_refusal.share_cut``, ``dibao.rounding``, ``margin.multiplier``
@@ -165,6 +166,14 @@ def review(
         termination_reason=reason,
         written_notice_required=True,
     )
+
+
+def monitored_until(terminated_from: Period, params: Parameters) -> Period | None:
+    """The last month a household whose gradual exit ended stays in the low-income monitoring population:
+    ``dibao.gradual_exit.monitoring_months`` from the first month no longer paid (§7.3 "12-month monitoring
+    flag", §8.1 "households that left Dibao in the last 12 months"); None when the locality sets 0."""
+    months = params.integer("dibao.gradual_exit.monitoring_months")
+    return terminated_from.plus(months - 1) if months > 0 else None
 
 
 @dataclass(frozen=True)
