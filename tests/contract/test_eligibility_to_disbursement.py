@@ -40,6 +40,8 @@ def test_h01_decided_and_re_determined_in_eligibility_is_paid_so_by_disbursement
     assert entry is not None
     assert (entry.beneficiary_id, entry.township, entry.payee_name) == ("app_h01", "640402100000", "李明")
     assert entry.persons == 3, "per-person derived payments (price subsidy) count the household's members"
+    assert len(set(entry.person_keys)) == 3, "each member by an opaque key, to pay the price subsidy once"
+    assert all(len(key) == 64 and int(key, 16) >= 0 for key in entry.person_keys), "keyed digests only"
     assert entry.amounts_for(Period(2025, 3)) == {}
     assert entry.amounts_for(Period(2025, 4)) == {"BASE": 6_000}
     assert entry.amounts_for(Period(2025, 6)) == {"BASE": 6_000}

@@ -4,6 +4,8 @@
 - a gradual exit decided in July 2025 freezes the amount from August 2025 to July 2026; the roster pays July
   2026 and nothing after, before eligibility's sweep has ended it (the run for August is made in July) and
   after, when the sweep's EntitlementTerminated names the same last month;
+- income falling back in November 2025 returns it to ACTIVE at 50 from December: the roster pays on past the
+  frozen months, and the sweep no longer ends it;
 - a voluntary exit in August 2025 ends payment after August and pays the bonus (3 × 60 = 180) once, as the
   EXIT_BONUS line of August, however often the event is heard and however many runs are generated.
 """
@@ -75,6 +77,27 @@ def test_a_gradual_exit_is_paid_to_its_last_frozen_month_and_ends_in_both_servic
     assert ended is not None and ended.last == Period(2026, 7)
     assert ended.amounts_for(Period(2026, 7)) == {"BASE": 6_000}
     assert ended.amounts_for(Period(2026, 8)) == {}
+    e.context.persistence().database.dispose()
+    disbursement.persistence().database.dispose()
+
+
+def test_a_gradual_exit_that_returns_to_active_is_paid_on_past_its_frozen_months(tmp_path: Path) -> None:
+    e, entitlement_id = _active_h01(tmp_path)
+    e.clock.on(date(2025, 7, 15))
+    e.app.entitlements.start_review("r-1", entitlement_id, "人社数据显示就业", TOWNSHIP)
+    e.app.entitlements.complete_review("r-2", entitlement_id, "GRADUAL_EXIT", 0, "", "给予渐退期", COUNTY)
+    e.clock.on(date(2025, 11, 20))
+    e.app.entitlements.complete_review("r-3", entitlement_id, "CONTINUE", 5_000, "", "失业，收入回落", COUNTY)
+
+    disbursement = disbursement_fed(tmp_path, e.entitlement_events(), e.clock())
+    with disbursement.persistence().database.read() as session:
+        entry = payroll_store.get_roster_entry(session, entitlement_id)
+    assert entry is not None and entry.last is None
+    assert entry.amounts_for(Period(2025, 11)) == {"BASE": 6_000}, "frozen to the decision's month"
+    assert entry.amounts_for(Period(2025, 12)) == {"BASE": 5_000}
+    assert entry.amounts_for(Period(2026, 8)) == {"BASE": 5_000}, "paid on after the frozen months"
+    e.clock.on(date(2026, 8, 1))
+    assert Exits(e.app.entitlements).end_due_gradual_exits() == 0
     e.context.persistence().database.dispose()
     disbursement.persistence().database.dispose()
 

@@ -99,9 +99,10 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             "doudi.eligibility.v1.ObjectionRaised",
             "doudi.eligibility.v1.DecisionMade",
             "doudi.eligibility.v1.AppealFiled",
+            "doudi.eligibility.v1.TemporaryAssistancePostChecked",
             "doudi.eligibility.v1.TemporaryAssistanceClosed",
         ),
-        consumers=("intake",),
+        consumers=("intake", "disbursement"),
     ),
     TopicSpec(
         "doudi.eligibility.entitlement.v1",
@@ -124,7 +125,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             "doudi.disbursement.v1.PayrollClosed",
             "doudi.disbursement.v1.DerivedPaymentDeclared",
         ),
-        consumers=("eligibility",),
+        consumers=(),
     ),
     TopicSpec(
         "doudi.disbursement.payment.v1",
@@ -132,6 +133,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         key="beneficiary id",
         events=(
             "doudi.disbursement.v1.BankBatchReconciled",
+            "doudi.disbursement.v1.PaymentSettled",
             "doudi.disbursement.v1.PaymentReturned",
             "doudi.disbursement.v1.PaymentFailed",
             "doudi.disbursement.v1.PaymentHeld",

@@ -20,6 +20,7 @@ from doudi_disbursement.app.reserve import ReserveUseCases
 from doudi_disbursement.app.returned import ReturnedPayments
 from doudi_disbursement.events.entitlements import entitlement_subscription
 from doudi_disbursement.events.providers import settlement_subscription
+from doudi_disbursement.events.temporary_assistance import post_check_subscription
 from doudi_disbursement.store.tables import STORE
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.grpc.server import GrpcServiceBinding
@@ -98,7 +99,11 @@ def _bindings(context: ServiceContext[DisbursementSettings]) -> Sequence[GrpcSer
 
 def _subscriptions(context: ServiceContext[DisbursementSettings]) -> Sequence[Subscription]:
     clock = payroll(context).clock
-    return [entitlement_subscription(clock), settlement_subscription(clock)]
+    return [
+        entitlement_subscription(clock),
+        settlement_subscription(clock),
+        post_check_subscription(Overpayments(context, clock)),
+    ]
 
 
 def _workers(context: ServiceContext[DisbursementSettings]) -> Sequence[Worker]:

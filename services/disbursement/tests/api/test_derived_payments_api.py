@@ -72,7 +72,7 @@ def changed(entitlement_id: str, amount_fen: int, effective: str, **extra: objec
 
 
 def deliver_at(p: Payroll, event, when: datetime) -> None:  # type: ignore[no-untyped-def]
-    subscription, _settlements = DEFINITION.subscriptions(p.context)
+    subscription, *_others = DEFINITION.subscriptions(p.context)
     envelope = new_envelope(event, producer="eligibility", subject_key="k")
     envelope.occurred_at.FromDatetime(when)
     with p.context.database.transaction() as session:

@@ -114,7 +114,7 @@ def activated(index: int, township: str, amount_fen: int, account: str | None = 
 
 
 def deliver(p: Payroll, event) -> None:  # type: ignore[no-untyped-def]
-    subscription, _settlements = DEFINITION.subscriptions(p.context)
+    subscription, *_others = DEFINITION.subscriptions(p.context)
     envelope = new_envelope(event, producer="eligibility", subject_key="k")
     with p.context.database.transaction() as session:
         subscription.handler(session, envelope)

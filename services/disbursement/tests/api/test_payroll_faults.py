@@ -123,7 +123,7 @@ def test_every_payment_is_made_exactly_once_whatever_fails(
     context: ServiceContext, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     rng = random.Random(seed)
-    subscription, _settlements = DEFINITION.subscriptions(context)
+    subscription, *_others = DEFINITION.subscriptions(context)
     events = [entitlement(i, rng) for i in range(rng.randrange(5, 25))]
     for event in events + rng.sample(events, k=len(events) // 3):  # a third of them heard twice
         with context.database.transaction() as session:
@@ -189,7 +189,7 @@ def store_run(context: ServiceContext, run_id: str):  # type: ignore[no-untyped-
 
 def released_run(context: ServiceContext, bank: UnreliableBank, events: list, now: datetime):  # type: ignore[no-untyped-def]
     """A county's December run generated from ``events`` and released by a second person."""
-    subscription, _settlements = DEFINITION.subscriptions(context)
+    subscription, *_others = DEFINITION.subscriptions(context)
     for event in events:
         envelope = new_envelope(event, producer="eligibility", subject_key="k")
         envelope.occurred_at.FromDatetime(now)

@@ -94,8 +94,7 @@ def test_the_amount_in_force_is_the_latest_change_not_after_the_month(
 def a_run() -> runs.Run:
     return runs.generated(
         runs.Run("run_1", MAR, "640402000000", runs.RunState.GENERATING, "county-clerk", NOW, NOW),
-        2,
-        12_000,
+        runs.Totals(2, 12_000, held_count=1, held_fen=50_000),
         NOW,
     )
 
@@ -111,6 +110,33 @@ def test_release_confirms_the_control_totals() -> None:
     assert raised.value.violations[0].field == "expected_total_fen"
     released = runs.approve(a_run(), "finance-officer", 2, 12_000, NOW)
     assert (released.state, released.approved_by) == (runs.RunState.RELEASED, "finance-officer")
+
+
+def test_held_lines_are_no_part_of_the_totals_the_approver_confirms() -> None:
+    waiting = a_run()
+    assert (waiting.held_count, waiting.held_fen) == (1, 50_000)
+    with pytest.raises(InvalidArgument):
+        runs.approve(waiting, "finance-officer", 3, 62_000, NOW)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 10**6), st.integers(0, 10**12), st.integers(0, 10**6), st.integers(0, 10**12)
+        ),
+        max_size=8,
+    )
+)
+def test_a_runs_totals_are_the_sum_of_its_shards(shards: list[tuple[int, int, int, int]]) -> None:
+    total = sum((runs.Totals(*shard) for shard in shards), runs.Totals())
+    columns = [sum(column) for column in zip(*shards, strict=True)] if shards else [0, 0, 0, 0]
+    assert total == runs.Totals(*columns)
+
+
+def test_a_released_run_can_no_longer_be_recounted() -> None:
+    released = runs.approve(a_run(), "finance-officer", 2, 12_000, NOW)
+    with pytest.raises(FailedPrecondition):
+        runs.recounted(released, runs.Totals(3, 62_000), NOW)
 
 
 def test_a_released_run_can_no_longer_be_held_or_cancelled() -> None:

@@ -70,8 +70,10 @@ RULES: Mapping[str, Rule] = {
     # Derived payments are declared by the county for its own beneficiaries (DOMAIN §5.7, §11.2).
     "DeclareDerivedPayment": rule(COUNTY, region=FromField("region.code"), mutates=True),
     "ListDerivedPayments": rule(COUNTY, region=FromField("region.code")),
+    # A temporary-assistance post-check's recovery is owed by a person no roster names (the one its
+    # advance paid): their overpayments answer for their township.
     "ListOverpayments": rule(
-        COUNTY, Role.TOWNSHIP_OFFICE, region=FromRecord("beneficiary", "beneficiary_id")
+        COUNTY, Role.TOWNSHIP_OFFICE, region=FromRecord("overpaid_beneficiary", "beneficiary_id")
     ),
     # Care providers are contracted and paid by the county (DOMAIN §9.3); the audit trail keeps the
     # account masked (the response names the account and the one it replaced, both masked).
@@ -120,12 +122,15 @@ def _masked_account(snapshot: SnapshotLookup) -> SnapshotLookup:
 
 def policy(context: ServiceContext) -> ServicePolicy:
     database = context.persistence().database
+    beneficiary = column_lookup(database, roster, "beneficiary_id", "township")
+    overpaid = column_lookup(database, overpayments, "beneficiary_id", "township")
     return ServicePolicy(
         SERVICE_NAME,
         RULES,
         lookups={
             "run": column_lookup(database, runs, "run_id", "region"),
-            "beneficiary": column_lookup(database, roster, "beneficiary_id", "township"),
+            "beneficiary": beneficiary,
+            "overpaid_beneficiary": lambda b: beneficiary(b) or overpaid(b),
             "payment": column_lookup(database, payments, "payment_id", "township"),
             "overpayment": column_lookup(database, overpayments, "overpayment_id", "township"),
             "provider_account": column_lookup(database, provider_accounts, "provider_id", "county"),

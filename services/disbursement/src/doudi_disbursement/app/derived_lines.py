@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from prometheus_client import Counter
@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from doudi_common.parameters import ParameterError
 from doudi_common.period import Period
+from doudi_common.region import RegionCode
 from doudi_disbursement.domain.arrears import ARREARS
-from doudi_disbursement.domain.derived import derived_line, persons_paid
+from doudi_disbursement.domain.derived import Declaration, DerivedKind, derived_line, persons_paid
 from doudi_disbursement.domain.exit_bonus import exit_bonus_line
 from doudi_disbursement.domain.payments import PaymentLine, idempotency_key, lines_for
+from doudi_disbursement.domain.price_subsidy import line_key, persons_to_pay, receives
 from doudi_disbursement.domain.recovery import RECOVERY, recovery_line
 from doudi_disbursement.domain.roster import RosterEntry
 from doudi_disbursement.domain.runs import Run
@@ -32,6 +34,8 @@ UNKNOWN_SIZE = Counter(
 )
 #: The most of a month's payment an offset may take, for a township and month (a parameter).
 MaxShare = Callable[[str, Period], Fraction]
+#: Per-person derived payment key → (kind, month, the persons it pays for).
+PersonsPaid = dict[str, tuple[DerivedKind, Period, tuple[str, ...]]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class PageLines:
     lines: list[PaymentLine]
     #: RECOVERY payment key → the overpayments it recovers and how much of each.
     recoveries: dict[str, list[tuple[str, int]]]
+    #: Per-person derived payment key → (kind, month, the persons it pays for).
+    persons: PersonsPaid = field(default_factory=dict)
 
 
 def _arrears_lines(session: Session, page: Sequence[RosterEntry], period: Period) -> list[PaymentLine]:
@@ -70,10 +76,46 @@ def _exit_bonus_lines(session: Session, page: Sequence[RosterEntry], period: Per
     ]
 
 
-def _declared_lines(session: Session, page: Sequence[RosterEntry], run: Run) -> list[PaymentLine]:
+def _per_person_lines(
+    session: Session, page: Sequence[RosterEntry], declaration: Declaration, region: str, persons: PersonsPaid
+) -> list[PaymentLine]:
+    """The price subsidy of the page's entries whose persons eligibility named: once per person and month,
+    whichever entitlements count the person (DOMAIN §5.7, §5.8). A line generated before keeps what it
+    paid."""
+    keyed = [entry for entry in page if entry.person_keys and receives(entry, declaration)]
+    if not keyed:
+        return []
+    generated = payroll_store.existing_keys(session, [line_key(entry, declaration) for entry in keyed])
+    fresh = [entry for entry in keyed if line_key(entry, declaration) not in generated]
+    wanted = {key for entry in fresh for key in entry.person_keys}
+    if not wanted:
+        return []
+    covering = payroll_store.roster_covering(session, wanted, RegionCode(region).prefix)
+    rivals_paid = payroll_store.existing_keys(session, [line_key(rival, declaration) for rival in covering])
+    rivals = [rival for rival in covering if line_key(rival, declaration) not in rivals_paid]
+    paid = store.persons_paid(session, declaration.kind, declaration.period, wanted)
+    lines = []
+    for entry in fresh:
+        paid_for = persons_to_pay(entry, declaration, rivals, paid)
+        line = derived_line(entry, declaration, paid_for)
+        if line is None:
+            continue
+        lines.append(line)
+        persons[line.idempotency_key] = (declaration.kind, declaration.period, paid_for)
+        paid.update(dict.fromkeys(paid_for, line.idempotency_key))
+    return lines
+
+
+def _declared_lines(
+    session: Session, page: Sequence[RosterEntry], run: Run, persons: PersonsPaid
+) -> list[PaymentLine]:
     lines = []
     for declaration in store.declarations_due(session, run.run_id, run.region, run.period):
+        if declaration.kind is DerivedKind.PRICE_SUBSIDY:
+            lines.extend(_per_person_lines(session, page, declaration, run.region, persons))
         for entry in page:
+            if declaration.kind is DerivedKind.PRICE_SUBSIDY and entry.person_keys:
+                continue
             line = derived_line(entry, declaration)
             if line is not None:
                 lines.append(line)
@@ -95,15 +137,16 @@ def page_lines(session: Session, page: Sequence[RosterEntry], run: Run, max_shar
     by the store's unique key, so nothing here needs to know what earlier runs paid."""
     period = run.period
     monthly = list(lines_for(page, period))
+    persons: PersonsPaid = {}
     lines = (
         monthly
         + _arrears_lines(session, page, period)
         + _exit_bonus_lines(session, page, period)
-        + _declared_lines(session, page, run)
+        + _declared_lines(session, page, run, persons)
     )
     balances = store.open_balances(session, {entry.beneficiary_id for entry in page})
     if not balances:
-        return PageLines(lines, {})
+        return PageLines(lines, {}, persons)
     by_payee: dict[tuple[str, str], list[PaymentLine]] = {}
     for line in monthly:
         by_payee.setdefault((line.beneficiary_id, line.programme), []).append(line)
@@ -135,4 +178,4 @@ def page_lines(session: Session, page: Sequence[RosterEntry], run: Run, max_shar
         if line is not None:
             lines.append(line)
             recoveries[line.idempotency_key] = taken
-    return PageLines(lines, recoveries)
+    return PageLines(lines, recoveries, persons)

@@ -1,5 +1,13 @@
 """Overpayments (DOMAIN §11.4, §12.1; H11): recorded with the decision that established them, then
-recovered by the runs, which offset part of each later month's payment under the same programme."""
+recovered by the runs, which offset part of each later month's payment under the same programme, and by
+the household's repayments.
+
+Eligibility's post-check after advance aid (DOMAIN §7.4) records one too, once per case: what a
+misrepresentation recovers, under urgent temporary assistance, owed by the household the reserve fund's
+advance paid (named ``advance:<advance id>``, as the fund names an advance's overpayment). That programme
+pays no later month, and the runs offset an overpayment only against the same beneficiary's payments under
+its own programme (the advance's household is no roster beneficiary either), so such an overpayment is
+recovered by repayment (``RecordRepayment``) only."""
 
 from __future__ import annotations
 
@@ -12,11 +20,16 @@ from sqlalchemy.orm import Session
 
 from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
+from doudi_disbursement.domain import ta_recovery
 from doudi_disbursement.events import overpayments as events
 from doudi_disbursement.store import derived as store
 from doudi_disbursement.store import payroll as payroll_store
 from doudi_runtime.commands import AfterCommit, Commands, request_id_check, require_id, validate_together
-from doudi_runtime.idempotency import fingerprint_of
+from doudi_runtime.idempotency import MAX_REQUEST_ID_LENGTH, fingerprint_of, run_once
+
+#: Who records a post-check's recovery, and the key of its case among the service's idempotency keys.
+POST_CHECK_RECORDER = "eligibility post-check"
+POST_CHECK_KEY = "ta-post-check:"
 
 RECORDED_FEN = Counter(
     "doudi_disbursement_overpayment_recorded_fen_total", "Overpayments recorded for recovery, in fen."
@@ -61,6 +74,20 @@ class Overpayments(Commands):
         repaid = store.repaid_fen(session, [overpayment_id]).get(overpayment_id, 0)
         return OverpaymentView(row, store.offsets_of(session, overpayment_id), repaid)
 
+    def _insert(self, session: Session, now: datetime, cause: str, **values: Any) -> OverpaymentView:
+        """Store an overpayment and announce it (OverpaymentDetected) in the caller's transaction."""
+        overpayment_id = new_id("ovp")
+        store.insert_overpayment(session, {"overpayment_id": overpayment_id, **values, "recorded_at": now})
+        view = self._view(session, overpayment_id)
+        self.persistence.outbox.add(
+            session,
+            topic=events.TOPIC_PAYMENTS,
+            subject_key=values["beneficiary_id"],
+            payload=events.overpayment_detected(view.row),
+            causation_id=cause,
+        )
+        return view
+
     def record(
         self,
         request_id: str,
@@ -84,31 +111,20 @@ class Overpayments(Commands):
             township = payroll_store.township_of(session, beneficiary_id, programme)
             if township is None:
                 raise NotFound(f"no {programme} payments to beneficiary {beneficiary_id!r} to offset against")
-            overpayment_id = new_id("ovp")
-            store.insert_overpayment(
+            view = self._insert(
                 session,
-                {
-                    "overpayment_id": overpayment_id,
-                    "beneficiary_id": beneficiary_id,
-                    "programme": programme,
-                    "township": township,
-                    "amount_fen": amount_fen,
-                    "reason": reason.strip(),
-                    "decision_reference": decision_reference.strip(),
-                    "recorded_by": recorded_by,
-                    "recorded_at": now,
-                },
-            )
-            view = self._view(session, overpayment_id)
-            self.persistence.outbox.add(
-                session,
-                topic=events.TOPIC_PAYMENTS,
-                subject_key=beneficiary_id,
-                payload=events.overpayment_detected(view.row),
-                causation_id=request_id,
+                now,
+                request_id,
+                beneficiary_id=beneficiary_id,
+                programme=programme,
+                township=township,
+                amount_fen=amount_fen,
+                reason=reason.strip(),
+                decision_reference=decision_reference.strip(),
+                recorded_by=recorded_by,
             )
             after.add(lambda: RECORDED_FEN.inc(amount_fen))
-            return overpayment_id, view
+            return view.row.overpayment_id, view
 
         return self.once(
             "RecordOverpayment",
@@ -156,6 +172,53 @@ class Overpayments(Commands):
             fingerprint_of(overpayment_id, amount_fen, reference.strip()),
             perform,
             self._view,
+        )
+
+    def record_post_check(
+        self,
+        session: Session,
+        now: datetime,
+        *,
+        case_reference: str,
+        beneficiary_id: str,
+        township: str,
+        amount_fen: int,
+        reason: str,
+        cause: str,
+    ) -> OverpaymentView:
+        """The recovery a temporary-assistance post-check found, inside the consumer's transaction, once per
+        case: a second delivery of the case's post-check records and announces nothing more (the same
+        recovery answers with the first record; another amount is refused as AlreadyExists)."""
+        validate_together(
+            lambda: _positive(amount_fen),
+            lambda: _text(reason, "reason", 2000),
+            lambda: _text(case_reference, "decision_reference", MAX_REQUEST_ID_LENGTH - len(POST_CHECK_KEY)),
+        )
+
+        def perform() -> tuple[str, OverpaymentView]:
+            view = self._insert(
+                session,
+                now,
+                cause,
+                beneficiary_id=beneficiary_id,
+                programme=ta_recovery.PROGRAMME,
+                township=township,
+                amount_fen=amount_fen,
+                reason=reason,
+                decision_reference=case_reference,
+                recorded_by=POST_CHECK_RECORDER,
+            )
+            RECORDED_FEN.inc(amount_fen)
+            return view.row.overpayment_id, view
+
+        return run_once(
+            session,
+            self.persistence.store.idempotency,
+            method="TemporaryAssistancePostChecked",
+            request_id=f"{POST_CHECK_KEY}{case_reference}",
+            fingerprint=fingerprint_of(beneficiary_id, amount_fen),
+            perform=perform,
+            replay=lambda overpayment_id: self._view(session, overpayment_id),
         )
 
     def get(self, overpayment_id: str) -> OverpaymentView:

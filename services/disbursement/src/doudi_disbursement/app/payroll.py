@@ -26,11 +26,18 @@ from doudi_disbursement.app.bank_gateway import Order, Result
 from doudi_disbursement.app.derived_lines import page_lines
 from doudi_disbursement.app.provider_lines import provider_fee_lines, provider_fees_due
 from doudi_disbursement.domain import runs as runs_domain
-from doudi_disbursement.domain.payments import PaymentState, bank_key, identity_of, net_amounts
-from doudi_disbursement.domain.runs import Run, RunState
+from doudi_disbursement.domain.payments import (
+    PaymentState,
+    bank_key,
+    identity_of,
+    net_amounts,
+    settlement_announced,
+)
+from doudi_disbursement.domain.runs import Run, RunState, Totals
 from doudi_disbursement.events import payroll as events
 from doudi_disbursement.store import derived as derived_store
 from doudi_disbursement.store import payroll as store
+from doudi_runtime.events.outbox import PendingEvent
 from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
 from doudi_runtime.service import Persistence, ServiceContext
 from doudi_runtime.store.hooks import after_commit
@@ -154,7 +161,7 @@ class PayrollUseCases:
                     townships.append(region)
                 store.insert_run(session, run, townships)
                 if not townships:
-                    run = runs_domain.generated(run, 0, 0, now)
+                    run = runs_domain.generated(run, Totals(), now)
                     store.save_run(session, run)
                 return run.run_id, run
 
@@ -205,12 +212,14 @@ class PayrollUseCases:
                     for key, taken in generated.recoveries.items():
                         derived_store.record_recoveries(session, key, taken)
                         OFFSET_FEN.inc(sum(part for _, part in taken))
+                    for key, (kind, month, persons) in generated.persons.items():
+                        derived_store.record_persons_paid(session, kind, month, key, persons)
         with database.transaction() as session:
             store.finish_shard(session, run_id, township)
             totals = store.run_totals_if_generated(session, run_id)
             current = store.get_run(session, run_id, for_update=True)
             if totals is not None and current is not None and current.state is RunState.GENERATING:
-                opened = runs_domain.generated(current, totals[0], totals[1], self.clock())
+                opened = runs_domain.generated(current, totals, self.clock())
                 store.save_run(session, opened)
                 self._announce(session, events.TOPIC_PAYROLL, run_id, events.payroll_opened(opened), run_id)
         return True
@@ -383,10 +392,21 @@ class PayrollUseCases:
     def _record_results(
         self, session: Session, run_id: str, batch_request_id: str, bank_batch_id: str, results: list[Result]
     ) -> int:
-        """Settled payments in bulk with one event for the batch; each returned or failed one with its own."""
+        """Settled payments in bulk with one event for the batch (and one each for a one-off programme's,
+        whose case waits on it); each returned or failed one with its own event."""
         now = self.clock()
         settled_keys = [identity_of(r.idempotency_key) for r in results if r.result == "SETTLED"]
-        settled, settled_fen = store.settle_batch(session, batch_request_id, settled_keys, now)
+        changed = store.settle_batch(session, batch_request_id, settled_keys, now)
+        settled, settled_fen = len(changed), sum(int(row.amount_fen) for row in changed)
+        one_offs = [r.payment_id for r in changed if settlement_announced(r.programme, r.offsets_key)]
+        self.persistence.outbox.add_many(
+            session,
+            topic=events.TOPIC_PAYMENTS,
+            events=[
+                PendingEvent(row.beneficiary_id, events.payment_event(row), bank_batch_id)
+                for row in store.payments_by_id(session, one_offs)
+            ],
+        )
         by_state = {"RETURNED": 0, "FAILED": 0}
         for result in results:
             state = RESULT_STATES.get(result.result)

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 from doudi_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from doudi_common.region import RegionCode
 from doudi_disbursement.domain import payments as domain
+from doudi_disbursement.domain import runs as runs_domain
 from doudi_disbursement.domain.payments import PaymentState
 from doudi_disbursement.domain.provider_fees import PROVIDER_FEE
+from doudi_disbursement.domain.runs import RunState
 from doudi_disbursement.events import payroll as events
 from doudi_disbursement.store import payroll as store
 from doudi_disbursement.store import providers as provider_store
@@ -49,6 +51,17 @@ def _take_account_from_roster(session: Session, row: Any, now: datetime) -> None
     store.update_payment_and_its_offsets(
         session, row, now, payee_name=entry.payee_name, payee_account=entry.payee_account
     )
+
+
+def _recount_unreleased_run(session: Session, row: Any, now: datetime) -> None:
+    """A held line re-issued before its run is released goes to the bank with the run: it moves into the
+    control totals the approver confirms (a released run sends it as a re-issue, outside its totals)."""
+    run = store.get_run(session, row.run_id, for_update=True)
+    if run is None or run.state not in runs_domain.UNRELEASED:
+        return
+    totals = store.recount_shards(session, run.run_id, row.township)
+    if run.state is not RunState.GENERATING:
+        store.save_run(session, runs_domain.recounted(run, totals, now))
 
 
 class ReturnedPayments(Commands):
@@ -144,6 +157,8 @@ class ReturnedPayments(Commands):
                 batch_request_id="",
                 reason="",
             )
+            if row.state == PaymentState.HELD.value:
+                _recount_unreleased_run(session, row, now)
             self._announce(session, row.payment_id, events.events_pb2.PaymentReissued, request_id)
             after.add(REISSUED.inc)
 

@@ -7,7 +7,7 @@ heard twice, a run generated again, or a supplementary payment in a later run ne
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -66,21 +66,27 @@ def check_amounts(kind: DerivedKind, amounts: Mapping[str, int]) -> None:
 
 def persons_paid(entry: RosterEntry, kind: DerivedKind) -> int:
     """How many times the amount is paid: per covered person for the price subsidy (0 when a household's
-    size is unknown, so nothing is guessed), once otherwise."""
+    size is unknown, so nothing is guessed), once otherwise. An entry whose persons eligibility named by key
+    is paid for the persons :func:`doudi_disbursement.domain.price_subsidy.persons_to_pay` leaves it."""
     if kind is not DerivedKind.PRICE_SUBSIDY:
         return 1
+    if entry.person_keys:
+        return len(entry.person_keys)
     if entry.programme in HOUSEHOLD_PROGRAMMES:
         return entry.persons
     return 1
 
 
-def derived_line(entry: RosterEntry, declaration: Declaration) -> PaymentLine | None:
+def derived_line(
+    entry: RosterEntry, declaration: Declaration, paid_for: Sequence[str] | None = None
+) -> PaymentLine | None:
     """The line ``entry`` receives from ``declaration``: only if its programme is listed and it was paying
-    in the declared month (the snapshot of §11.2 step 1)."""
+    in the declared month (the snapshot of §11.2 step 1). ``paid_for``, when given, are the persons a
+    per-person payment pays for (no line when none is left)."""
     per_unit = declaration.amounts.get(entry.programme)
     if not per_unit or not entry.amounts_for(declaration.period):
         return None
-    times = persons_paid(entry, declaration.kind)
+    times = len(paid_for) if paid_for is not None else persons_paid(entry, declaration.kind)
     if times <= 0:
         return None
     return PaymentLine(

@@ -30,6 +30,16 @@ OPEN_STATES = frozenset({PaymentState.PENDING, PaymentState.SUBMITTED})
 #: Payments that did not reach the account and wait for a caseworker (DOMAIN §11.2 step 5).
 TO_RESOLVE = frozenset({PaymentState.RETURNED, PaymentState.FAILED, PaymentState.HELD})
 
+#: One-off programmes (temporary assistance, DOMAIN §5.3, §7.4): the case waits on its payment, so each
+#: settled payment is announced on its own; a recurring month's settled payments are counted per batch.
+ONE_OFF_PROGRAMMES = frozenset({"TEMPORARY_ASSISTANCE_URGENT", "TEMPORARY_ASSISTANCE_EXPENDITURE"})
+
+
+def settlement_announced(programme: str, offsets_key: str) -> bool:
+    """A settled payment announced one by one: a one-off programme's own line (a RECOVERY line deducted
+    from it is no payment to the beneficiary and follows it silently)."""
+    return programme in ONE_OFF_PROGRAMMES and not offsets_key
+
 
 @dataclass(frozen=True)
 class PaymentLine:

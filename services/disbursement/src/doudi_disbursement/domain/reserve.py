@@ -181,6 +181,12 @@ def submitted(advance: Advance, bank_batch_id: str) -> Advance:
     return replace(advance, state=AdvanceState.SUBMITTED, bank_batch_id=bank_batch_id)
 
 
+def beneficiary_of(advance: Advance) -> str:
+    """Who an overpayment of the advance is owed by, as overpayments name it: the advance itself (its person
+    is known by an ID number, which is never announced in full)."""
+    return f"advance:{advance.advance_id}"
+
+
 def bank_key(advance: Advance) -> str:
     """The advance's idempotency key at the bank, distinct from every payroll key."""
     return f"advance/{advance.advance_id}"

@@ -36,6 +36,8 @@ class RosterEntry:
     suspended_from: Period | None = None
     #: The persons covered (a household's counted members), 0 when eligibility did not say.
     persons: int = 0
+    #: Eligibility's opaque key of each covered person (never an ID number); empty when it did not say.
+    person_keys: tuple[str, ...] = ()
 
     def amounts_for(self, period: Period) -> dict[str, int]:
         """The components payable for ``period``; empty when nothing is due that month."""
@@ -75,6 +77,7 @@ def activated(
     components: dict[str, int],
     existing: RosterEntry | None,
     persons: int = 0,
+    person_keys: tuple[str, ...] = (),
 ) -> RosterEntry:
     """An entitlement starts (or resumes after a suspension): from ``start`` it pays ``components``."""
     change = AmountChange(start, _components(components), "activated")
@@ -91,6 +94,7 @@ def activated(
             start,
             (change,),
             persons=persons,
+            person_keys=_keys(person_keys),
         )
     changes = (*(c for c in existing.changes if c.from_period < start), change)
     return replace(
@@ -102,16 +106,32 @@ def activated(
         last=None,
         start=min(existing.start, start),
         persons=persons or existing.persons,
+        person_keys=_keys(person_keys) or existing.person_keys,
     )
 
 
+def _keys(person_keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(set(person_keys)))
+
+
 def changed(
-    entry: RosterEntry, effective: Period, components: dict[str, int], reason: str, persons: int = 0
+    entry: RosterEntry,
+    effective: Period,
+    components: dict[str, int],
+    reason: str,
+    persons: int = 0,
+    person_keys: tuple[str, ...] = (),
 ) -> RosterEntry:
-    """A new amount from ``effective`` on; a later change for the same month replaces an earlier one."""
+    """A new amount from ``effective`` on; a later change for the same month replaces an earlier one. The
+    persons covered are the latest eligibility named (an event naming none leaves them as they were)."""
     kept = tuple(c for c in entry.changes if c.from_period < effective)
     change = AmountChange(effective, _components(components), reason)
-    return replace(entry, changes=(*kept, change), persons=persons or entry.persons)
+    return replace(
+        entry,
+        changes=(*kept, change),
+        persons=persons or entry.persons,
+        person_keys=_keys(person_keys) or entry.person_keys,
+    )
 
 
 def suspended(entry: RosterEntry, from_period: Period) -> RosterEntry:
@@ -152,9 +172,14 @@ def _withheld_until(entry: RosterEntry, resume_from: Period) -> RosterEntry:
 
 
 def reinstated(
-    entry: RosterEntry, effective: Period, components: dict[str, int], reason: str, persons: int = 0
+    entry: RosterEntry,
+    effective: Period,
+    components: dict[str, int],
+    reason: str,
+    persons: int = 0,
+    person_keys: tuple[str, ...] = (),
 ) -> RosterEntry:
     """A decision reversed in the household's favour (DOMAIN §7.6): the state before it pays again from
     ``effective``, so a suspension or an end it had set no longer stops payment."""
-    restored = changed(_withheld_until(entry, effective), effective, components, reason, persons)
+    restored = changed(_withheld_until(entry, effective), effective, components, reason, persons, person_keys)
     return replace(restored, suspended_from=None, last=None)

@@ -34,10 +34,32 @@ class Run:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    #: The control totals: the lines that go to the bank (DOMAIN §11.2 step 4).
     payment_count: int = 0
     total_fen: int = 0
     approved_by: str = ""
     state_reason: str = ""
+    #: Lines held at generation (no payee account, DOMAIN §11.1): never sent, so outside the totals.
+    held_count: int = 0
+    held_fen: int = 0
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a run (or a shard) sends to the bank, and what it holds back."""
+
+    payment_count: int = 0
+    total_fen: int = 0
+    held_count: int = 0
+    held_fen: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.payment_count + other.payment_count,
+            self.total_fen + other.total_fen,
+            self.held_count + other.held_count,
+            self.held_fen + other.held_fen,
+        )
 
 
 def _require(run: Run, allowed: set[RunState], action: str) -> None:
@@ -48,13 +70,22 @@ def _require(run: Run, allowed: set[RunState], action: str) -> None:
         )
 
 
-def generated(run: Run, payment_count: int, total_fen: int, now: datetime) -> Run:
+def generated(run: Run, totals: Totals, now: datetime) -> Run:
+    """Every shard is generated: the run declares what it sends to the bank, the held lines apart."""
     _require(run, {RunState.GENERATING}, "completed")
+    return recounted(replace(run, state=RunState.AWAITING_APPROVAL, updated_at=now), totals, now)
+
+
+def recounted(run: Run, totals: Totals, now: datetime) -> Run:
+    """The totals of a run not yet released, counted again (a held line re-issued to an account moves into
+    the control totals, so the approver confirms what the bank will be sent)."""
+    _require(run, set(UNRELEASED), "recounted")
     return replace(
         run,
-        state=RunState.AWAITING_APPROVAL,
-        payment_count=payment_count,
-        total_fen=total_fen,
+        payment_count=totals.payment_count,
+        total_fen=totals.total_fen,
+        held_count=totals.held_count,
+        held_fen=totals.held_fen,
         updated_at=now,
     )
 

@@ -172,6 +172,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
             components=_components(e),
             existing=existing,
             persons=e.covered_persons,
+            person_keys=tuple(e.covered_person_keys),
         )
     elif kind == "EntitlementChanged":
         event = unpack(envelope, events_pb2.EntitlementChanged)
@@ -188,9 +189,23 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
                 f"decision {event.reversed_decision_id} revoked on appeal",
                 now,
             )
-            entry = roster.reinstated(before, effective, _components(e), event.reason, e.covered_persons)
+            entry = roster.reinstated(
+                before,
+                effective,
+                _components(e),
+                event.reason,
+                e.covered_persons,
+                tuple(e.covered_person_keys),
+            )
         else:
-            entry = roster.changed(before, effective, _components(e), event.reason, e.covered_persons)
+            entry = roster.changed(
+                before,
+                effective,
+                _components(e),
+                event.reason,
+                e.covered_persons,
+                tuple(e.covered_person_keys),
+            )
             entry = _gradual_exit(entry, event)
         entry = roster.with_payee(entry, e.payee.account_name, e.payee.account_number)
     elif kind == "EntitlementSuspended":

@@ -37,12 +37,16 @@ def run_to_proto(
                 generated=s.state == "DONE",
                 payment_count=int(s.payment_count),
                 total_fen=int(s.total_fen),
+                held_count=int(s.held_count),
+                held_fen=int(s.held_fen),
             )
             for s in shards
         ],
         payments_by_state=by_state or {},
         created_at=created,
         state_reason=run.state_reason,
+        held_count=run.held_count,
+        held_fen=run.held_fen,
     )
 
 
@@ -76,6 +80,7 @@ def payroll_closed(run: Run, by_state: dict[str, int]) -> events_pb2.PayrollClos
 
 
 PAYMENT_EVENTS = {
+    "SETTLED": events_pb2.PaymentSettled,
     "RETURNED": events_pb2.PaymentReturned,
     "FAILED": events_pb2.PaymentFailed,
 }

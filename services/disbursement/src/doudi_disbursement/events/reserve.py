@@ -7,7 +7,7 @@ from typing import Any
 from doudi.common.v1 import types_pb2
 from doudi.disbursement.v1 import events_pb2, reserve_pb2
 from doudi_common.masking import mask_bank_account, mask_id_number
-from doudi_disbursement.domain.reserve import Advance, AdvanceState, Fund, Method
+from doudi_disbursement.domain.reserve import Advance, AdvanceState, Fund, Method, beneficiary_of
 from doudi_disbursement.events.payroll import TOPIC_PAYMENTS
 from doudi_runtime.grpc.convert import timestamp
 
@@ -98,7 +98,7 @@ def advance_regularised(advance: Advance, overpaid_fen: int) -> events_pb2.Advan
 
 def overpayment(advance: Advance, overpaid_fen: int) -> events_pb2.OverpaymentDetected:
     return events_pb2.OverpaymentDetected(
-        beneficiary_id=f"advance:{advance.advance_id}",
+        beneficiary_id=beneficiary_of(advance),
         amount_fen=overpaid_fen,
         reason=f"temporary-assistance advance {advance.advance_id} above the grant of "
         f"{advance.decision_reference}",

@@ -19,6 +19,7 @@ from doudi_disbursement.store import bulk
 from doudi_disbursement.store.tables import (
     arrears,
     derived_declarations,
+    derived_persons,
     overpayments,
     payments,
     recoveries,
@@ -280,3 +281,37 @@ def declarations_due(session: Session, run_id: str, region: str, period: Period)
         .order_by(d.c.period, d.c.kind)
     ).all()
     return [_declaration(row) for row in rows]
+
+
+# -- persons a per-person line paid for --------------------------------------------------------------------
+
+
+def persons_paid(
+    session: Session, kind: DerivedKind, period: Period, person_keys: Iterable[str]
+) -> dict[str, str]:
+    """Person key → the line that already paid ``kind`` for the person in ``period`` (in any run)."""
+    wanted = sorted(set(person_keys))
+    paid: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(derived_persons.c.person_key, derived_persons.c.payment_key).where(
+                derived_persons.c.kind == kind.value,
+                derived_persons.c.period == str(period),
+                derived_persons.c.person_key.in_(wanted[start : start + 500]),
+            )
+        ).all()
+        paid.update({row.person_key: row.payment_key for row in rows})
+    return paid
+
+
+def record_persons_paid(
+    session: Session, kind: DerivedKind, period: Period, payment_key: str, person_keys: Iterable[str]
+) -> None:
+    """The persons a line pays for. A person another line already paid for this month is refused by the
+    table's key, failing the page's transaction: money for a person never moves twice."""
+    rows = [
+        {"kind": kind.value, "period": str(period), "person_key": key, "payment_key": payment_key}
+        for key in sorted(set(person_keys))
+    ]
+    if rows:
+        session.execute(insert(derived_persons), rows)

@@ -16,9 +16,19 @@ from doudi_common.ids import new_ids
 from doudi_common.period import Period
 from doudi_disbursement.domain.payments import NO_ACCOUNT_REASON, PaymentLine, PaymentState, without_account
 from doudi_disbursement.domain.roster import AmountChange, RosterEntry
-from doudi_disbursement.domain.runs import Run, RunState
+from doudi_disbursement.domain.runs import Run, RunState, Totals
 from doudi_disbursement.store import bulk
-from doudi_disbursement.store.tables import bank_batches, payments, recoveries, roster, run_shards, runs
+from doudi_disbursement.store.payee_sealing import as_stored
+from doudi_disbursement.store.tables import (
+    bank_batches,
+    derived_persons,
+    payments,
+    recoveries,
+    roster,
+    roster_persons,
+    run_shards,
+    runs,
+)
 
 
 def _roster_body(entry: RosterEntry) -> str:
@@ -28,6 +38,7 @@ def _roster_body(entry: RosterEntry) -> str:
             "last": str(entry.last) if entry.last else None,
             "suspended_from": str(entry.suspended_from) if entry.suspended_from else None,
             "persons": entry.persons,
+            "person_keys": list(entry.person_keys),
             "changes": [
                 {"from": str(c.from_period), "components": dict(c.components), "reason": c.reason}
                 for c in entry.changes
@@ -63,17 +74,19 @@ def _roster_from_row(row: Any) -> RosterEntry:
         _period(last) if last else None,
         _period(suspended_from) if suspended_from else None,
         int(body.get("persons", 0)),
+        tuple(body.get("person_keys", ())),
     )
 
 
-#: What a roster entry is made of (its ``updated_at`` is not).
+#: What a roster entry is made of (its ``updated_at`` is not), for generating payments: the payee comes as
+#: stored, sealed, and goes onto the payment so (the payments seal it in the same context).
 _ROSTER_ENTRY = (
     roster.c.entitlement_id,
     roster.c.beneficiary_id,
     roster.c.programme,
     roster.c.township,
-    roster.c.payee_name,
-    roster.c.payee_account,
+    as_stored(roster.c.payee_name),
+    as_stored(roster.c.payee_account),
     roster.c.body,
 )
 
@@ -98,10 +111,37 @@ def save_roster_entry(session: Session, entry: RosterEntry, now: datetime) -> No
     )
     if not updated.rowcount:
         session.execute(insert(roster).values(entitlement_id=entry.entitlement_id, **values))
+    _save_person_keys(session, entry)
+
+
+def _save_person_keys(session: Session, entry: RosterEntry) -> None:
+    """The index of the entry's covered persons follows what eligibility last named."""
+    stored = {
+        row.person_key
+        for row in session.execute(
+            select(roster_persons.c.person_key).where(roster_persons.c.entitlement_id == entry.entitlement_id)
+        ).all()
+    }
+    wanted = set(entry.person_keys)
+    if stored == wanted:
+        return
+    if stored - wanted:
+        session.execute(
+            delete(roster_persons).where(
+                roster_persons.c.entitlement_id == entry.entitlement_id,
+                roster_persons.c.person_key.in_(sorted(stored - wanted)),
+            )
+        )
+    if wanted - stored:
+        session.execute(
+            insert(roster_persons),
+            [{"entitlement_id": entry.entitlement_id, "person_key": key} for key in sorted(wanted - stored)],
+        )
 
 
 def roster_pages(session: Session, township: str, page_size: int) -> Iterator[list[RosterEntry]]:
-    """A township's roster in pages (keyset on entitlement id): never the whole roster in memory."""
+    """A township's roster in pages (keyset on entitlement id): never the whole roster in memory. The payee's
+    name and account stay sealed (:class:`Carried`), to be copied onto the payments as they are."""
     after = ""
     while True:
         rows = session.execute(
@@ -114,6 +154,23 @@ def roster_pages(session: Session, township: str, page_size: int) -> Iterator[li
             return
         yield [_roster_from_row(row) for row in rows]
         after = rows[-1].entitlement_id
+
+
+def roster_covering(session: Session, person_keys: Iterable[str], region_prefix: str) -> list[RosterEntry]:
+    """The roster entries within a region that count any of these persons (by eligibility's person key)."""
+    wanted = sorted(set(person_keys))
+    found: dict[str, RosterEntry] = {}
+    for start in range(0, len(wanted), 500):
+        covering = select(roster_persons.c.entitlement_id).where(
+            roster_persons.c.person_key.in_(wanted[start : start + 500])
+        )
+        for row in session.execute(
+            select(*_ROSTER_ENTRY).where(
+                roster.c.entitlement_id.in_(covering), roster.c.township.startswith(region_prefix)
+            )
+        ).all():
+            found.setdefault(row.entitlement_id, _roster_from_row(row))
+    return [found[key] for key in sorted(found)]
 
 
 def township_of(session: Session, beneficiary_id: str, programme: str) -> str | None:
@@ -145,6 +202,8 @@ def _run_values(run: Run) -> dict[str, Any]:
         "approved_by": run.approved_by,
         "payment_count": run.payment_count,
         "total_fen": run.total_fen,
+        "held_count": run.held_count,
+        "held_fen": run.held_fen,
         "state_reason": run.state_reason,
         "created_at": run.created_at,
         "updated_at": run.updated_at,
@@ -164,6 +223,8 @@ def _run_from_row(row: Any) -> Run:
         total_fen=row.total_fen,
         approved_by=row.approved_by,
         state_reason=row.state_reason,
+        held_count=row.held_count,
+        held_fen=row.held_fen,
     )
 
 
@@ -177,6 +238,8 @@ def insert_run(session: Session, run: Run, townships: Iterable[str]) -> None:
             "lease_until": None,
             "payment_count": 0,
             "total_fen": 0,
+            "held_count": 0,
+            "held_fen": 0,
         }
         for t in townships
     ]
@@ -243,25 +306,60 @@ def claim_shard(session: Session, now: datetime, lease_until: datetime) -> tuple
     return row.run_id, row.township
 
 
+def _shard_totals(session: Session, run_id: str, township: str) -> Totals:
+    """A shard's lines for the bank, and its held lines apart (DOMAIN §11.1: nobody is paid without an
+    account, so a held line is not in what the run declares)."""
+    held = payments.c.state == PaymentState.HELD.value
+    rows = session.execute(
+        select(held.label("held"), func.count(), func.coalesce(func.sum(payments.c.amount_fen), 0))
+        .where(payments.c.run_id == run_id, payments.c.township == township)
+        .group_by(held)
+    ).all()
+    found = {bool(row[0]): (int(row[1]), int(row[2])) for row in rows}
+    sent, kept = found.get(False, (0, 0)), found.get(True, (0, 0))
+    return Totals(sent[0], sent[1], kept[0], kept[1])
+
+
+def _totals_values(totals: Totals) -> dict[str, int]:
+    return {
+        "payment_count": totals.payment_count,
+        "total_fen": totals.total_fen,
+        "held_count": totals.held_count,
+        "held_fen": totals.held_fen,
+    }
+
+
 def finish_shard(session: Session, run_id: str, township: str) -> None:
-    count, total = session.execute(
-        select(func.count(), func.coalesce(func.sum(payments.c.amount_fen), 0)).where(
-            payments.c.run_id == run_id, payments.c.township == township
-        )
-    ).one()
     session.execute(
         update(run_shards)
         .where(run_shards.c.run_id == run_id, run_shards.c.township == township)
-        .values(state="DONE", lease_until=None, payment_count=int(count), total_fen=int(total))
+        .values(state="DONE", lease_until=None, **_totals_values(_shard_totals(session, run_id, township)))
     )
 
 
-def run_totals_if_generated(session: Session, run_id: str) -> tuple[int, int] | None:
+def _sum_totals(rows: Iterable[Any]) -> Totals:
+    total = Totals()
+    for r in rows:
+        total += Totals(int(r.payment_count), int(r.total_fen), int(r.held_count), int(r.held_fen))
+    return total
+
+
+def run_totals_if_generated(session: Session, run_id: str) -> Totals | None:
     """The run's control totals once every shard is done; None while some are not."""
     rows = shards_of(session, run_id)
     if any(row.state != "DONE" for row in rows):
         return None
-    return sum(int(r.payment_count) for r in rows), sum(int(r.total_fen) for r in rows)
+    return _sum_totals(rows)
+
+
+def recount_shards(session: Session, run_id: str, township: str) -> Totals:
+    """Count a generated shard of a run not yet released again; returns the run's totals over its shards."""
+    session.execute(
+        update(run_shards)
+        .where(run_shards.c.run_id == run_id, run_shards.c.township == township, run_shards.c.state == "DONE")
+        .values(**_totals_values(_shard_totals(session, run_id, township)))
+    )
+    return _sum_totals(shards_of(session, run_id))
 
 
 # -- payments ---------------------------------------------------------------------------------------
@@ -362,17 +460,18 @@ def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
+_UNSENT = (PaymentState.PENDING.value, PaymentState.HELD.value)
+
+
 def delete_unsent_payments(session: Session, run_id: str) -> int:
-    """Withdraw a run's unsent payments; the offsets they carried return to their overpayments."""
-    unsent = and_(payments.c.run_id == run_id, payments.c.state == PaymentState.PENDING.value)
-    session.execute(
-        delete(recoveries).where(
-            recoveries.c.payment_key.in_(select(payments.c.idempotency_key).where(unsent))
-        )
-    )
-    result = session.execute(
-        delete(payments).where(payments.c.run_id == run_id, payments.c.state == PaymentState.PENDING.value)
-    )
+    """Withdraw an unreleased run's payments — waiting for the bank or held at generation — so the month made
+    again takes every line anew; the offsets they carried return to their overpayments, and the persons a
+    price-subsidy line paid for may be paid by the month made again."""
+    unsent = and_(payments.c.run_id == run_id, payments.c.state.in_(_UNSENT))
+    unsent_keys = select(payments.c.idempotency_key).where(unsent)
+    session.execute(delete(recoveries).where(recoveries.c.payment_key.in_(unsent_keys)))
+    session.execute(delete(derived_persons).where(derived_persons.c.payment_key.in_(unsent_keys)))
+    result = session.execute(delete(payments).where(unsent))
     return int(result.rowcount or 0)
 
 
@@ -521,21 +620,38 @@ def mark_batch(
 
 def settle_batch(
     session: Session, batch_request_id: str, settled_keys: list[str], now: datetime
-) -> tuple[int, int]:
-    """Mark the batch's settled payments in one statement; returns (count, fen) of those that changed now."""
+) -> list[Any]:
+    """Mark the batch's settled payments in one statement; returns those that changed now, each as
+    (payment id, amount, programme, offsets key)."""
     if not settled_keys:
-        return 0, 0
-    changed = session.execute(
-        update(payments)
-        .where(
-            _in_batch(payments, batch_request_id),
-            payments.c.state == PaymentState.SUBMITTED.value,
-            bulk.one_of(session, payments.c.idempotency_key, settled_keys),
-        )
-        .values(state=PaymentState.SETTLED.value, updated_at=now)
-        .returning(payments.c.amount_fen)
-    ).all()
-    return len(changed), sum(int(row.amount_fen) for row in changed)
+        return []
+    return list(
+        session.execute(
+            update(payments)
+            .where(
+                _in_batch(payments, batch_request_id),
+                payments.c.state == PaymentState.SUBMITTED.value,
+                bulk.one_of(session, payments.c.idempotency_key, settled_keys),
+            )
+            .values(state=PaymentState.SETTLED.value, updated_at=now)
+            .returning(
+                payments.c.payment_id, payments.c.amount_fen, payments.c.programme, payments.c.offsets_key
+            )
+        ).all()
+    )
+
+
+def payments_by_id(session: Session, payment_ids: list[str]) -> list[Any]:
+    """Whole payment rows, in payment id order."""
+    if not payment_ids:
+        return []
+    return list(
+        session.execute(
+            select(payments)
+            .where(bulk.one_of(session, payments.c.payment_id, payment_ids))
+            .order_by(payments.c.payment_id)
+        ).all()
+    )
 
 
 def follow_carriers(session: Session, batch_request_id: str, now: datetime) -> None:

@@ -123,6 +123,22 @@ def advances_in(session: Session, state: AdvanceState, limit: int) -> list[Advan
     return [_advance_from_body(row.body) for row in rows]
 
 
+def paid_advances_of_case(session: Session, township: str, case_reference: str) -> list[Advance]:
+    """The township's advances paid (and not returned by the bank) under a case reference, oldest first.
+    A township pays few advances, so its ADVANCE entries are read and their bodies matched."""
+    rows = session.execute(
+        select(reserve_entries.c.body)
+        .where(
+            reserve_entries.c.township == township,
+            reserve_entries.c.kind == EntryKind.ADVANCE.value,
+            reserve_entries.c.advance_state.in_([AdvanceState.PAID.value, AdvanceState.REGULARISED.value]),
+        )
+        .order_by(reserve_entries.c.sequence)
+    ).all()
+    advances = [_advance_from_body(row.body) for row in rows]
+    return [a for a in advances if a.case_reference.strip() == case_reference]
+
+
 def ledger_page(session: Session, township: str, after_sequence: int, size: int) -> list[Any]:
     return list(
         session.execute(

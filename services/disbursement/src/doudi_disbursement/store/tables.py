@@ -15,6 +15,7 @@ from sqlalchemy import (
     text,
 )
 
+from doudi_disbursement.store.payee_sealing import ACCOUNT_CONTEXT, NAME_CONTEXT, PayeeSealed
 from doudi_runtime.service import ServiceStore
 from doudi_runtime.store import UtcDateTime
 from doudi_runtime.store.sealed import Sealed
@@ -31,8 +32,8 @@ roster = Table(
     Column("township", String(12), nullable=False),
     #: Who is paid and into which account (DOMAIN §11.1), sealed at rest; an empty account is none on
     #: record (the entitlement's payments are held until one is given).
-    Column("payee_name", Sealed("disbursement.roster.payee_name"), nullable=False),
-    Column("payee_account", Sealed("disbursement.roster.payee_account"), nullable=False),
+    Column("payee_name", PayeeSealed(NAME_CONTEXT), nullable=False),
+    Column("payee_account", PayeeSealed(ACCOUNT_CONTEXT), nullable=False),
     Column("body", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_roster_township_entitlement", "township", "entitlement_id"),
@@ -49,6 +50,9 @@ runs = Table(
     Column("approved_by", String(200), nullable=False),
     Column("payment_count", BigInteger, nullable=False),
     Column("total_fen", BigInteger, nullable=False),
+    #: Lines held at generation (no payee account): never sent, so outside the control totals above.
+    Column("held_count", BigInteger, nullable=False, server_default=text("0")),
+    Column("held_fen", BigInteger, nullable=False, server_default=text("0")),
     Column("state_reason", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -73,6 +77,8 @@ run_shards = Table(
     Column("lease_until", UtcDateTime, nullable=True),
     Column("payment_count", BigInteger, nullable=False),
     Column("total_fen", BigInteger, nullable=False),
+    Column("held_count", BigInteger, nullable=False, server_default=text("0")),
+    Column("held_fen", BigInteger, nullable=False, server_default=text("0")),
 )
 
 #: Every payment; its idempotency key (beneficiary, programme, period, component) is unique.
@@ -91,8 +97,9 @@ payments = Table(
     Column("amount_fen", BigInteger, nullable=False),
     Column("state", String(20), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("payee_name", Sealed("disbursement.payments.payee_name"), nullable=False),
-    Column("payee_account", Sealed("disbursement.payments.payee_account"), nullable=False),
+    #: Sealed as on the roster, so a generated payment carries the roster's ciphertext as it is.
+    Column("payee_name", PayeeSealed(NAME_CONTEXT), nullable=False),
+    Column("payee_account", PayeeSealed(ACCOUNT_CONTEXT), nullable=False),
     Column("batch_request_id", String(80), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     #: 1 when first sent; a re-issue is the next attempt of the same payment (its bank key changes).
@@ -279,6 +286,29 @@ exit_bonuses = Table(
     Column("months", Integer, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     Index("ix_exit_bonuses_entitlement", "entitlement_id"),
+)
+
+#: The persons each roster entry covers, by the opaque key eligibility announces for a person (never an ID
+#: number): which other entitlements count the same person, for the price subsidy (DOMAIN §5.7, §5.8).
+roster_persons = Table(
+    "roster_persons",
+    metadata,
+    Column("entitlement_id", String(40), primary_key=True),
+    Column("person_key", String(128), primary_key=True),
+    Index("ix_roster_persons_person", "person_key"),
+)
+
+#: Who each per-person derived line pays for: one row per person, kind and month, so no person is paid the
+#: price subsidy twice for a month whichever entitlements count the person. A line withdrawn with its run
+#: takes its rows along.
+derived_persons = Table(
+    "derived_persons",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("person_key", String(128), primary_key=True),
+    Column("payment_key", String(200), nullable=False),
+    Index("ix_derived_persons_payment", "payment_key"),
 )
 
 STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)
