@@ -371,3 +371,29 @@ def test_h08_a_new_rural_standard_re_determines_the_dibao_and_the_top_up_follows
     # The same version heard again re-determines nothing and moves no top-up.
     publish(eligibility, "EX-GY-2025-07", COUNTY, date(2025, 7, 1), {"dibao.std.rural.annual": "4200"})
     assert len(changes_of(eligibility, fuc)) == 1
+
+
+def test_h08_an_appeal_months_later_owes_the_dibao_less_what_the_full_fuc_paid_meanwhile(
+    eligibility: Eligibility,
+) -> None:
+    run_six_steps(eligibility, H08_DIBAO, None, stable=True)
+    run_short(eligibility, H08_FUC, H08_GIRL)
+    eligibility.clock.on(2025, 5, 1)
+    eligibility.app.entitlements.activate_due()
+    dibao = entitlement_of(eligibility, H08_DIBAO.application_id).entitlement_id
+    fuc = entitlement_of(eligibility, H08_FUC.application_id).entitlement_id
+    eligibility.clock.on(2025, 6, 5)
+    ended = terminate(eligibility, dibao)
+    assert get(eligibility, fuc).monthly_amount.amount_fen == 160_000  # in full from July
+
+    # Revoked in September: the Dibao pays again from October. July to September it withheld 3 × 197, but
+    # the girl's FUC paid her share (98.50) on top of the top-up each of those months: the household is owed
+    # the difference, so that no month pays the girl's share twice.
+    eligibility.clock.on(2025, 9, 20)
+    revoked = revoke(eligibility, ended.decision_id)
+    dibao_fen = ended.monthly_amount.amount_fen
+    assert dibao_fen == 19_700
+    assert revoked.arrears.amount_fen == 3 * dibao_fen - 3 * (160_000 - 150_150)
+    assert get(eligibility, fuc).monthly_amount.amount_fen == 150_150
+    [back] = [c for c in changes_of(eligibility, dibao) if c.reversed_decision_id == ended.decision_id]
+    assert (back.effective_month.month, back.arrears.amount_fen) == ("2025-10", revoked.arrears.amount_fen)

@@ -19,7 +19,7 @@ from doudi.eligibility.v1 import events_pb2
 from doudi_common.calendar import china_date
 from doudi_common.ids import new_id
 from doudi_common.parameters import Parameters
-from doudi_common.period import Period
+from doudi_common.period import Period, months_between
 from doudi_eligibility.app.common import TOPIC_ENTITLEMENTS, Actor, Commands
 from doudi_eligibility.domain.explain import Programme
 from doudi_eligibility.domain.machines.entitlement import State, arrears_after_reversal
@@ -51,7 +51,7 @@ def follow_dibao(
         return 0
     ended = new.state is State.TERMINATED and old.state is not State.TERMINATED
     effective = _effective(after, Period.of(china_date(commands.clock())).next())
-    return _follow(commands, session, after, ended, effective, params, cause)
+    return _follow(commands, session, after, ended, effective, params, cause)[0]
 
 
 def restore_with_dibao(
@@ -66,7 +66,11 @@ def restore_with_dibao(
     """An appeal revoked the decision that ended the Dibao ``before`` (now ``after``, paying again from
     ``restore_from``): every entitlement that ended with it is restored to the state before that end, its
     end's decision reversed with arrears for the months it withheld (§7.6, §11.4), announced as the appeal's
-    own reversal is; then the top-ups are recomputed against the restored Dibao. How many followed."""
+    own reversal is; then the top-ups are recomputed against the restored Dibao.
+
+    Returns what the top-ups paid beyond the shortfall while the Dibao was stopped (paid in full then, §5.8),
+    for the months from its end to ``restore_from``: the Dibao's arrears pay the child's share for those
+    months, so the appeal owes the household that much less and nobody is paid twice for one month."""
     if not dibao_restored(before, after):
         return 0
     ended_from = before.entitlement.terminated_from
@@ -107,7 +111,8 @@ def restore_with_dibao(
             arrears=types_pb2.Money(amount_fen=arrears),
         )
         commands.announce(session, TOPIC_ENTITLEMENTS, record.subject_id, payload, cause)
-    return len(ended_with) + _follow(commands, session, after, False, restore_from, params, cause)
+    _, lowered_fen = _follow(commands, session, after, False, restore_from, params, cause)
+    return lowered_fen * months_between(ended_from, restore_from)
 
 
 def follow_redetermined(
@@ -151,8 +156,10 @@ def _follow(
     effective: Period,
     params: Parameters,
     cause: str,
-) -> int:
+) -> tuple[int, int]:
+    """How many followed, and by how much a month the recomputed top-ups fall below what they paid."""
     new = after.entitlement
+    lowered_fen = 0
     held = store.entitlements_of_persons(session, after.persons, _HELD)
     dependents = {
         record.entitlement_id: (person, record)
@@ -200,6 +207,7 @@ def _follow(
             moved = record.moved(e.start_review(Role.SYSTEM), new_id("dec"))
             save_and_audit(commands, session, moved, "review: Dibao ended (§5.4)", system, detail)
         elif e.state in (State.PENDING_START, State.ACTIVE, State.UNDER_REVIEW, State.SUSPENDED):
+            lowered_fen += max(0, e.monthly_amount_fen - consequence.monthly_amount_fen)
             changed = e.redetermine(consequence.monthly_amount_fen, effective, Role.SYSTEM)
             moved = record.moved(changed, new_id("dec"))
             save_and_audit(
@@ -216,7 +224,7 @@ def _follow(
             commands.audit(
                 session, record.entitlement_id, "Dibao changed: recompute on review", system, detail
             )
-    return len(consequences)
+    return len(consequences), lowered_fen
 
 
 def dibao_moved(before: EntitlementRecord, after: EntitlementRecord) -> bool:

@@ -378,15 +378,29 @@ class EntitlementUseCases:
         if record is not None:
             restored = record.entitlement.reverse_on_appeal(actor.role)
             restore_from = self.next_month()
-            arrears = arrears_after_reversal(record.entitlement, restored, restore_from)
+            owed = arrears_after_reversal(record.entitlement, restored, restore_from)
             restored = replace(restored, changed_from=restore_from, previous=None)
             moved = record.moved(restored, new_id("dec"))
+            # The dependents follow first: the top-ups paid in full while the Dibao was stopped already paid
+            # the children's shares its arrears would pay again.
+            overlap = 0
+            if dibao_restored(record, moved):
+                params = self.params_for(session, moved)
+                overlap = restore_with_dibao(
+                    self.commands, session, record, moved, params, restore_from, moved.last_decision_id
+                )
+            arrears = max(0, owed - overlap)
             self.save(
                 session,
                 moved,
                 "reversed on appeal",
                 actor,
-                {"arrears_fen": arrears, "decision_id": decision_id},
+                {
+                    "arrears_fen": arrears,
+                    "withheld_fen": owed,
+                    "paid_by_top_ups_fen": overlap,
+                    "decision_id": decision_id,
+                },
             )
             event = self._changed(
                 record, moved, restore_from, f"appeal revoked decision {decision_id}: {reason}"
@@ -394,12 +408,7 @@ class EntitlementUseCases:
             event.reversed_decision_id = decision_id
             event.arrears.amount_fen = arrears
             self.commands.announce(session, TOPIC_ENTITLEMENTS, record.subject_id, event)
-            if dibao_restored(record, moved):
-                params = self.params_for(session, moved)
-                restore_with_dibao(
-                    self.commands, session, record, moved, params, restore_from, moved.last_decision_id
-                )
-            elif dibao_moved(record, moved):
+            if not dibao_restored(record, moved) and dibao_moved(record, moved):
                 params = self.params_for(session, moved)
                 follow_dibao(self.commands, session, record, moved, params, moved.last_decision_id)
             return moved, arrears
