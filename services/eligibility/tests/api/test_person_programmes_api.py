@@ -508,6 +508,40 @@ def test_a_tekun_member_leaves_the_dibao_count_and_a_member_on_another_dibao_fai
     assert outcomes(refused)["E5"] == pb.CONDITION_OUTCOME_FAIL
 
 
+def test_a_tekun_grandmother_and_the_dibao_household_not_counting_her_announce_one_household_by_key(
+    eligibility,
+) -> None:  # type: ignore[no-untyped-def]
+    """§5.7, §5.8: the electricity subsidy is once per household and year, so each entitlement announces the
+    opaque keys of every co-resident member its application declared, counted or not: the Dibao household
+    that does not count the Tekun grandmother still names her, with the key her own Tekun entitlement gives
+    her; no ID number is in either event."""
+    tekun_decision = run_six_steps(eligibility, H07_GRANDMOTHER, pb.PersonFindings(self_care_items_lost=2))
+    assert tekun_decision.programme == programme_pb2.PROGRAMME_TEKUN
+    household = Example("app_h07_household", RURAL, (HU, GRANDSON), (), ASSETS_PASS)
+    eligibility.clock.on(2025, 4, 1)
+    open_case(eligibility, household)
+    survey(eligibility, household, None)
+    review(eligibility, household)
+    assess(eligibility, household)
+    eligibility.clock.on(2025, 4, 10)
+    eligibility.app.procedure.close_due_notices()
+    decide(eligibility, household)
+
+    tekun = activated(eligibility, case_of(eligibility, H07_GRANDMOTHER.application_id).entitlement_id)
+    dibao = activated(eligibility, case_of(eligibility, household.application_id).entitlement_id)
+    assert dibao.programme == programme_pb2.PROGRAMME_DIBAO
+    (grandmother,) = tekun.covered_person_keys
+    (grandson,) = dibao.covered_person_keys
+    assert grandmother != grandson
+    assert sorted(dibao.household_person_keys) == sorted({grandmother, grandson})
+    assert grandmother in tekun.household_person_keys
+    for entitlement in (tekun, dibao):
+        wire = entitlement.SerializeToString()
+        assert HU[0].encode() not in wire and GRANDSON[0].encode() not in wire
+    stored = entitlement_of(eligibility, household.application_id)
+    assert stored.household_person_keys == dibao.household_person_keys
+
+
 def test_a_person_case_needs_the_persons_findings_and_they_are_validated_field_by_field(eligibility) -> None:  # type: ignore[no-untyped-def]
     eligibility.clock.on(2025, 3, 3)
     open_case(eligibility, H04)

@@ -1,6 +1,6 @@
 """The lines of one roster page for a run: the monthly amounts, arrears and exit bonuses still owed, declared
-derived payments, and the month's offset of any open overpayment (DOMAIN §11.2 steps 2–3, §5.7, §11.4,
-§5.1.6)."""
+derived payments (the price subsidy once per person and month, the electricity subsidy once per household and
+year), and the month's offset of any open overpayment (DOMAIN §11.2 steps 2–3, §5.7, §11.4, §5.1.6)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from doudi_common.parameters import ParameterError
 from doudi_common.period import Period
 from doudi_common.region import RegionCode
 from doudi_disbursement.domain.arrears import ARREARS
-from doudi_disbursement.domain.derived import Declaration, DerivedKind, derived_line, persons_paid
+from doudi_disbursement.domain.derived import (
+    Declaration,
+    DerivedKind,
+    derived_line,
+    paid_within,
+    persons_paid,
+)
+from doudi_disbursement.domain.electricity import households_to_pay
 from doudi_disbursement.domain.exit_bonus import exit_bonus_line
 from doudi_disbursement.domain.payments import PaymentLine, idempotency_key, lines_for
 from doudi_disbursement.domain.price_subsidy import line_key, persons_to_pay, receives
@@ -34,8 +41,9 @@ UNKNOWN_SIZE = Counter(
 )
 #: The most of a month's payment an offset may take, for a township and month (a parameter).
 MaxShare = Callable[[str, Period], Fraction]
-#: Per-person derived payment key → (kind, month, the persons it pays for).
-PersonsPaid = dict[str, tuple[DerivedKind, Period, tuple[str, ...]]]
+#: Per-person (per-household) derived payment key → (kind, the month or year it is paid within, the persons it
+#: pays for).
+PersonsPaid = dict[str, tuple[DerivedKind, str, tuple[str, ...]]]
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ class PageLines:
     lines: list[PaymentLine]
     #: RECOVERY payment key → the overpayments it recovers and how much of each.
     recoveries: dict[str, list[tuple[str, int]]]
-    #: Per-person derived payment key → (kind, month, the persons it pays for).
+    #: Per-person (per-household) derived payment key → (kind, month or year, the persons it pays for).
     persons: PersonsPaid = field(default_factory=dict)
 
 
@@ -93,7 +101,8 @@ def _per_person_lines(
     covering = payroll_store.roster_covering(session, wanted, RegionCode(region).prefix)
     rivals_paid = payroll_store.existing_keys(session, [line_key(rival, declaration) for rival in covering])
     rivals = [rival for rival in covering if line_key(rival, declaration) not in rivals_paid]
-    paid = store.persons_paid(session, declaration.kind, declaration.period, wanted)
+    within = paid_within(declaration.kind, declaration.period)
+    paid = store.persons_paid(session, declaration.kind, within, wanted)
     lines = []
     for entry in fresh:
         paid_for = persons_to_pay(entry, declaration, rivals, paid)
@@ -101,8 +110,59 @@ def _per_person_lines(
         if line is None:
             continue
         lines.append(line)
-        persons[line.idempotency_key] = (declaration.kind, declaration.period, paid_for)
+        persons[line.idempotency_key] = (declaration.kind, within, paid_for)
         paid.update(dict.fromkeys(paid_for, line.idempotency_key))
+    return lines
+
+
+def _sharing_household(
+    session: Session, entries: Sequence[RosterEntry], declaration: Declaration, region: str
+) -> list[RosterEntry]:
+    """``entries`` and every roster entry receiving ``declaration`` whose household meets theirs, directly or
+    through another (households are small: a few rounds)."""
+    found = {entry.entitlement_id: entry for entry in entries}
+    members = {key for entry in entries for key in entry.household_keys}
+    asked: set[str] = set()
+    while members - asked:
+        ask = members - asked
+        asked |= ask
+        for other in payroll_store.roster_sharing_household(session, ask, RegionCode(region).prefix):
+            if other.entitlement_id not in found and receives(other, declaration):
+                found[other.entitlement_id] = other
+                members.update(other.household_keys)
+    return list(found.values())
+
+
+def _household_lines(
+    session: Session, page: Sequence[RosterEntry], declaration: Declaration, region: str, persons: PersonsPaid
+) -> list[PaymentLine]:
+    """The electricity subsidy of the page's entries whose household eligibility named: once per household
+    and year, whichever entitlements the household holds (DOMAIN §5.7, §5.8). A line generated before keeps
+    what it paid."""
+    keyed = [entry for entry in page if entry.household_keys and receives(entry, declaration)]
+    if not keyed:
+        return []
+    generated = payroll_store.existing_keys(session, [line_key(entry, declaration) for entry in keyed])
+    fresh = [entry for entry in keyed if line_key(entry, declaration) not in generated]
+    if not fresh:
+        return []
+    sharing = _sharing_household(session, fresh, declaration, region)
+    made = payroll_store.existing_keys(session, [line_key(entry, declaration) for entry in sharing])
+    within = paid_within(declaration.kind, declaration.period)
+    members = {key for entry in sharing for key in entry.household_keys}
+    paid = store.persons_paid(session, declaration.kind, within, members)
+    for key, (kind, span, paid_for) in persons.items():  # this page's lines for an earlier declaration
+        if kind is declaration.kind and span == within:
+            paid.update(dict.fromkeys(paid_for, key))
+    paying = households_to_pay(sharing, declaration, paid, made)
+    lines = []
+    for entry in fresh:
+        paid_for = paying.get(entry.entitlement_id)
+        line = derived_line(entry, declaration) if paid_for else None
+        if line is None:
+            continue
+        lines.append(line)
+        persons[line.idempotency_key] = (declaration.kind, within, paid_for or ())
     return lines
 
 
@@ -113,8 +173,12 @@ def _declared_lines(
     for declaration in store.declarations_due(session, run.run_id, run.region, run.period):
         if declaration.kind is DerivedKind.PRICE_SUBSIDY:
             lines.extend(_per_person_lines(session, page, declaration, run.region, persons))
+        if declaration.kind is DerivedKind.ELECTRICITY:
+            lines.extend(_household_lines(session, page, declaration, run.region, persons))
         for entry in page:
             if declaration.kind is DerivedKind.PRICE_SUBSIDY and entry.person_keys:
+                continue
+            if declaration.kind is DerivedKind.ELECTRICITY and entry.household_keys:
                 continue
             line = derived_line(entry, declaration)
             if line is not None:

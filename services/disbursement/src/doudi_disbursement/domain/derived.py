@@ -36,6 +36,14 @@ ELIGIBLE: Mapping[DerivedKind, frozenset[str]] = {
 }
 #: Programmes whose entitlement covers a household; the others cover one person.
 HOUSEHOLD_PROGRAMMES = frozenset({"DIBAO"})
+#: Kinds paid once a year (§5.7: the electricity subsidy once per household and year); the rest once a month.
+YEARLY = frozenset({DerivedKind.ELECTRICITY})
+
+
+def paid_within(kind: DerivedKind, period: Period) -> str:
+    """The span within which ``kind`` is paid once for a person or a household eligibility named: the
+    declared month, or its year for a yearly kind (whichever month the county declares it for)."""
+    return f"{period.year:04d}" if kind in YEARLY else str(period)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,10 @@ class RosterEntry:
     persons: int = 0
     #: Eligibility's opaque key of each covered person (never an ID number); empty when it did not say.
     person_keys: tuple[str, ...] = ()
+    #: Eligibility's opaque key of each co-resident member the application declared, counted or not (a Tekun
+    #: person living with a Dibao household is one, §5.8): entries whose keys meet are one household for the
+    #: electricity subsidy (§5.7). Empty when eligibility did not say.
+    household_keys: tuple[str, ...] = ()
 
     def amounts_for(self, period: Period) -> dict[str, int]:
         """The components payable for ``period``; empty when nothing is due that month."""
@@ -78,6 +82,7 @@ def activated(
     existing: RosterEntry | None,
     persons: int = 0,
     person_keys: tuple[str, ...] = (),
+    household_keys: tuple[str, ...] = (),
 ) -> RosterEntry:
     """An entitlement starts (or resumes after a suspension): from ``start`` it pays ``components``."""
     change = AmountChange(start, _components(components), "activated")
@@ -95,6 +100,7 @@ def activated(
             (change,),
             persons=persons,
             person_keys=_keys(person_keys),
+            household_keys=_keys(household_keys),
         )
     changes = (*(c for c in existing.changes if c.from_period < start), change)
     return replace(
@@ -107,6 +113,7 @@ def activated(
         start=min(existing.start, start),
         persons=persons or existing.persons,
         person_keys=_keys(person_keys) or existing.person_keys,
+        household_keys=_keys(household_keys) or existing.household_keys,
     )
 
 
@@ -121,9 +128,11 @@ def changed(
     reason: str,
     persons: int = 0,
     person_keys: tuple[str, ...] = (),
+    household_keys: tuple[str, ...] = (),
 ) -> RosterEntry:
     """A new amount from ``effective`` on; a later change for the same month replaces an earlier one. The
-    persons covered are the latest eligibility named (an event naming none leaves them as they were)."""
+    persons covered and the household's members are the latest eligibility named (an event naming none
+    leaves them as they were)."""
     kept = tuple(c for c in entry.changes if c.from_period < effective)
     change = AmountChange(effective, _components(components), reason)
     return replace(
@@ -131,6 +140,7 @@ def changed(
         changes=(*kept, change),
         persons=persons or entry.persons,
         person_keys=_keys(person_keys) or entry.person_keys,
+        household_keys=_keys(household_keys) or entry.household_keys,
     )
 
 
@@ -178,8 +188,11 @@ def reinstated(
     reason: str,
     persons: int = 0,
     person_keys: tuple[str, ...] = (),
+    household_keys: tuple[str, ...] = (),
 ) -> RosterEntry:
     """A decision reversed in the household's favour (DOMAIN §7.6): the state before it pays again from
     ``effective``, so a suspension or an end it had set no longer stops payment."""
-    restored = changed(_withheld_until(entry, effective), effective, components, reason, persons, person_keys)
+    restored = changed(
+        _withheld_until(entry, effective), effective, components, reason, persons, person_keys, household_keys
+    )
     return replace(restored, suspended_from=None, last=None)

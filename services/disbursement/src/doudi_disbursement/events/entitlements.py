@@ -173,6 +173,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
             existing=existing,
             persons=e.covered_persons,
             person_keys=tuple(e.covered_person_keys),
+            household_keys=tuple(e.household_person_keys),
         )
     elif kind == "EntitlementChanged":
         event = unpack(envelope, events_pb2.EntitlementChanged)
@@ -196,6 +197,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
                 event.reason,
                 e.covered_persons,
                 tuple(e.covered_person_keys),
+                tuple(e.household_person_keys),
             )
         else:
             entry = roster.changed(
@@ -205,6 +207,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
                 event.reason,
                 e.covered_persons,
                 tuple(e.covered_person_keys),
+                tuple(e.household_person_keys),
             )
             entry = _gradual_exit(entry, event)
         entry = roster.with_payee(entry, e.payee.account_name, e.payee.account_number)

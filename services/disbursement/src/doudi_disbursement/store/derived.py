@@ -287,16 +287,17 @@ def declarations_due(session: Session, run_id: str, region: str, period: Period)
 
 
 def persons_paid(
-    session: Session, kind: DerivedKind, period: Period, person_keys: Iterable[str]
+    session: Session, kind: DerivedKind, within: str, person_keys: Iterable[str]
 ) -> dict[str, str]:
-    """Person key → the line that already paid ``kind`` for the person in ``period`` (in any run)."""
+    """Person key → the line that already paid ``kind`` for the person (or the person's household) ``within``
+    the month or year :func:`doudi_disbursement.domain.derived.paid_within` names (in any run)."""
     wanted = sorted(set(person_keys))
     paid: dict[str, str] = {}
     for start in range(0, len(wanted), 500):
         rows = session.execute(
             select(derived_persons.c.person_key, derived_persons.c.payment_key).where(
                 derived_persons.c.kind == kind.value,
-                derived_persons.c.period == str(period),
+                derived_persons.c.period == within,
                 derived_persons.c.person_key.in_(wanted[start : start + 500]),
             )
         ).all()
@@ -305,12 +306,13 @@ def persons_paid(
 
 
 def record_persons_paid(
-    session: Session, kind: DerivedKind, period: Period, payment_key: str, person_keys: Iterable[str]
+    session: Session, kind: DerivedKind, within: str, payment_key: str, person_keys: Iterable[str]
 ) -> None:
-    """The persons a line pays for. A person another line already paid for this month is refused by the
-    table's key, failing the page's transaction: money for a person never moves twice."""
+    """The persons a line pays for (for the electricity subsidy, the household's members). A person another
+    line already paid for ``within`` the same month (or year) is refused by the table's key, failing the
+    page's transaction: money for a person, or a household, never moves twice."""
     rows = [
-        {"kind": kind.value, "period": str(period), "person_key": key, "payment_key": payment_key}
+        {"kind": kind.value, "period": within, "person_key": key, "payment_key": payment_key}
         for key in sorted(set(person_keys))
     ]
     if rows:

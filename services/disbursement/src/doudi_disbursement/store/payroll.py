@@ -25,6 +25,7 @@ from doudi_disbursement.store.tables import (
     payments,
     recoveries,
     roster,
+    roster_households,
     roster_persons,
     run_shards,
     runs,
@@ -39,6 +40,7 @@ def _roster_body(entry: RosterEntry) -> str:
             "suspended_from": str(entry.suspended_from) if entry.suspended_from else None,
             "persons": entry.persons,
             "person_keys": list(entry.person_keys),
+            "household_keys": list(entry.household_keys),
             "changes": [
                 {"from": str(c.from_period), "components": dict(c.components), "reason": c.reason}
                 for c in entry.changes
@@ -75,6 +77,7 @@ def _roster_from_row(row: Any) -> RosterEntry:
         _period(suspended_from) if suspended_from else None,
         int(body.get("persons", 0)),
         tuple(body.get("person_keys", ())),
+        tuple(body.get("household_keys", ())),
     )
 
 
@@ -111,31 +114,33 @@ def save_roster_entry(session: Session, entry: RosterEntry, now: datetime) -> No
     )
     if not updated.rowcount:
         session.execute(insert(roster).values(entitlement_id=entry.entitlement_id, **values))
-    _save_person_keys(session, entry)
+    _save_keys(session, roster_persons, entry.entitlement_id, entry.person_keys)
+    _save_keys(session, roster_households, entry.entitlement_id, entry.household_keys)
 
 
-def _save_person_keys(session: Session, entry: RosterEntry) -> None:
-    """The index of the entry's covered persons follows what eligibility last named."""
+def _save_keys(session: Session, table: Any, entitlement_id: str, keys: Iterable[str]) -> None:
+    """An index of the entry's persons (covered, or the household's members) follows what eligibility last
+    named."""
     stored = {
         row.person_key
         for row in session.execute(
-            select(roster_persons.c.person_key).where(roster_persons.c.entitlement_id == entry.entitlement_id)
+            select(table.c.person_key).where(table.c.entitlement_id == entitlement_id)
         ).all()
     }
-    wanted = set(entry.person_keys)
+    wanted = set(keys)
     if stored == wanted:
         return
     if stored - wanted:
         session.execute(
-            delete(roster_persons).where(
-                roster_persons.c.entitlement_id == entry.entitlement_id,
-                roster_persons.c.person_key.in_(sorted(stored - wanted)),
+            delete(table).where(
+                table.c.entitlement_id == entitlement_id,
+                table.c.person_key.in_(sorted(stored - wanted)),
             )
         )
     if wanted - stored:
         session.execute(
-            insert(roster_persons),
-            [{"entitlement_id": entry.entitlement_id, "person_key": key} for key in sorted(wanted - stored)],
+            insert(table),
+            [{"entitlement_id": entitlement_id, "person_key": key} for key in sorted(wanted - stored)],
         )
 
 
@@ -158,12 +163,23 @@ def roster_pages(session: Session, township: str, page_size: int) -> Iterator[li
 
 def roster_covering(session: Session, person_keys: Iterable[str], region_prefix: str) -> list[RosterEntry]:
     """The roster entries within a region that count any of these persons (by eligibility's person key)."""
+    return _roster_indexed(session, roster_persons, person_keys, region_prefix)
+
+
+def roster_sharing_household(
+    session: Session, person_keys: Iterable[str], region_prefix: str
+) -> list[RosterEntry]:
+    """The roster entries within a region whose household has any of these persons as a member."""
+    return _roster_indexed(session, roster_households, person_keys, region_prefix)
+
+
+def _roster_indexed(
+    session: Session, index: Any, person_keys: Iterable[str], region_prefix: str
+) -> list[RosterEntry]:
     wanted = sorted(set(person_keys))
     found: dict[str, RosterEntry] = {}
     for start in range(0, len(wanted), 500):
-        covering = select(roster_persons.c.entitlement_id).where(
-            roster_persons.c.person_key.in_(wanted[start : start + 500])
-        )
+        covering = select(index.c.entitlement_id).where(index.c.person_key.in_(wanted[start : start + 500]))
         for row in session.execute(
             select(*_ROSTER_ENTRY).where(
                 roster.c.entitlement_id.in_(covering), roster.c.township.startswith(region_prefix)
@@ -466,7 +482,8 @@ _UNSENT = (PaymentState.PENDING.value, PaymentState.HELD.value)
 def delete_unsent_payments(session: Session, run_id: str) -> int:
     """Withdraw an unreleased run's payments — waiting for the bank or held at generation — so the month made
     again takes every line anew; the offsets they carried return to their overpayments, and the persons a
-    price-subsidy line paid for may be paid by the month made again."""
+    price-subsidy line paid for (the household an electricity line paid) may be paid by the month made
+    again."""
     unsent = and_(payments.c.run_id == run_id, payments.c.state.in_(_UNSENT))
     unsent_keys = select(payments.c.idempotency_key).where(unsent)
     session.execute(delete(recoveries).where(recoveries.c.payment_key.in_(unsent_keys)))

@@ -298,9 +298,20 @@ roster_persons = Table(
     Index("ix_roster_persons_person", "person_key"),
 )
 
+#: The co-resident members each roster entry's application declared, counted or not, by the same opaque key:
+#: entries whose members meet are one household, paid the electricity subsidy once a year (DOMAIN §5.7).
+roster_households = Table(
+    "roster_households",
+    metadata,
+    Column("entitlement_id", String(40), primary_key=True),
+    Column("person_key", String(128), primary_key=True),
+    Index("ix_roster_households_person", "person_key"),
+)
+
 #: Who each per-person derived line pays for: one row per person, kind and month, so no person is paid the
-#: price subsidy twice for a month whichever entitlements count the person. A line withdrawn with its run
-#: takes its rows along.
+#: price subsidy twice for a month whichever entitlements count the person; for the electricity subsidy one
+#: row per member of the household paid, kind and year (``period`` is the year), so no household is paid
+#: twice in a year. A line withdrawn with its run takes its rows along.
 derived_persons = Table(
     "derived_persons",
     metadata,

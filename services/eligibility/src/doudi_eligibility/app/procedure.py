@@ -801,6 +801,7 @@ class ProcedureUseCases:
             parameter_version=decision.parameter_version,
             last_decision_id=decision_id,
             persons=self._persons(session, record, decision),
+            household=tuple(member.id_number for member in record.application.members),
             components=decision.components,
         )
         store.insert_entitlement(session, created, self.clock())

@@ -203,6 +203,7 @@ def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
         termination_reason=e.termination_reason.value if e.termination_reason else "",
         covered_persons=len(record.persons),
         covered_person_keys=covered_person_keys(record.persons),
+        household_person_keys=covered_person_keys(record.household),
     )
 
 
@@ -213,7 +214,8 @@ COVERED_PERSON_CONTEXT = "doudi.eligibility.entitlement.covered_person"
 
 def covered_person_keys(persons: tuple[str, ...]) -> list[str]:
     """One keyed digest per covered person (DOMAIN §5.7, §5.8): the same person has the same key on every
-    entitlement, so disbursement pays the price subsidy once per person and month without learning who the
+    entitlement, so disbursement pays the price subsidy once per person and month, and the electricity subsidy
+    once per household and year (the keys of the household's declared members), without learning who the
     person is. The digest is under the lookup hasher's primary key."""
     hasher = field_crypto().hasher
     return sorted({hasher.digest(person, context=COVERED_PERSON_CONTEXT) for person in persons})

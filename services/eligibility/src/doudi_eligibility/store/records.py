@@ -490,6 +490,9 @@ class EntitlementRecord:
     last_decision_id: str
     #: The persons the entitlement pays for (its counted members, or the one beneficiary), by ID number.
     persons: tuple[str, ...] = ()
+    #: The co-resident members the application declared, counted or not, by ID number (DOMAIN §5.7: the
+    #: electricity subsidy is once per household); empty for an entitlement recorded before they were kept.
+    household: tuple[str, ...] = ()
     #: The monthly amount by component (e.g. Tekun BASE and CARE) when it has more than one.
     components: tuple[tuple[str, int], ...] = ()
     #: The account paid into (DOMAIN §11.1); empty when none is on record and payments must wait.
@@ -516,6 +519,7 @@ def _entitlement_values(record: EntitlementRecord, now: datetime) -> dict[str, A
         "payee_guardian": record.payee_guardian,
         "category": record.category.value if record.category else None,
         "persons": list(record.persons),
+        "household": list(record.household),
         "components": [list(c) for c in record.components],
     }
     e = record.entitlement
@@ -548,6 +552,7 @@ def _entitlement_record(row: Any) -> EntitlementRecord:
         parameter_version=row.parameter_version,
         last_decision_id=row.last_decision_id,
         persons=tuple(body.get("persons", ())),
+        household=tuple(body.get("household", ())),
         components=tuple((str(c[0]), int(c[1])) for c in body.get("components", ())),
         payee_account=body.get("payee_account", ""),
         payee_bank=body.get("payee_bank", ""),
