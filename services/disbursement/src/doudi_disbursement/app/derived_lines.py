@@ -33,6 +33,8 @@ from doudi_disbursement.domain.runs import Run
 from doudi_disbursement.store import derived as store
 from doudi_disbursement.store import exit_bonuses as bonus_store
 from doudi_disbursement.store import payroll as payroll_store
+from doudi_disbursement.store.tables import arrears as arrears_table
+from doudi_disbursement.store.tables import exit_bonuses as exit_bonuses_table
 
 log = logging.getLogger(__name__)
 UNKNOWN_SIZE = Counter(
@@ -44,6 +46,28 @@ MaxShare = Callable[[str, Period], Fraction]
 #: Per-person (per-household) derived payment key → (kind, the month or year it is paid within, the persons it
 #: pays for).
 PersonsPaid = dict[str, tuple[DerivedKind, str, tuple[str, ...]]]
+
+
+@dataclass(frozen=True)
+class ShardDue:
+    """What a shard's pages may owe beyond the monthly amounts, looked up once when the shard is taken: the
+    declarations the run pays, and whether any arrears, exit bonus or overpayment concerns the township's
+    roster at all (most pages of most months have none, and need not ask). Something recorded after the
+    look is paid by the next run, as if recorded after the page."""
+
+    declarations: list[Declaration]
+    arrears: bool = True
+    exit_bonuses: bool = True
+    overpayments: bool = True
+
+
+def shard_due(session: Session, run: Run, township: str) -> ShardDue:
+    return ShardDue(
+        declarations=store.declarations_due(session, run.run_id, run.region, run.period),
+        arrears=store.any_unpaid_within(session, arrears_table, township, run.period),
+        exit_bonuses=store.any_unpaid_within(session, exit_bonuses_table, township, run.period),
+        overpayments=store.any_overpayment_within(session, township),
+    )
 
 
 @dataclass(frozen=True)
@@ -167,10 +191,14 @@ def _household_lines(
 
 
 def _declared_lines(
-    session: Session, page: Sequence[RosterEntry], run: Run, persons: PersonsPaid
+    session: Session,
+    page: Sequence[RosterEntry],
+    run: Run,
+    declarations: Sequence[Declaration],
+    persons: PersonsPaid,
 ) -> list[PaymentLine]:
     lines = []
-    for declaration in store.declarations_due(session, run.run_id, run.region, run.period):
+    for declaration in declarations:
         if declaration.kind is DerivedKind.PRICE_SUBSIDY:
             lines.extend(_per_person_lines(session, page, declaration, run.region, persons))
         if declaration.kind is DerivedKind.ELECTRICITY:
@@ -196,18 +224,26 @@ def _declared_lines(
     return lines
 
 
-def page_lines(session: Session, page: Sequence[RosterEntry], run: Run, max_share: MaxShare) -> PageLines:
+def page_lines(
+    session: Session, page: Sequence[RosterEntry], run: Run, max_share: MaxShare, due: ShardDue | None = None
+) -> PageLines:
     """Every line of ``run`` for one roster page; lines whose identity is already paid are dropped later
-    by the store's unique key, so nothing here needs to know what earlier runs paid."""
+    by the store's unique key, so nothing here needs to know what earlier runs paid. ``due`` is what the
+    page's shard may owe (:func:`shard_due`); without it, everything is looked up for the page."""
+    if due is None:
+        due = ShardDue(store.declarations_due(session, run.run_id, run.region, run.period))
     period = run.period
     monthly = list(lines_for(page, period))
     persons: PersonsPaid = {}
-    lines = (
-        monthly
-        + _arrears_lines(session, page, period)
-        + _exit_bonus_lines(session, page, period)
-        + _declared_lines(session, page, run, persons)
-    )
+    lines = list(monthly)
+    if due.arrears:
+        lines += _arrears_lines(session, page, period)
+    if due.exit_bonuses:
+        lines += _exit_bonus_lines(session, page, period)
+    if due.declarations:
+        lines += _declared_lines(session, page, run, due.declarations, persons)
+    if not due.overpayments:
+        return PageLines(lines, {}, persons)
     balances = store.open_balances(session, {entry.beneficiary_id for entry in page})
     if not balances:
         return PageLines(lines, {}, persons)

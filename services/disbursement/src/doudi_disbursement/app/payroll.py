@@ -23,7 +23,7 @@ from doudi_common.parameters import Parameters, shipped_registry
 from doudi_common.period import Period
 from doudi_common.region import RegionCode, RegionLevel
 from doudi_disbursement.app.bank_gateway import Order, Result
-from doudi_disbursement.app.derived_lines import page_lines
+from doudi_disbursement.app.derived_lines import page_lines, shard_due
 from doudi_disbursement.app.provider_lines import provider_fee_lines, provider_fees_due
 from doudi_disbursement.domain import runs as runs_domain
 from doudi_disbursement.domain.payments import (
@@ -110,8 +110,7 @@ class PayrollUseCases:
 
     def _announce_held(self, session: Session, payment_ids: list[str], cause: str) -> None:
         """Each payment held for want of an account is announced, as a caseworker's hold is."""
-        for payment_id in payment_ids:
-            row = store.get_payment(session, payment_id)
+        for row in store.payments_by_id(session, payment_ids):
             self._announce(
                 session,
                 events.TOPIC_PAYMENTS,
@@ -203,10 +202,11 @@ class PayrollUseCases:
                 )
                 self._announce_held(session, inserted.held, run_id)
         with database.read() as reader:
+            due = shard_due(reader, run, township)
             pages = store.roster_pages(reader, township, self.roster_page_size)
             for page in pages:
                 with database.transaction() as session:
-                    generated = page_lines(session, page, run, self.max_share)
+                    generated = page_lines(session, page, run, self.max_share, due)
                     inserted = store.insert_payments_once(session, run_id, generated.lines, self.clock())
                     self._announce_held(session, inserted.held, run_id)
                     for key, taken in generated.recoveries.items():

@@ -1,10 +1,12 @@
 """Statements over many rows at once, in the fastest plain form each store offers: plain tuples through
-executemany on SQLite, one INSERT … SELECT FROM unnest(arrays) on PostgreSQL, and a set of keys bound as
+executemany on SQLite, one INSERT … SELECT FROM unnest(arrays) on PostgreSQL (the arrays sent in binary,
+which spares quoting every value as array text), and a set of keys bound as
 one parameter (a JSON array on SQLite, an array on PostgreSQL) rather than one parameter per key."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,7 +54,7 @@ def insert_once(
         for index, processor in processors:
             arrays[f"v{index}"] = [processor(value) for value in arrays[f"v{index}"]]
         typed = ", ".join(
-            f"%(v{i})s::{table.c[n].type.compile(dialect=dialect)}[]" for i, n in enumerate(varying)
+            f"%(v{i})b::{table.c[n].type.compile(dialect=dialect)}[]" for i, n in enumerate(varying)
         )
         picked = [f"v.v{i}" for i in range(len(varying))] + [f"%(k{i})s" for i in range(len(fixed))]
         aliases = ", ".join(f"v{i}" for i in range(len(varying)))
@@ -71,9 +73,17 @@ def insert_once(
                 values[index] = processor(values[index])
             converted.append(tuple(values))
         rows = converted
+    # The driver would adapt a shared value (a timestamp) once per row: it is adapted once, as it would be.
+    fixed = tuple(_adapted_once(value) for value in fixed)
     placeholders = ", ".join("?" * len(names))
     result = connection.exec_driver_sql(
         f"INSERT INTO {table.name} ({columns}) VALUES ({placeholders}) ON CONFLICT ({conflict}) DO NOTHING",
         [row + fixed for row in rows],
     )
     return int(result.rowcount or 0)
+
+
+def _adapted_once(value: Any) -> Any:
+    """``value`` as SQLite's driver adapts it for a statement (its registered adapter, if any)."""
+    adapter = sqlite3.adapters.get((type(value), sqlite3.PrepareProtocol))
+    return value if adapter is None else adapter(value)

@@ -24,6 +24,7 @@ from doudi_disbursement.store.tables import (
     payments,
     recoveries,
     repayments,
+    roster,
     runs,
 )
 
@@ -76,6 +77,20 @@ def unpaid(session: Session, table: Any, entitlement_ids: Iterable[str], up_to: 
             .order_by(table.c.entitlement_id, table.c.period)
         ).all()
     )
+
+
+def any_unpaid_within(session: Session, table: Any, township: str, up_to: Period) -> bool:
+    """Whether ``table`` (arrears, exit bonuses) owes any line for months up to ``up_to`` to an entitlement
+    on the township's roster that no payment carries yet: one look per shard, so that its pages ask
+    :func:`unpaid` only when something is owed."""
+    carried = select(payments.c.idempotency_key).where(payments.c.idempotency_key == table.c.idempotency_key)
+    owed = (
+        select(table.c.idempotency_key)
+        .join(roster, roster.c.entitlement_id == table.c.entitlement_id)
+        .where(roster.c.township == township, table.c.period <= str(up_to), ~carried.exists())
+        .limit(1)
+    )
+    return session.execute(owed).first() is not None
 
 
 def arrears_unpaid(session: Session, entitlement_ids: Iterable[str], up_to: Period) -> list[Any]:
@@ -182,6 +197,26 @@ def open_balances(
                 OpenBalance(row.overpayment_id, left)
             )
     return found
+
+
+def any_overpayment_within(session: Session, township: str) -> bool:
+    """Whether any overpayment, open or not, is recorded for a beneficiary and programme on the township's
+    roster: one look per shard, so that its pages ask :func:`open_balances` only when one may be open."""
+    if session.execute(select(overpayments.c.overpayment_id).limit(1)).first() is None:
+        return False
+    found = (
+        select(overpayments.c.overpayment_id)
+        .join(
+            roster,
+            and_(
+                roster.c.beneficiary_id == overpayments.c.beneficiary_id,
+                roster.c.programme == overpayments.c.programme,
+            ),
+        )
+        .where(roster.c.township == township)
+        .limit(1)
+    )
+    return session.execute(found).first() is not None
 
 
 def record_recoveries(session: Session, payment_key: str, taken: list[tuple[str, int]]) -> None:

@@ -57,15 +57,35 @@ def _period(text: str) -> Period:
 
 
 def _roster_from_row(row: Any) -> RosterEntry:
-    body = json.loads(row.body)
-    last, suspended_from = body["last"], body["suspended_from"]
-    return RosterEntry(
+    return _roster_entry(
         row.entitlement_id,
         row.beneficiary_id,
         row.programme,
         row.township,
         row.payee_name,
         row.payee_account,
+        row.body,
+    )
+
+
+def _roster_entry(
+    entitlement_id: str,
+    beneficiary_id: str,
+    programme: str,
+    township: str,
+    payee_name: str,
+    payee_account: str,
+    body_text: str,
+) -> RosterEntry:
+    body = json.loads(body_text)
+    last, suspended_from = body["last"], body["suspended_from"]
+    return RosterEntry(
+        entitlement_id,
+        beneficiary_id,
+        programme,
+        township,
+        payee_name,
+        payee_account,
         _period(body["start"]),
         tuple(
             [
@@ -157,7 +177,8 @@ def roster_pages(session: Session, township: str, page_size: int) -> Iterator[li
         ).all()
         if not rows:
             return
-        yield [_roster_from_row(row) for row in rows]
+        # Each row is the entry's fields in _ROSTER_ENTRY's order: unpacked, not looked up by name.
+        yield [_roster_entry(*row) for row in rows]
         after = rows[-1].entitlement_id
 
 
