@@ -2,10 +2,15 @@
 
 A use-case asks for the earlier result of a request_id inside its transaction, and records its own
 result in the same transaction, so a retried request finds the first answer and changes nothing.
+
+A command that names its result before it runs (a new id it then creates) claims the request_id first
+instead: one INSERT that does nothing when the key exists, so a new request costs no lookup, and only a
+retry reads the earlier result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections.abc import Callable
@@ -13,7 +18,21 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from alembic.operations import Operations
-from sqlalchemy import Column, Insert, MetaData, Select, String, Table, bindparam, insert, select
+from sqlalchemy import (
+    Column,
+    Delete,
+    Insert,
+    MetaData,
+    Select,
+    String,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from doudi_common.errors import AlreadyExists, InvalidArgument
@@ -60,6 +79,24 @@ def _statements(table: Table) -> tuple[Select, Insert]:
     return select(table).where(table.c.request_id == bindparam("key")), insert(table)
 
 
+#: The INSERT … ON CONFLICT DO NOTHING of each dialect that has one.
+_DIALECT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+@functools.cache
+def _claim_statements(table: Table, dialect: str) -> tuple[Insert, Delete] | None:
+    """Claim a key unless it exists, and give a claim back: None where the dialect cannot claim."""
+    dialect_insert = _DIALECT_INSERTS.get(dialect)
+    if dialect_insert is None:
+        return None
+    return (
+        dialect_insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.request_id])
+        .execution_options(preserve_rowcount=True),  # whether it inserted: its rowcount
+        delete(table).where(table.c.request_id == bindparam("key")),
+    )
+
+
 def previous_result(
     session: Session, table: Table, *, method: str, request_id: str, fingerprint: str
 ) -> str | None:
@@ -69,7 +106,7 @@ def previous_result(
     request's result would be a lie, and doing it again would break idempotency.
     """
     validate_request_id(request_id)
-    row = session.execute(_statements(table)[0], {"key": request_id}).one_or_none()
+    row = session.connection().execute(_statements(table)[0], {"key": request_id}).one_or_none()
     if row is None:
         return None
     if row.method != method or row.fingerprint != fingerprint:
@@ -77,19 +114,20 @@ def previous_result(
     return str(row.result_ref)
 
 
+def _key_row(method: str, request_id: str, fingerprint: str, result_ref: str) -> dict[str, object]:
+    return {
+        "request_id": request_id,
+        "method": method,
+        "fingerprint": fingerprint,
+        "result_ref": result_ref,
+        "created_at": datetime.now(UTC),
+    }
+
+
 def record_result(
     session: Session, table: Table, *, method: str, request_id: str, fingerprint: str, result_ref: str
 ) -> None:
-    session.execute(
-        _statements(table)[1],
-        {
-            "request_id": request_id,
-            "method": method,
-            "fingerprint": fingerprint,
-            "result_ref": result_ref,
-            "created_at": datetime.now(UTC),
-        },
-    )
+    session.connection().execute(_statements(table)[1], _key_row(method, request_id, fingerprint, result_ref))
 
 
 def run_once(
@@ -101,17 +139,45 @@ def run_once(
     fingerprint: str,
     perform: Callable[[], tuple[str, T]],
     replay: Callable[[str], T],
+    reference: str | None = None,
 ) -> T:
     """Do a command once per request_id inside the caller's transaction.
 
     ``perform`` changes state and returns (a reference to its result, the result); a retry gets
     ``replay(reference)`` instead, so it sees the first answer and changes nothing.
+
+    A ``reference`` known before the command runs (the id of what it creates) lets the request_id be
+    claimed first (see the module); ``perform`` must then return that reference.
     """
-    earlier = previous_result(session, table, method=method, request_id=request_id, fingerprint=fingerprint)
-    if earlier is not None:
+    claim = None if reference is None else _claim_statements(table, session.get_bind().dialect.name)
+    if claim is None or reference is None:
+        earlier = previous_result(
+            session, table, method=method, request_id=request_id, fingerprint=fingerprint
+        )
+        if earlier is not None:
+            return replay(earlier)
+        made, result = perform()
+        record_result(
+            session, table, method=method, request_id=request_id, fingerprint=fingerprint, result_ref=made
+        )
+        return result
+    validate_request_id(request_id)
+    connection = session.connection()
+    claim_key, give_back = claim
+    if connection.execute(claim_key, _key_row(method, request_id, fingerprint, reference)).rowcount != 1:
+        earlier = previous_result(
+            session, table, method=method, request_id=request_id, fingerprint=fingerprint
+        )
+        assert earlier is not None, "a key that could not be claimed exists"
         return replay(earlier)
-    reference, result = perform()
-    record_result(
-        session, table, method=method, request_id=request_id, fingerprint=fingerprint, result_ref=reference
-    )
+    try:
+        made, result = perform()
+        if made != reference:
+            raise ValueError(f"{method} made {made!r}, not {reference!r} it claimed its request_id for")
+    except BaseException:
+        # The failure normally rolls the transaction back, claim and all; should the caller go on and
+        # commit, the key must not name a result that was never made.
+        with contextlib.suppress(SQLAlchemyError):
+            connection.execute(give_back, {"key": request_id})
+        raise
     return result

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text, event, insert, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from doudi_runtime.authz.lookups import column_lookup, row_snapshot, shared_reads
+from doudi_runtime.authz.lookups import _json_ready, column_lookup, row_snapshot, shared_reads
 from doudi_runtime.store import Database, UtcDateTime
 
 
@@ -111,3 +114,28 @@ def test_a_lookup_of_a_column_the_snapshot_left_out_still_reads_it(database: Dat
         seen = _statements(database)
         assert lookup("r1") == "640402100000"
     assert len(seen) == 1
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(allow_nan=False),
+            st.text(max_size=20),
+            st.binary(max_size=8),
+            st.dates(),
+            st.datetimes(timezones=st.just(UTC)),
+            st.decimals(allow_nan=False, allow_infinity=False, places=2),
+        ),
+        max_size=6,
+    )
+)
+def test_a_snapshot_holds_a_row_as_a_json_round_trip_gives_it_back(row: dict[str, object]) -> None:
+    plain = {
+        k: v.isoformat() if isinstance(v, date) else v.hex() if isinstance(v, bytes) else v
+        for k, v in row.items()
+    }
+    assert _json_ready(row) == json.loads(json.dumps(plain, default=str))

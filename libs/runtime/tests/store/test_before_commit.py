@@ -85,3 +85,15 @@ def test_a_transaction_the_hook_opens_itself_does_not_run_it_again(database: Dat
         session.execute(insert(notes).values(body="change"))
 
     assert calls == ["hook"]
+
+
+def test_a_query_inside_the_hook_reads_the_uncommitted_change(database: Database) -> None:
+    seen: list[list[str]] = []
+
+    def hook(store: Database, _session: Session) -> None:
+        seen.append([row["body"] for row in store.query(select(notes.c.body).order_by(notes.c.id))])
+
+    with before_commit(hook), database.transaction() as session:
+        session.execute(insert(notes).values(body="change"))
+
+    assert seen == [["change"]]

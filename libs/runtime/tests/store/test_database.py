@@ -7,7 +7,20 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, inspect, select, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 
 from doudi_runtime.store import Database, current_revision, run_migrations
 from doudi_runtime.store.database import SQLITE_CHECKPOINT_INTERVAL_SECONDS
@@ -71,4 +84,30 @@ def test_sqlite_moves_committed_writes_into_the_database_file_in_the_background(
     while rows_in_the_file_alone() < 50 and time.monotonic() < deadline:
         time.sleep(SQLITE_CHECKPOINT_INTERVAL_SECONDS / 5)
     assert rows_in_the_file_alone() == 50
+    database.dispose()
+
+
+def test_a_query_is_one_statement_sent_on_its_own(database_url: str) -> None:
+    database = Database(database_url)
+    metadata.create_all(database.engine)
+    with database.transaction() as session:
+        session.execute(insert(notes), [{"body": "a"}, {"body": "b"}])
+    sent: list[str] = []
+    event.listen(database.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    rows = database.query(
+        select(notes.c.id, notes.c.body).where(notes.c.body == bindparam("body")), {"body": "b"}
+    )
+    assert [dict(row) for row in rows] == [{"id": 2, "body": "b"}]
+    assert len(sent) == 1 and "BEGIN" not in sent[0]  # no transaction around it
+    # The connection it used goes back to whole transactions: a failed one still writes nothing.
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        session.execute(insert(notes).values(body="lost"))
+        raise RuntimeError("the use-case failed half way")
+    with database.transaction() as session:
+        session.execute(insert(notes).values(body="c"))
+    assert [row["body"] for row in database.query(select(notes.c.body).order_by(notes.c.id))] == [
+        "a",
+        "b",
+        "c",
+    ]
     database.dispose()

@@ -17,6 +17,7 @@ Fields that already say they are masked (``masked_…``), hashes and ciphertexts
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -38,8 +39,10 @@ _ACCOUNT_SUFFIXES = (
 _ACCOUNT_NAMES = frozenset({"account", "accounts"})
 
 
+@functools.lru_cache(maxsize=4096)
 def masker_for(field_name: str) -> Callable[[str], str] | None:
-    """The masking a field's name calls for, or None for a field that is not a personal number."""
+    """The masking a field's name calls for, or None for a field that is not a personal number (the same
+    few names recur in every record, so each is decided once)."""
     name = field_name.lower()
     if name.startswith("masked_") or name.endswith(("_hash", "_cipher", "_ciphertext", "_masked")):
         return None

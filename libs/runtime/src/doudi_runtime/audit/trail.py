@@ -205,7 +205,8 @@ class AuditLog:
         the transaction commits, and a transaction holding it never waits for another row."""
         moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
         lock_head, insert_record, move_head = _append_statements(self._tables)
-        current = session.execute(lock_head).one()
+        connection = session.connection()  # Core statements: the ORM session adds nothing to them but time
+        current = connection.execute(lock_head).one()
         fields: dict[str, Any] = {
             "sequence": int(current.sequence) + 1,
             "occurred_at": moment,
@@ -216,8 +217,8 @@ class AuditLog:
             "previous_hash": current.hash,
         }
         fields["hash"] = record_hash(fields)
-        session.execute(insert_record, fields)
-        session.execute(move_head, {"new_sequence": fields["sequence"], "new_hash": fields["hash"]})
+        connection.execute(insert_record, fields)
+        connection.execute(move_head, {"new_sequence": fields["sequence"], "new_hash": fields["hash"]})
         return AuditRecord(**fields)
 
     def page(self, after: int, limit: int) -> list[AuditRecord]:

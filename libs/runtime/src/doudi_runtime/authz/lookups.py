@@ -2,7 +2,8 @@
 
 Inside :func:`shared_reads` (the policy step opens one around a mutating call's checks) a row read by a
 :func:`row_snapshot` is kept, and a :func:`column_lookup` of the same table, key and record answers from it:
-the region check and audit's "before" of one record cost one query.
+the region check and audit's "before" of one record cost one query. Each lookup is one statement, read on its
+own (:meth:`Database.query`), or through the transaction being committed when audit reads its "after".
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select
+from sqlalchemy.exc import MultipleResultsFound
 
 from doudi_runtime.authz.policy import RegionLookup, SnapshotLookup
 from doudi_runtime.store import Database
@@ -50,11 +52,15 @@ def column_lookup(database: Database, table: Table, key: str, region: str) -> Re
             if region in row:
                 value = row[region]
                 return None if value is None else str(value)
-        with database.read() as session:
-            value = session.execute(query, {"key": record_id}).scalar()
+        found = database.query(query, {"key": record_id})
+        value = found[0][region] if found else None
         return None if value is None else str(value)
 
     return lookup
+
+
+#: Values a JSON round trip gives back as they are.
+_JSON_NATIVE = (str, int, bool, type(None))
 
 
 def _plain(value: Any) -> Any:
@@ -65,6 +71,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _json_ready(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row as JSON gives it back: dates as ISO text, bytes as hex, any other non-JSON value as text."""
+    plain = {k: _plain(v) for k, v in row.items()}
+    if all(type(v) in _JSON_NATIVE for v in plain.values()):
+        return plain
+    return json.loads(json.dumps(plain, default=str))
+
+
 def row_snapshot(database: Database, table: Table, key: str, omit: Iterable[str] = ()) -> SnapshotLookup:
     """``record id → the row as a JSON-ready dict`` (audit's before and after), None when absent.
 
@@ -73,14 +87,15 @@ def row_snapshot(database: Database, table: Table, key: str, omit: Iterable[str]
     query = select(*(c for c in table.c if c.name not in left_out)).where(table.c[key] == bindparam("key"))
 
     def snapshot(record_id: str) -> Mapping[str, Any] | None:
-        with database.read() as session:
-            found = session.execute(query, {"key": record_id}).mappings().one_or_none()
-        row = None if found is None else dict(found)
+        found = database.query(query, {"key": record_id})
+        if len(found) > 1:
+            raise MultipleResultsFound(f"{table.name}.{key} = {record_id!r} names {len(found)} records")
+        row = dict(found[0]) if found else None
         shared = _shared.get()
         if shared is not None:
             shared[(database, table.name, key, record_id)] = row
         if row is None:
             return None
-        return json.loads(json.dumps({k: _plain(v) for k, v in row.items()}, default=str))
+        return _json_ready(row)
 
     return snapshot

@@ -45,7 +45,7 @@ class Outbox:
         envelope = new_envelope(
             payload, producer=self.producer, subject_key=subject_key, causation_id=causation_id
         )
-        session.execute(self._insert, self._row(topic, subject_key, envelope))
+        session.connection().execute(self._insert, self._row(topic, subject_key, envelope))
         return envelope.event_id
 
     def add_many(self, session: Session, *, topic: str, events: Iterable[PendingEvent]) -> list[str]:

@@ -4,6 +4,10 @@ Work that must commit with whatever a caller writes next (the audit record of a 
 :func:`before_commit`: while its scope lasts, every write transaction opened in the same context runs the
 hook just before it commits, and inside the hook :meth:`Database.read` reads through the transaction being
 committed, so the hook sees the uncommitted change. A hook that raises rolls the transaction back.
+
+A read of one statement (:meth:`Database.query`) needs no transaction around it: one statement sees one
+consistent state of the store on SQLite and on PostgreSQL alike, so it is sent on its own (autocommit),
+without the BEGIN and COMMIT a :meth:`Database.read` costs.
 """
 
 from __future__ import annotations
@@ -11,12 +15,13 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, RowMapping, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +32,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_AUTOCHECKPOINT_PAGES = 20_000
 SQLITE_CHECKPOINT_INTERVAL_SECONDS = 0.5
 READ_ONLY_OPTION = "doudi_read_only"
+#: A connection that sends each statement on its own, in no transaction (:meth:`Database.query`).
+SINGLE_STATEMENT_OPTION = "doudi_single_statement"
+#: ``session.info`` key of the actions :func:`doudi_runtime.store.hooks.after_commit` defers to the commit.
+AFTER_COMMIT_INFO = "doudi_after_commit"
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +64,10 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        readonly = connection.get_execution_options().get(READ_ONLY_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        options = connection.get_execution_options()
+        if options.get(SINGLE_STATEMENT_OPTION, False):
+            return  # the driver is in autocommit mode (isolation_level None): the statement runs on its own
+        connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY_OPTION, False) else "BEGIN IMMEDIATE")
 
 
 def create_engine_for(url: str, *, pool_size: int = 5) -> Engine:
@@ -133,6 +144,10 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
         )
+        single: dict[str, Any] = {READ_ONLY_OPTION: True, SINGLE_STATEMENT_OPTION: True}
+        if self.engine.dialect.name != "sqlite":
+            single["isolation_level"] = "AUTOCOMMIT"  # SQLite's driver already is (see _prepare_sqlite)
+        self._single_statements = self.engine.execution_options(**single)
         self._stop_checkpoints = threading.Event()
         database = make_url(self.engine.url).database
         if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
@@ -146,12 +161,16 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: everything written inside commits together or not at all."""
         session = self._sessions()
+        session.info[AFTER_COMMIT_INFO] = []
         try:
             with session.begin():
                 yield session
                 hook = _before_commit.get()
                 if hook is not None:
                     self._run_hook(hook, session)
+            # Committed: what waited for the commit runs now (never after a rollback, which raised above).
+            for action in session.info[AFTER_COMMIT_INFO]:
+                action()
         finally:
             session.close()
 
@@ -179,6 +198,18 @@ class Database:
                 yield session
         finally:
             session.close()
+
+    def query(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> Sequence[RowMapping]:
+        """The rows of one read-only statement, sent on its own (no BEGIN, no COMMIT: see the module).
+
+        Inside a before-commit hook it reads through the transaction being committed, as :meth:`read` does."""
+        committing = _committing.get()
+        if committing is not None and committing[0] is self:
+            return committing[1].connection().execute(statement, parameters).mappings().all()
+        with self._single_statements.connect() as connection:
+            return connection.execute(statement, parameters).mappings().all()
 
     def dispose(self) -> None:
         self._stop_checkpoints.set()

@@ -84,7 +84,9 @@ class Commands:
         parts: tuple[object, ...],
         perform: Callable[[], tuple[str, T]],
         replay: Callable[[str], T],
+        reference: str | None = None,
     ) -> T:
+        """``reference``: the id of what ``perform`` creates, when it is chosen beforehand (see run_once)."""
         validate_request_id(request_id)
         return run_once(
             session,
@@ -94,6 +96,7 @@ class Commands:
             fingerprint=fingerprint_of(*parts),
             perform=perform,
             replay=replay,
+            reference=reference,
         )
 
     def announce(

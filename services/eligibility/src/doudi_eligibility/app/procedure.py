@@ -302,6 +302,8 @@ class ProcedureUseCases:
         self, request_id: str, application_id: str, report_id: str, actor: Actor
     ) -> eligibility_pb2.Decision:
         """Row 14–16: the rules give the initial opinion; a positive one is posted from the next day."""
+        # The opinion's id is chosen first: the request_id is claimed for it without a lookup (run_once).
+        opinion_id = new_id("dec")
         with self.database.transaction() as session:
 
             def perform() -> tuple[str, eligibility_pb2.Decision]:
@@ -343,7 +345,6 @@ class ProcedureUseCases:
                     self.calendar,
                     post=self._posted(record, params, today),
                 )
-                opinion_id = new_id("dec")
                 now = self.clock()
                 proposed = mapping.decision_pb(
                     decision,
@@ -389,6 +390,7 @@ class ProcedureUseCases:
                 (application_id, report_id),
                 perform,
                 lambda ref: self._decision(session, ref),
+                reference=opinion_id,
             )
 
     def _holdings(self, session: Session, record: CaseRecord) -> dict[str, tuple[Holding, ...]]:

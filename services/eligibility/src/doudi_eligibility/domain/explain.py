@@ -7,6 +7,7 @@ notice (``notice.py``) without any of them re-deriving a reason.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -113,12 +114,16 @@ class Decision:
 
 def yuan_text(fen: Fraction | int) -> str:
     """An amount in fen as yuan for people: two decimals when exact, else four, half up (display only, never
-    logic). Integer arithmetic on the fraction's terms: explanations quote a couple of dozen amounts each."""
+    logic). Integer arithmetic on the fraction's terms: explanations quote a couple of dozen amounts each,
+    mostly the same few (standards, their multiples), so the texts are kept."""
     if isinstance(fen, int):
-        numerator, denominator = fen, 1
-    else:
-        exact = Fraction(fen)
-        numerator, denominator = exact.numerator, exact.denominator
+        return _yuan_text(fen, 1)
+    exact = fen if isinstance(fen, Fraction) else Fraction(fen)
+    return _yuan_text(exact.numerator, exact.denominator)
+
+
+@functools.lru_cache(maxsize=4096)
+def _yuan_text(numerator: int, denominator: int) -> str:
     if denominator == 1:
         places, digits = 2, abs(numerator)
     else:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2
+from doudi_common.parameters import ParameterUse
 from doudi_common.period import Period
 from doudi_eligibility.domain.explain import Category, Check, Decision, Outcome
 from doudi_eligibility.domain.machines.procedure import FINAL
@@ -94,16 +95,26 @@ def decision_pb(
 
 def condition_pb(c: Check) -> eligibility_pb2.Condition:
     """One checked condition with its inputs and the parameter values it read."""
+    cited, values = _parameters_pb(c.parameters)
     return eligibility_pb2.Condition(
         code=c.code,
         description=c.description,
         outcome=_OUTCOMES[c.outcome],
-        inputs=[f"{name}={value}" for name, value in c.inputs]
-        + [f"{p.key}={p.value} ({p.set_id})" for p in c.parameters],
+        inputs=[*(f"{name}={value}" for name, value in c.inputs), *cited],
         reason=c.reason,
-        parameters=[
-            eligibility_pb2.ParameterValue(key=p.key, value=p.value, set_id=p.set_id) for p in c.parameters
-        ],
+        parameters=values,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _parameters_pb(
+    uses: tuple[ParameterUse, ...],
+) -> tuple[tuple[str, ...], tuple[eligibility_pb2.ParameterValue, ...]]:
+    """The parameter values a condition read, as input lines and messages: the same few per parameter
+    version, so they are made once (the messages are only ever copied into a condition)."""
+    return (
+        tuple(f"{p.key}={p.value} ({p.set_id})" for p in uses),
+        tuple(eligibility_pb2.ParameterValue(key=p.key, value=p.value, set_id=p.set_id) for p in uses),
     )
 
 
