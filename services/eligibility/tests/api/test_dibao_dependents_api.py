@@ -91,15 +91,22 @@ def terminations_of(e: Eligibility, entitlement_id: str) -> list[events_pb2.Enti
     return [t for t in found if t.entitlement.entitlement_id == entitlement_id]
 
 
+def h08_paying_from_may(e: Eligibility) -> tuple[str, str]:
+    """H08's Dibao and the girl's FUC top-up, approved and paying from May 2025: their entitlement ids."""
+    run_six_steps(e, H08_DIBAO, None, stable=True)
+    run_short(e, H08_FUC, H08_GIRL)
+    e.clock.on(2025, 5, 1)
+    e.app.entitlements.activate_due()
+    return (
+        entitlement_of(e, H08_DIBAO.application_id).entitlement_id,
+        entitlement_of(e, H08_FUC.application_id).entitlement_id,
+    )
+
+
 def test_h08_the_fuc_top_up_follows_the_households_dibao_down_and_to_its_end(
     eligibility: Eligibility,
 ) -> None:
-    run_six_steps(eligibility, H08_DIBAO, None, stable=True)
-    run_short(eligibility, H08_FUC, H08_GIRL)
-    eligibility.clock.on(2025, 5, 1)
-    eligibility.app.entitlements.activate_due()
-    dibao = entitlement_of(eligibility, H08_DIBAO.application_id).entitlement_id
-    fuc = entitlement_of(eligibility, H08_FUC.application_id).entitlement_id
+    dibao, fuc = h08_paying_from_may(eligibility)
     assert get(eligibility, fuc).monthly_amount.amount_fen == 150_150
 
     # May: the review lowers the household's Dibao to 150 from June; the girl's share is 75.
@@ -132,12 +139,7 @@ def test_h08_the_fuc_top_up_follows_the_households_dibao_down_and_to_its_end(
 
 
 def test_an_appeal_that_restores_the_dibao_amount_restores_the_top_up(eligibility: Eligibility) -> None:
-    run_six_steps(eligibility, H08_DIBAO, None, stable=True)
-    run_short(eligibility, H08_FUC, H08_GIRL)
-    eligibility.clock.on(2025, 5, 1)
-    eligibility.app.entitlements.activate_due()
-    dibao = entitlement_of(eligibility, H08_DIBAO.application_id).entitlement_id
-    fuc = entitlement_of(eligibility, H08_FUC.application_id).entitlement_id
+    dibao, fuc = h08_paying_from_may(eligibility)
     eligibility.clock.on(2025, 5, 12)
     lowered = review(
         eligibility,
@@ -321,12 +323,7 @@ def test_h05_an_appeal_that_reverses_the_dibaos_end_restores_the_living_subsidy_
 def test_h08_an_appeal_that_reverses_the_dibaos_end_recomputes_the_top_up_against_it(
     eligibility: Eligibility,
 ) -> None:
-    run_six_steps(eligibility, H08_DIBAO, None, stable=True)
-    run_short(eligibility, H08_FUC, H08_GIRL)
-    eligibility.clock.on(2025, 5, 1)
-    eligibility.app.entitlements.activate_due()
-    dibao = entitlement_of(eligibility, H08_DIBAO.application_id).entitlement_id
-    fuc = entitlement_of(eligibility, H08_FUC.application_id).entitlement_id
+    dibao, fuc = h08_paying_from_may(eligibility)
     eligibility.clock.on(2025, 6, 5)
     ended = terminate(eligibility, dibao)
     assert get(eligibility, fuc).monthly_amount.amount_fen == 160_000
@@ -344,12 +341,7 @@ def test_h08_an_appeal_that_reverses_the_dibaos_end_recomputes_the_top_up_agains
 def test_h08_a_new_rural_standard_re_determines_the_dibao_and_the_top_up_follows_in_the_same_run(
     eligibility: Eligibility,
 ) -> None:
-    run_six_steps(eligibility, H08_DIBAO, None, stable=True)
-    run_short(eligibility, H08_FUC, H08_GIRL)
-    eligibility.clock.on(2025, 5, 1)
-    eligibility.app.entitlements.activate_due()
-    dibao = entitlement_of(eligibility, H08_DIBAO.application_id).entitlement_id
-    fuc = entitlement_of(eligibility, H08_FUC.application_id).entitlement_id
+    dibao, fuc = h08_paying_from_may(eligibility)
     old_dibao = get(eligibility, dibao).monthly_amount.amount_fen
     assert get(eligibility, fuc).monthly_amount.amount_fen == 160_000 - old_dibao // 2
 
@@ -376,12 +368,7 @@ def test_h08_a_new_rural_standard_re_determines_the_dibao_and_the_top_up_follows
 def test_h08_an_appeal_months_later_owes_the_dibao_less_what_the_full_fuc_paid_meanwhile(
     eligibility: Eligibility,
 ) -> None:
-    run_six_steps(eligibility, H08_DIBAO, None, stable=True)
-    run_short(eligibility, H08_FUC, H08_GIRL)
-    eligibility.clock.on(2025, 5, 1)
-    eligibility.app.entitlements.activate_due()
-    dibao = entitlement_of(eligibility, H08_DIBAO.application_id).entitlement_id
-    fuc = entitlement_of(eligibility, H08_FUC.application_id).entitlement_id
+    dibao, fuc = h08_paying_from_may(eligibility)
     eligibility.clock.on(2025, 6, 5)
     ended = terminate(eligibility, dibao)
     assert get(eligibility, fuc).monthly_amount.amount_fen == 160_000  # in full from July

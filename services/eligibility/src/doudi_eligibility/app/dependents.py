@@ -102,9 +102,10 @@ def restore_with_dibao(
             "effective_month": str(restore_from),
         }
         save_and_audit(commands, session, moved, "restored with the Dibao on appeal (§7.6)", system, detail)
+        before_pb, after_pb = mapping.entitlement_change_pbs(record, moved)
         payload = events_pb2.EntitlementChanged(
-            before=mapping.entitlement_pb(record),
-            after=mapping.entitlement_pb(moved),
+            before=before_pb,
+            after=after_pb,
             effective_month=mapping.period_pb(restore_from),
             reason=_DLS_RESTORED,
             reversed_decision_id=reversed_id,
@@ -213,9 +214,10 @@ def _follow(
             save_and_audit(
                 commands, session, moved, "top-up recomputed with the Dibao (§7.5)", system, detail
             )
+            before_pb, after_pb = mapping.entitlement_change_pbs(record, moved)
             payload = events_pb2.EntitlementChanged(
-                before=mapping.entitlement_pb(record),
-                after=mapping.entitlement_pb(moved),
+                before=before_pb,
+                after=after_pb,
                 effective_month=mapping.period_pb(effective),
                 reason=consequence.reason,
             )

@@ -527,9 +527,10 @@ class EntitlementUseCases:
     def _changed(
         self, before: EntitlementRecord, after: EntitlementRecord, effective: Period, reason: str
     ) -> events_pb2.EntitlementChanged:
+        before_pb, after_pb = mapping.entitlement_change_pbs(before, after)
         return events_pb2.EntitlementChanged(
-            before=mapping.entitlement_pb(before),
-            after=mapping.entitlement_pb(after),
+            before=before_pb,
+            after=after_pb,
             effective_month=mapping.period_pb(effective),
             reason=reason,
         )

@@ -222,12 +222,13 @@ class RedeterminationUseCases:
             batch.audits.append(
                 _entry(moved, "re-determined", now, version, {"before_fen": before.monthly_amount_fen})
             )
+            before_pb, after_pb = mapping.entitlement_change_pbs(record, moved)
             batch.events.append(
                 PendingEvent(
                     record.subject_id,
                     events_pb2.EntitlementChanged(
-                        before=mapping.entitlement_pb(record),
-                        after=mapping.entitlement_pb(moved),
+                        before=before_pb,
+                        after=after_pb,
                         effective_month=mapping.period_pb(effective),
                         reason=f"new standard: parameter version {version}",
                     ),

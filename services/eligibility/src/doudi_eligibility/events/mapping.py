@@ -191,7 +191,9 @@ def payee_pb(record: EntitlementRecord) -> eligibility_pb2.Payee:
     )
 
 
-def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
+def entitlement_pb(record: EntitlementRecord, *, person_keys: bool = True) -> eligibility_pb2.Entitlement:
+    """The entitlement as announced and answered; ``person_keys=False`` leaves the persons' keys out (for a
+    caller that has them already, see :func:`entitlement_change_pbs`)."""
     e = record.entitlement
     amount = types_pb2.Money(amount_fen=e.monthly_amount_fen)
     last = e.terminated_from.previous() if e.terminated_from else None
@@ -213,9 +215,22 @@ def entitlement_pb(record: EntitlementRecord) -> eligibility_pb2.Entitlement:
         gradual_exit_last_month=period_pb(e.gradual_exit_last_month),
         termination_reason=e.termination_reason.value if e.termination_reason else "",
         covered_persons=len(record.persons),
-        covered_person_keys=covered_person_keys(record.persons),
-        household_person_keys=covered_person_keys(record.household),
+        covered_person_keys=covered_person_keys(record.persons) if person_keys else (),
+        household_person_keys=covered_person_keys(record.household) if person_keys else (),
     )
+
+
+def entitlement_change_pbs(
+    before: EntitlementRecord, after: EntitlementRecord
+) -> tuple[eligibility_pb2.Entitlement, eligibility_pb2.Entitlement]:
+    """Both sides of a change; a change that leaves the persons as they were hashes their keys once."""
+    first = entitlement_pb(before)
+    if (before.persons, before.household) != (after.persons, after.household):
+        return first, entitlement_pb(after)
+    second = entitlement_pb(after, person_keys=False)
+    second.covered_person_keys.extend(first.covered_person_keys)
+    second.household_person_keys.extend(first.household_person_keys)
+    return first, second
 
 
 #: The context of the covered persons' keys announced with an entitlement: a digest in it never equals a
