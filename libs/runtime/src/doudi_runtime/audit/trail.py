@@ -5,6 +5,11 @@ breaks its own hash and deleting one breaks the next record's link; :meth:`Audit
 chain and names the first broken record. Appenders serialise on one head row (``audit_chain_head``)
 locked for update, so two concurrent changes never fork the chain. What a record keeps of before and
 after passes a masking hook first (``doudi_runtime.audit.masking``: no full ID, phone or account number).
+
+An appender remembers the head its last committed append left. The next append moves the head only where it
+still is that one (compare-and-set: the update names the sequence it expects), and so needs no read first;
+where another process or thread moved it meanwhile (or the store was restored), the update changes no row and
+the head is read under lock.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from dataclasses import fields as dataclass_fields
@@ -35,11 +41,13 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from doudi_common.masking import scrub
 from doudi_runtime.audit.masking import RecordMask, mask_personal_data
 from doudi_runtime.store import Database
+from doudi_runtime.store.hooks import after_commit
 
 RECORDS_TABLE = "audit_records"
 HEAD_TABLE = "audit_chain_head"
@@ -165,15 +173,20 @@ KEPT_AS_JSON = ("before", "after")
 
 
 @functools.cache
-def _append_statements(tables: AuditTables) -> tuple[Select, Insert, Update]:
-    """Lock the head, insert the record, move the head: built once, as every audited change runs them."""
+def _append_statements(tables: AuditTables) -> tuple[Select, Update, Insert]:
+    """Lock the head; move it from the sequence expected; insert the record: built once, as every audited
+    change runs them."""
     head = tables.head
     return (
         select(head).where(head.c.id == 1).with_for_update(),
-        insert(tables.records),
         update(head)
-        .where(head.c.id == 1)
+        .where(
+            head.c.id == 1,
+            head.c.sequence == bindparam("expected_sequence"),
+            head.c.hash == bindparam("expected_hash"),
+        )
         .values(sequence=bindparam("new_sequence"), hash=bindparam("new_hash")),
+        insert(tables.records),
     )
 
 
@@ -187,6 +200,9 @@ class AuditLog:
         self._tables = tables
         #: Applied to every before/after (and the reason's free text) before it is chained.
         self._mask = mask
+        #: (sequence, hash) of the head as this log's last committed append left it; None: not known.
+        self._known_head: tuple[int, str] | None = None
+        self._known_head_lock = threading.Lock()
 
     @property
     def database(self) -> Database:
@@ -204,22 +220,45 @@ class AuditLog:
         The head row is locked here, so call it last in the transaction: the lock is then held only while
         the transaction commits, and a transaction holding it never waits for another row."""
         moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
-        lock_head, insert_record, move_head = _append_statements(self._tables)
+        lock_head, move_head, insert_record = _append_statements(self._tables)
         connection = session.connection()  # Core statements: the ORM session adds nothing to them but time
-        current = connection.execute(lock_head).one()
         fields: dict[str, Any] = {
-            "sequence": int(current.sequence) + 1,
             "occurred_at": moment,
             **{f.name: getattr(entry, f.name) for f in dataclass_fields(entry) if f.name not in KEPT_AS_JSON},
             "reason": scrub(entry.reason),
             "before_json": _json(self._mask(entry.before)),
             "after_json": _json(self._mask(entry.after)),
-            "previous_hash": current.hash,
         }
-        fields["hash"] = record_hash(fields)
+        known = self._known_head
+        if known is None or not self._move_head(connection, move_head, fields, known):
+            current = connection.execute(lock_head).one()
+            if not self._move_head(connection, move_head, fields, (int(current.sequence), current.hash)):
+                raise RuntimeError("the audit chain's head moved while locked")
         connection.execute(insert_record, fields)
-        connection.execute(move_head, {"new_sequence": fields["sequence"], "new_hash": fields["hash"]})
+        head = (fields["sequence"], fields["hash"])
+        after_commit(session, lambda: self._remember(head))
         return AuditRecord(**fields)
+
+    @staticmethod
+    def _move_head(
+        connection: Connection, statement: Update, fields: dict[str, Any], previous: tuple[int, str]
+    ) -> bool:
+        """Chain ``fields`` after ``previous`` and move the head to it; False when no row moved."""
+        fields["sequence"] = previous[0] + 1
+        fields["previous_hash"] = previous[1]
+        fields["hash"] = record_hash(fields)
+        values = {
+            "new_sequence": fields["sequence"],
+            "new_hash": fields["hash"],
+            "expected_sequence": previous[0],
+            "expected_hash": previous[1],
+        }
+        return connection.execute(statement, values).rowcount == 1
+
+    def _remember(self, head: tuple[int, str]) -> None:
+        with self._known_head_lock:
+            if self._known_head is None or self._known_head[0] < head[0]:
+                self._known_head = head
 
     def page(self, after: int, limit: int) -> list[AuditRecord]:
         records = self._tables.records
