@@ -5,9 +5,7 @@ the roster is paid exactly once and the sums match (issue: "≥ 50 randomized sc
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import grpc
 import pytest
@@ -19,11 +17,11 @@ from doudi.eligibility.v1 import events_pb2 as eligibility_events
 from doudi_disbursement.app.bank_gateway import Order, Result
 from doudi_disbursement.app.payroll import PayrollUseCases
 from doudi_disbursement.domain.runs import RunState
-from doudi_disbursement.main import DEFINITION, DisbursementSettings
+from doudi_disbursement.main import DEFINITION
 from doudi_disbursement.store import payroll as store
 from doudi_disbursement.store.tables import payments
 from doudi_runtime.events.envelope import new_envelope
-from doudi_runtime.service import ServiceContext, build_context, migrate
+from doudi_runtime.service import ServiceContext
 from doudi_sim.ledger import Ledger
 from doudi_sim.ledger import Order as LedgerOrder
 
@@ -69,21 +67,6 @@ class UnreliableBank:
 class _Unavailable(grpc.RpcError):
     def code(self) -> grpc.StatusCode:
         return grpc.StatusCode.UNAVAILABLE
-
-
-@pytest.fixture
-def context(tmp_path: Path) -> Iterator[ServiceContext]:
-    settings = DisbursementSettings(
-        grpc_port=0,
-        metrics_port=0,
-        data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'd.db'}",
-        auth_mode="off",
-    )
-    migrate(DEFINITION, settings)
-    context = build_context(DEFINITION, settings)
-    yield context
-    context.database.dispose()
 
 
 def entitlement(index: int, rng: random.Random) -> eligibility_events.EntitlementActivated:

@@ -1,12 +1,14 @@
 """Migrations of runs and payments recorded before: a run awaiting approval is recounted without its held
 lines (released runs keep what they were approved with), and payees sealed in the payments' former context
-open in the one they now share with the roster."""
+open in the one they now share with the roster; in released runs, the lines held at generation and re-issued
+since are counted as re-issued after release, no longer held."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy.engine import Connection
 
 from doudi_disbursement.main import DEFINITION
 from doudi_disbursement.store import payroll as store
@@ -145,5 +147,64 @@ def test_unreleased_runs_are_recounted_and_payees_open_in_the_shared_context(dat
         )
         assert (done.payment_count, done.total_fen, done.held_count) == (2, 56_000, 0)
         assert tuple(opened) == ("户主1", "6228480000001234")
+    finally:
+        database.dispose()
+
+
+def _as_of_0014(connection: Connection, run_id: str, period: str, state: str, held: tuple[int, int]) -> None:
+    """A run of one shard as recorded before re-issues after release were counted apart."""
+    tables = MetaData()
+    tables.reflect(connection, only=("runs", "run_shards"))
+    totals = {"payment_count": 1, "total_fen": 6_000, "held_count": held[0], "held_fen": held[1]}
+    connection.execute(
+        insert(tables.tables["runs"]).values(**(_run(run_id, state) | totals | {"period": period}))
+    )
+    connection.execute(
+        insert(tables.tables["run_shards"]).values(run_id=run_id, township=TOWNSHIP, state="DONE", **totals)
+    )
+
+
+def _line(connection: Connection, run_id: str, index: int, amount: int, state: str, batch: str) -> None:
+    payments_0014 = MetaData()
+    payments_0014.reflect(connection, only=("payments",))
+    row = _payment(run_id, index, state, amount, "") | {"batch_request_id": batch}
+    connection.execute(insert(payments_0014.tables["payments"]).values(**row))
+
+
+def test_released_runs_count_their_held_lines_reissued_since_as_reissued(database_url: str) -> None:
+    assert DEFINITION.store is not None
+    run_migrations(database_url, DEFINITION.store.migrations_dir, revision="0014")
+    database = Database(database_url)
+    try:
+        with database.engine.begin() as connection:
+            # Held two lines at generation; one was re-issued after release and paid. The line sent under
+            # the release, returned and held by a caseworker, was never among the held lines.
+            _as_of_0014(connection, "run_paid", "2026-10", "CLOSED", (2, 80_000))
+            _line(connection, "run_paid", 1, 6_000, "HELD", "run_paid-b-00001")
+            _line(connection, "run_paid", 2, 50_000, "SETTLED", "run_paid-b-00002")
+            _line(connection, "run_paid", 3, 30_000, "HELD", "")
+            # Released before held lines were counted apart: its held line is in its totals.
+            _as_of_0014(connection, "run_old", "2026-11", "CLOSED", (0, 0))
+            _line(connection, "run_old", 4, 50_000, "HELD", "")
+            _as_of_0014(connection, "run_wait", "2026-12", "AWAITING_APPROVAL", (1, 30_000))
+            _line(connection, "run_wait", 5, 30_000, "HELD", "")
+        run_migrations(database_url, DEFINITION.store.migrations_dir)
+        with database.read() as session:
+            found = {
+                r: (store.get_run(session, r), *store.shards_of(session, r))
+                for r in ("run_paid", "run_old", "run_wait")
+            }
+        counted = {
+            run_id: [
+                (x.payment_count, x.total_fen, x.held_count, x.held_fen, x.reissued_count, x.reissued_fen)
+                for x in rows
+            ]
+            for run_id, rows in found.items()
+        }
+        assert counted == {
+            "run_paid": [(1, 6_000, 1, 30_000, 1, 50_000)] * 2,
+            "run_old": [(1, 6_000, 0, 0, 0, 0)] * 2,
+            "run_wait": [(1, 6_000, 1, 30_000, 0, 0)] * 2,
+        }
     finally:
         database.dispose()

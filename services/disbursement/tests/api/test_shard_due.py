@@ -4,9 +4,7 @@ the pages' queries when it finds none never leaves a line unpaid."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
@@ -15,33 +13,22 @@ from sqlalchemy.orm import Session
 from doudi_common.period import Period
 from doudi_disbursement.domain.payments import PaymentLine
 from doudi_disbursement.domain.roster import AmountChange, RosterEntry
-from doudi_disbursement.main import DEFINITION, DisbursementSettings
 from doudi_disbursement.store import derived as store
 from doudi_disbursement.store import payroll as payroll_store
 from doudi_disbursement.store.tables import arrears, exit_bonuses, overpayments
-from doudi_runtime.service import ServiceContext, build_context, migrate
+from doudi_runtime.service import ServiceContext
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 HERE, THERE = "640402100000", "640402101000"
 DECEMBER = Period(2026, 12)
 
 
-@pytest.fixture
-def context(tmp_path: Path) -> Iterator[ServiceContext]:
-    settings = DisbursementSettings(
-        grpc_port=0,
-        metrics_port=0,
-        data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'd.db'}",
-        auth_mode="off",
-    )
-    migrate(DEFINITION, settings)
-    context = build_context(DEFINITION, settings)
+@pytest.fixture(autouse=True)
+def _one_entitlement_in_each_township(context: ServiceContext) -> None:
+    """Every test starts from a roster of one entitlement in each of two townships."""
     with context.database.transaction() as session:
         for index, township in enumerate((HERE, THERE)):
             payroll_store.save_roster_entry(session, _entry(index, township), NOW)
-    yield context
-    context.database.dispose()
 
 
 def _entry(index: int, township: str) -> RosterEntry:

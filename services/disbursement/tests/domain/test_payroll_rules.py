@@ -139,6 +139,40 @@ def test_a_released_run_can_no_longer_be_recounted() -> None:
         runs.recounted(released, runs.Totals(3, 62_000), NOW)
 
 
+def test_a_held_line_reissued_after_release_leaves_the_held_lines_and_the_approved_totals_stay() -> None:
+    released = runs.approve(a_run(), "finance-officer", 2, 12_000, NOW)
+    paid = runs.reissued(released, 1, 50_000, NOW)
+    assert runs.totals_of(paid) == runs.Totals(2, 12_000, 0, 0, 1, 50_000)
+    closed = runs.close(released, NOW)
+    assert runs.totals_of(runs.reissued(closed, 1, 50_000, NOW)) == runs.totals_of(paid)
+    with pytest.raises(FailedPrecondition):
+        runs.reissued(a_run(), 1, 50_000, NOW)  # before release it moves into the totals instead
+
+
+def test_a_run_released_before_held_lines_were_counted_apart_keeps_them_in_its_totals() -> None:
+    before = runs.Totals(3, 62_000)
+    assert runs.reissued_after_release(before, 1, 50_000) == before
+
+
+@given(
+    st.lists(st.integers(-(10**6), 10**9), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(1, 3), st.integers(-(10**6), 10**9)), max_size=10),
+    st.integers(0, 10**6),
+    st.integers(0, 10**12),
+)
+def test_every_line_counts_once_whatever_is_reissued_after_release(
+    held: list[int], reissues: list[tuple[int, int]], count: int, fen: int
+) -> None:
+    start = runs.Totals(count, fen, len(held), sum(held))
+    totals = start
+    for lines, amount in reissues:
+        totals = runs.reissued_after_release(totals, lines, amount)
+        assert totals.held_count >= 0 and totals.reissued_count >= 0
+    assert (totals.payment_count, totals.total_fen) == (count, fen)
+    assert totals.held_count + totals.reissued_count == len(held)
+    assert totals.held_fen + totals.reissued_fen == sum(held)
+
+
 def test_a_released_run_can_no_longer_be_held_or_cancelled() -> None:
     released = runs.approve(a_run(), "finance-officer", 2, 12_000, NOW)
     with pytest.raises(FailedPrecondition):

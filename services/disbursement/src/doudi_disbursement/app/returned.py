@@ -53,15 +53,24 @@ def _take_account_from_roster(session: Session, row: Any, now: datetime) -> None
     )
 
 
-def _recount_unreleased_run(session: Session, row: Any, now: datetime) -> None:
-    """A held line re-issued before its run is released goes to the bank with the run: it moves into the
-    control totals the approver confirms (a released run sends it as a re-issue, outside its totals)."""
+def _count_reissued_held_line(session: Session, row: Any, held: tuple[int, int], now: datetime) -> None:
+    """A held line re-issued counts once in its run. Before release it goes to the bank with the run: it moves
+    into the control totals the approver confirms. After release it is paid outside those totals: its lines
+    (``held``: how many, and their sum, as held at generation) leave the run's and the shard's held lines for
+    those re-issued after release."""
     run = store.get_run(session, row.run_id, for_update=True)
-    if run is None or run.state not in runs_domain.UNRELEASED:
+    if run is None:
         return
-    totals = store.recount_shards(session, run.run_id, row.township)
-    if run.state is not RunState.GENERATING:
-        store.save_run(session, runs_domain.recounted(run, totals, now))
+    if run.state in runs_domain.UNRELEASED:
+        totals = store.recount_shards(session, run.run_id, row.township)
+        if run.state is not RunState.GENERATING:
+            store.save_run(session, runs_domain.recounted(run, totals, now))
+    elif run.state in runs_domain.PAID_OUT and held[0]:
+        shard = store.shard_totals(session, run.run_id, row.township)
+        if shard is not None:
+            moved = runs_domain.reissued_after_release(shard, *held)
+            store.save_shard_held(session, run.run_id, row.township, moved)
+        store.save_run(session, runs_domain.reissued(run, *held, now))
 
 
 class ReturnedPayments(Commands):
@@ -148,6 +157,8 @@ class ReturnedPayments(Commands):
             domain.check_reissue(PaymentState(row.state))
             if not row.payee_account:
                 _take_account_from_roster(session, row, now)
+            was_held = row.state == PaymentState.HELD.value
+            held = store.held_since_generation(session, row) if was_held else (0, 0)
             store.update_payment_and_its_offsets(
                 session,
                 row,
@@ -157,8 +168,8 @@ class ReturnedPayments(Commands):
                 batch_request_id="",
                 reason="",
             )
-            if row.state == PaymentState.HELD.value:
-                _recount_unreleased_run(session, row, now)
+            if was_held:
+                _count_reissued_held_line(session, row, held, now)
             self._announce(session, row.payment_id, events.events_pb2.PaymentReissued, request_id)
             after.add(REISSUED.inc)
 

@@ -3,6 +3,10 @@
 GENERATING → AWAITING_APPROVAL (control totals known) → RELEASED (approved by someone other than its
 creator, confirming the totals) → CLOSED (every payment has the bank's answer). Before release a run
 can be HELD (and resumed) or CANCELLED.
+
+Every line of a run counts once: in the control totals (sent to the bank under the release), among the
+lines held at generation for want of an account, or — once such a line is re-issued after the release —
+among the lines re-issued after release, paid outside the totals the approver confirmed.
 """
 
 from __future__ import annotations
@@ -39,19 +43,25 @@ class Run:
     total_fen: int = 0
     approved_by: str = ""
     state_reason: str = ""
-    #: Lines held at generation (no payee account, DOMAIN §11.1): never sent, so outside the totals.
+    #: Lines held at generation (no payee account, DOMAIN §11.1) and still held: outside the totals.
     held_count: int = 0
     held_fen: int = 0
+    #: Lines held at generation and re-issued after release: paid outside the totals, no longer held.
+    reissued_count: int = 0
+    reissued_fen: int = 0
 
 
 @dataclass(frozen=True)
 class Totals:
-    """What a run (or a shard) sends to the bank, and what it holds back."""
+    """What a run (or a shard) sends to the bank, what it holds back, and what it pays after its release
+    of what it held."""
 
     payment_count: int = 0
     total_fen: int = 0
     held_count: int = 0
     held_fen: int = 0
+    reissued_count: int = 0
+    reissued_fen: int = 0
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(
@@ -59,7 +69,32 @@ class Totals:
             self.total_fen + other.total_fen,
             self.held_count + other.held_count,
             self.held_fen + other.held_fen,
+            self.reissued_count + other.reissued_count,
+            self.reissued_fen + other.reissued_fen,
         )
+
+
+def totals_of(run: Run) -> Totals:
+    return Totals(
+        run.payment_count, run.total_fen, run.held_count, run.held_fen, run.reissued_count, run.reissued_fen
+    )
+
+
+def reissued_after_release(totals: Totals, count: int, fen: int) -> Totals:
+    """Held lines (``count`` of them, summing to ``fen``) re-issued once their run is released are paid
+    outside the control totals the approver confirmed (DOMAIN §11.2 steps 4–5): they leave the held lines for
+    those re-issued after release, so each line counts once and the totals stay as approved. A run released
+    before its held lines were counted apart holds none (``held_count`` 0): its lines are in its totals and
+    stay there."""
+    if count <= 0 or count > totals.held_count:
+        return totals
+    return replace(
+        totals,
+        held_count=totals.held_count - count,
+        held_fen=totals.held_fen - fen,
+        reissued_count=totals.reissued_count + count,
+        reissued_fen=totals.reissued_fen + fen,
+    )
 
 
 def _require(run: Run, allowed: set[RunState], action: str) -> None:
@@ -86,6 +121,21 @@ def recounted(run: Run, totals: Totals, now: datetime) -> Run:
         total_fen=totals.total_fen,
         held_count=totals.held_count,
         held_fen=totals.held_fen,
+        updated_at=now,
+    )
+
+
+def reissued(run: Run, count: int, fen: int, now: datetime) -> Run:
+    """A released (or closed) run pays held lines re-issued to an account: see
+    :func:`reissued_after_release`."""
+    _require(run, set(PAID_OUT), "paid a held line re-issued after release")
+    moved = reissued_after_release(totals_of(run), count, fen)
+    return replace(
+        run,
+        held_count=moved.held_count,
+        held_fen=moved.held_fen,
+        reissued_count=moved.reissued_count,
+        reissued_fen=moved.reissued_fen,
         updated_at=now,
     )
 
@@ -126,6 +176,8 @@ def close(run: Run, now: datetime) -> Run:
 
 #: Runs not yet released: their money has not left for the bank.
 UNRELEASED = frozenset({RunState.GENERATING, RunState.AWAITING_APPROVAL, RunState.HELD})
+#: Runs released under dual control: their totals are the ones the approver confirmed.
+PAID_OUT = frozenset({RunState.RELEASED, RunState.CLOSED})
 
 
 def pay_date(period: Period, pay_day_of_month: int) -> date:

@@ -39,6 +39,8 @@ def run_to_proto(
                 total_fen=int(s.total_fen),
                 held_count=int(s.held_count),
                 held_fen=int(s.held_fen),
+                reissued_count=int(s.reissued_count),
+                reissued_fen=int(s.reissued_fen),
             )
             for s in shards
         ],
@@ -47,6 +49,8 @@ def run_to_proto(
         state_reason=run.state_reason,
         held_count=run.held_count,
         held_fen=run.held_fen,
+        reissued_count=run.reissued_count,
+        reissued_fen=run.reissued_fen,
     )
 
 

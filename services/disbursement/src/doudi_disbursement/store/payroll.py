@@ -241,6 +241,8 @@ def _run_values(run: Run) -> dict[str, Any]:
         "total_fen": run.total_fen,
         "held_count": run.held_count,
         "held_fen": run.held_fen,
+        "reissued_count": run.reissued_count,
+        "reissued_fen": run.reissued_fen,
         "state_reason": run.state_reason,
         "created_at": run.created_at,
         "updated_at": run.updated_at,
@@ -262,6 +264,8 @@ def _run_from_row(row: Any) -> Run:
         state_reason=row.state_reason,
         held_count=row.held_count,
         held_fen=row.held_fen,
+        reissued_count=row.reissued_count,
+        reissued_fen=row.reissued_fen,
     )
 
 
@@ -277,6 +281,8 @@ def insert_run(session: Session, run: Run, townships: Iterable[str]) -> None:
             "total_fen": 0,
             "held_count": 0,
             "held_fen": 0,
+            "reissued_count": 0,
+            "reissued_fen": 0,
         }
         for t in townships
     ]
@@ -377,8 +383,19 @@ def finish_shard(session: Session, run_id: str, township: str) -> None:
 def _sum_totals(rows: Iterable[Any]) -> Totals:
     total = Totals()
     for r in rows:
-        total += Totals(int(r.payment_count), int(r.total_fen), int(r.held_count), int(r.held_fen))
+        total += _stored_totals(r)
     return total
+
+
+def _stored_totals(row: Any) -> Totals:
+    return Totals(
+        int(row.payment_count),
+        int(row.total_fen),
+        int(row.held_count),
+        int(row.held_fen),
+        int(row.reissued_count),
+        int(row.reissued_fen),
+    )
 
 
 def run_totals_if_generated(session: Session, run_id: str) -> Totals | None:
@@ -397,6 +414,28 @@ def recount_shards(session: Session, run_id: str, township: str) -> Totals:
         .values(**_totals_values(_shard_totals(session, run_id, township)))
     )
     return _sum_totals(shards_of(session, run_id))
+
+
+def shard_totals(session: Session, run_id: str, township: str) -> Totals | None:
+    """A shard's totals as recorded (a released run's are the ones it was approved with)."""
+    row = session.execute(
+        select(run_shards).where(run_shards.c.run_id == run_id, run_shards.c.township == township)
+    ).one_or_none()
+    return None if row is None else _stored_totals(row)
+
+
+def save_shard_held(session: Session, run_id: str, township: str, totals: Totals) -> None:
+    """Record a shard's held lines and those re-issued after release; its control totals stay as approved."""
+    session.execute(
+        update(run_shards)
+        .where(run_shards.c.run_id == run_id, run_shards.c.township == township)
+        .values(
+            held_count=totals.held_count,
+            held_fen=totals.held_fen,
+            reissued_count=totals.reissued_count,
+            reissued_fen=totals.reissued_fen,
+        )
+    )
 
 
 # -- payments ---------------------------------------------------------------------------------------
@@ -727,6 +766,24 @@ def runs_with_unsent_payments(session: Session) -> list[str]:
         .distinct()
     ).all()
     return sorted(row.run_id for row in rows)
+
+
+def held_since_generation(session: Session, payment: Any) -> tuple[int, int]:
+    """A payment held at generation and never sent, with the RECOVERY lines held with it: how many lines and
+    their sum, as its shard counted them held. (0, 0) for any other payment — one held by a caseworker after
+    the bank returned it was sent, so it is in the control totals."""
+    count, fen = session.execute(
+        select(func.count(), func.coalesce(func.sum(payments.c.amount_fen), 0)).where(
+            or_(
+                payments.c.payment_id == payment.payment_id,
+                payments.c.offsets_key == payment.idempotency_key,
+            ),
+            payments.c.run_id == payment.run_id,
+            payments.c.state == PaymentState.HELD.value,
+            payments.c.batch_request_id == "",
+        )
+    ).one()
+    return int(count), int(fen)
 
 
 def get_payment(session: Session, payment_id: str, *, for_update: bool = False) -> Any:

@@ -50,9 +50,12 @@ runs = Table(
     Column("approved_by", String(200), nullable=False),
     Column("payment_count", BigInteger, nullable=False),
     Column("total_fen", BigInteger, nullable=False),
-    #: Lines held at generation (no payee account): never sent, so outside the control totals above.
+    #: Lines held at generation (no payee account) and still held: outside the control totals above.
     Column("held_count", BigInteger, nullable=False, server_default=text("0")),
     Column("held_fen", BigInteger, nullable=False, server_default=text("0")),
+    #: Lines held at generation and re-issued after release: paid outside the control totals, not held.
+    Column("reissued_count", BigInteger, nullable=False, server_default=text("0")),
+    Column("reissued_fen", BigInteger, nullable=False, server_default=text("0")),
     Column("state_reason", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -79,6 +82,8 @@ run_shards = Table(
     Column("total_fen", BigInteger, nullable=False),
     Column("held_count", BigInteger, nullable=False, server_default=text("0")),
     Column("held_fen", BigInteger, nullable=False, server_default=text("0")),
+    Column("reissued_count", BigInteger, nullable=False, server_default=text("0")),
+    Column("reissued_fen", BigInteger, nullable=False, server_default=text("0")),
 )
 
 #: Every payment; its idempotency key (beneficiary, programme, period, component) is unique.
