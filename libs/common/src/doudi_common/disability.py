@@ -7,6 +7,7 @@ the floor check can tell when one narrows a national definition.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -47,6 +48,11 @@ class GradeThreshold:
 
     @classmethod
     def parse(cls, text: str) -> GradeThreshold:
+        """The threshold a parameter's text names (parsed once per text: every assessment reads several)."""
+        return _parsed_threshold(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> GradeThreshold:
         limits: dict[str, int] = {}
         for part in text.split(","):
             if not part.strip():
@@ -76,3 +82,8 @@ class GradeThreshold:
 
     def __str__(self) -> str:
         return ",".join(f"{name}:{grade}" for name, grade in sorted(self.limits.items()))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_threshold(text: str) -> GradeThreshold:
+    return GradeThreshold._parse(text)
