@@ -22,6 +22,7 @@ from doudi_verification.app.alerts import (
     monitoring_workers,
 )
 from doudi_verification.app.checks import VerificationUseCases
+from doudi_verification.app.monitored import monitored_use_cases
 from doudi_verification.app.policy import RegistryCadences, RegistryPolicies
 from doudi_verification.app.records_gateway import RecordsGateway
 from doudi_verification.app.reviews import ReviewUseCases
@@ -106,7 +107,7 @@ def _subscriptions(context: ServiceContext[VerificationSettings]) -> Sequence[Su
     checks = use_cases(context)
     return [
         intake_subscription(checks, checks.clock),
-        entitlement_subscription(review_use_cases(context)),
+        entitlement_subscription(review_use_cases(context), monitored_use_cases(context)),
         *monitoring_subscriptions(context),
         hand_over_subscription(monitoring_use_cases(context)),
         overdue_visit_subscription(monitoring_use_cases(context)),

@@ -54,6 +54,7 @@ MONITORING_TABLE: dict[str, tuple[set[str], set[str]]] = {
     "RecordAlertVerification": ({S, T, C}, {S, C}),
     "DisposeAlert": ({S, T, C}, {S, C}),
     "CloseAlert": ({S, T, C}, {S, C}),
+    "ListMonitoredHouseholds": ({S, T, C}, {S, C}),
 }
 
 
@@ -166,6 +167,9 @@ def monitoring_request(records: Records, rpc: str, target: str, request_id: str)
         ),
         "DisposeAlert": lambda: m.DisposeAlertRequest(request_id=request_id, alert_id=alert, reason="已处置"),
         "CloseAlert": lambda: m.CloseAlertRequest(request_id=request_id, alert_id=alert, note="已办结"),
+        "ListMonitoredHouseholds": lambda: m.ListMonitoredHouseholdsRequest(
+            region=types_pb2.RegionCode(code=TOWNSHIP[target])
+        ),
     }
     return requests[rpc]()
 

@@ -607,7 +607,7 @@ def test_the_migration_seals_alerts_written_before_it_and_the_downgrade_opens_th
     assert (row.person_id, row.open_key) == (PERSON, hashlib.sha256(fact.encode()).hexdigest())
     assert "in hospital" in row.description and "open_fact" not in row._mapping
 
-    assert run_migrations(url, STORE.migrations_dir) == "0006"
+    assert run_migrations(url, STORE.migrations_dir) == "0007"
     row = _raw_alert(context)
     assert PERSON not in _whole(row) and "in hospital" not in _whole(row)
     folded = stub.ReportMonitoringEvent(fire_report("r-2"), metadata=AUTH)

@@ -6,13 +6,17 @@ import grpc
 
 from doudi.common.v1 import types_pb2
 from doudi.verification.v1 import monitoring_pb2, monitoring_pb2_grpc
+from doudi_common.masking import mask_id_number
+from doudi_common.period import Period
 from doudi_common.validation import Violations
 from doudi_runtime.grpc.server import GrpcServiceBinding
 from doudi_runtime.paging import next_token, parse_page
 from doudi_runtime.service import ServiceContext
 from doudi_verification.api.policy import monitoring_policy
 from doudi_verification.app.alerts import AlertUseCases, ReportResult, monitoring_use_cases
+from doudi_verification.app.monitored import MonitoredUseCases, monitored_use_cases
 from doudi_verification.domain.alerts import Alert, AlertState
+from doudi_verification.domain.monitored import MonitoredHousehold
 from doudi_verification.domain.triggers import Trigger
 from doudi_verification.events.alerts import (
     alert_to_proto,
@@ -35,8 +39,9 @@ def _one(alert: Alert) -> monitoring_pb2.Alert:
 class MonitoringApi(monitoring_pb2_grpc.MonitoringServiceServicer):
     """Monitoring events in, alerts worked by townships out (DOMAIN §8.3)."""
 
-    def __init__(self, alerts: AlertUseCases) -> None:
+    def __init__(self, alerts: AlertUseCases, monitored: MonitoredUseCases) -> None:
         self._alerts = alerts
+        self._monitored = monitored
 
     def ReportMonitoringEvent(
         self, request: monitoring_pb2.ReportMonitoringEventRequest, context: grpc.ServicerContext
@@ -107,12 +112,36 @@ class MonitoringApi(monitoring_pb2_grpc.MonitoringServiceServicer):
         )
         return monitoring_pb2.CloseAlertResponse(alert=_one(alert))
 
+    def ListMonitoredHouseholds(
+        self, request: monitoring_pb2.ListMonitoredHouseholdsRequest, context: grpc.ServicerContext
+    ) -> monitoring_pb2.ListMonitoredHouseholdsResponse:
+        month = Period.parse(request.month.month, field="month.month") if request.month.month else None
+        page = parse_page(request.page.page_size, request.page.page_token)
+        found = self._monitored.list(request.region.code, month, page)
+        return monitoring_pb2.ListMonitoredHouseholdsResponse(
+            households=[_monitored(h) for h in found[: page.size]],
+            page=types_pb2.PageResponse(next_page_token=next_token([h.entitlement_id for h in found], page)),
+        )
+
+
+def _monitored(entry: MonitoredHousehold) -> monitoring_pb2.MonitoredHousehold:
+    """A listing: identity numbers masked."""
+    return monitoring_pb2.MonitoredHousehold(
+        household_id=entry.household_id,
+        entitlement_id=entry.entitlement_id,
+        group=monitoring_pb2.MonitoredGroup.Value(f"MONITORED_GROUP_{entry.group.value}"),
+        region=types_pb2.RegionCode(code=entry.region),
+        since_month=types_pb2.Period(month=str(entry.since)),
+        until_month=types_pb2.Period(month=str(entry.until)),
+        persons_masked=[mask_id_number(p) for p in entry.persons],
+    )
+
 
 def monitoring_binding(context: ServiceContext) -> GrpcServiceBinding:
     """The binding main.py adds to the service's gRPC bindings."""
     return GrpcServiceBinding(
         SERVICE_NAME,
-        MonitoringApi(monitoring_use_cases(context)),
+        MonitoringApi(monitoring_use_cases(context), monitored_use_cases(context)),
         monitoring_pb2_grpc.add_MonitoringServiceServicer_to_server,
         policy=monitoring_policy(context),
     )

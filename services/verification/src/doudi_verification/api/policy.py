@@ -62,6 +62,7 @@ MONITORING_RULES: Mapping[str, Rule] = {
     "RecordAlertVerification": rule(TOWNSHIP, COUNTY, region=ALERT, mutates=True),
     "DisposeAlert": rule(TOWNSHIP, COUNTY, region=ALERT, mutates=True),
     "CloseAlert": rule(TOWNSHIP, COUNTY, region=ALERT, mutates=True),
+    "ListMonitoredHouseholds": rule(TOWNSHIP, COUNTY, region=Listing("region.code")),
 }
 
 

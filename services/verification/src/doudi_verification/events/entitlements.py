@@ -1,4 +1,5 @@
-"""Eligibility's entitlement facts verification follows to know who is due a periodic review (DOMAIN §7.3).
+"""Eligibility's entitlement facts verification follows to know who is due a periodic review (DOMAIN §7.3),
+and who enters the monitored population on leaving Dibao after a gradual exit (DOMAIN §8.1).
 
 ``doudi.eligibility.entitlement.v1`` is keyed by household, so one household's events arrive in order;
 each is applied inside the inbox transaction. A suspension or termination is taken from the event's type
@@ -17,7 +18,9 @@ from doudi_common.period import Period
 from doudi_contracts.topics import topic
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
+from doudi_verification.app.monitored import MonitoredUseCases
 from doudi_verification.app.reviews import ReviewUseCases
+from doudi_verification.domain.monitored import Exit
 from doudi_verification.domain.review import Category, EntitlementFacts
 
 TOPIC_ENTITLEMENTS = topic("doudi.eligibility.entitlement.v1").name
@@ -63,10 +66,45 @@ def facts_from(envelope: EventEnvelope) -> EntitlementFacts | None:
     return None
 
 
-def entitlement_subscription(reviews: ReviewUseCases) -> Subscription:
+def exit_of(event: eligibility_events.EntitlementTerminated) -> Exit:
+    """What an end says about monitoring; a malformed month is retried, then dead-lettered."""
+    e = event.entitlement
+    if not e.entitlement_id:
+        raise UnusableEntitlement("the entitlement has no id")
+    until = event.monitored_until.month
+    return Exit(
+        entitlement_id=e.entitlement_id,
+        household_id=e.subject_id,
+        application_id=e.application_id,
+        region=e.region.code,
+        last_month=Period.parse(event.last_month.month, field="last_month"),
+        monitored_until=Period.parse(until, field="monitored_until") if until else None,
+    )
+
+
+def _reinstated(event: eligibility_events.EntitlementChanged) -> bool:
+    """An appeal reversed the end: the household is a Dibao recipient again, monitored as such."""
+    terminated = eligibility_pb2.ENTITLEMENT_STATE_TERMINATED
+    return event.before.state == terminated and event.after.state != terminated
+
+
+def entitlement_subscription(
+    reviews: ReviewUseCases, monitored: MonitoredUseCases | None = None
+) -> Subscription:
     def handle(session: Session, envelope: EventEnvelope) -> None:
-        facts = facts_from(envelope)
-        if facts is not None:
-            reviews.follow(session, facts)
+        if envelope.event_type == _TERMINATED:
+            ended = unpack(envelope, eligibility_events.EntitlementTerminated)
+            reviews.follow(session, facts_of(ended.entitlement, "TERMINATED"))
+            if monitored is not None and ended.monitored_until.month:
+                monitored.register(session, exit_of(ended))
+        elif envelope.event_type == _CHANGED:
+            changed = unpack(envelope, eligibility_events.EntitlementChanged)
+            reviews.follow(session, facts_of(changed.after))
+            if monitored is not None and _reinstated(changed):
+                monitored.withdraw(session, changed.after.entitlement_id)
+        else:
+            facts = facts_from(envelope)
+            if facts is not None:
+                reviews.follow(session, facts)
 
     return Subscription(TOPIC_ENTITLEMENTS, handle)

@@ -154,4 +154,21 @@ alerts = Table(
     Index("ix_alerts_state_due_at", "state", "due_at"),
 )
 
+#: The households of the monitored population that left Dibao (DOMAIN §8.1), one row per ended entitlement,
+#: monitored from ``since`` to ``until`` (months "YYYY-MM"); the members' ID numbers sealed, in a JSON list.
+monitored_households = Table(
+    "monitored_households",
+    metadata,
+    Column("entitlement_id", String(40), primary_key=True),
+    Column("household_id", String(64), nullable=False),
+    Column("application_id", String(40), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("group", String(20), nullable=False),
+    Column("since", String(7), nullable=False),
+    Column("until", String(7), nullable=False),
+    Column("persons", Sealed("verification.monitored_households.persons"), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_monitored_households_region_until", "region", "until"),
+)
+
 STORE = ServiceStore.create(metadata, Path(__file__).parent / "migrations", audit=True)
