@@ -81,6 +81,9 @@ TABLE: dict[str, tuple[set[str], set[str]]] = {
     # decides which); the county alone surveys as supervisor and extends the time limit (rows 20, 21, 24).
     "ReturnForInvestigation": ({S, T, C}, {S, C}),
     "RecordCountySurvey": ({S, C}, {S, C}),
+    # Near-relative registration (§12.2): the township or the county registers; the archive is the county's.
+    "RegisterNearRelative": ({S, T, C}, {S, C}),
+    "ListNearRelativeRegistrations": ({S, C}, {S, C}),
     "ExtendDeadline": ({S, C}, {S, C}),
     # The federation's review of a disability subsidy: relayed by a service, or entered by the county (§7.5).
     "RecordFederationReview": ({S, C}, {S, C}),
@@ -344,6 +347,18 @@ def build_request(seeded: Seeded, rpc: str, target: str, request_id: str) -> obj
             findings="抽查入户",
             basis=pb.COUNTY_SURVEY_BASIS_SAMPLED,
             actor=county,
+        ),
+        "RegisterNearRelative": lambda: pb.RegisterNearRelativeRequest(
+            request_id=request_id,
+            application_id=case,
+            staff_user_id="village-05",
+            staff_position=pb.NEAR_RELATIVE_STAFF_POSITION_VILLAGE_COMMITTEE_MEMBER,
+            organisation="村民委员会",
+            relation=pb.NEAR_RELATION_SIBLING,
+            actor=township,
+        ),
+        "ListNearRelativeRegistrations": lambda: pb.ListNearRelativeRegistrationsRequest(
+            region=types_pb2.RegionCode(code=TOWNSHIP[target])
         ),
         "ExtendDeadline": lambda: pb.ExtendDeadlineRequest(
             request_id=request_id, application_id=case, reason="案情复杂", actor=county

@@ -10,6 +10,7 @@ import grpc
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2, eligibility_pb2_grpc
 from doudi_common.bank_account import PayeeAccount
+from doudi_common.errors import InvalidArgument
 from doudi_common.parameters.resolved import display
 from doudi_common.region import RegionCode
 from doudi_common.validation import Violations
@@ -20,6 +21,7 @@ from doudi_eligibility.app.common import Actor
 from doudi_eligibility.app.confirmation import ConfirmationSteps, SurveyBasis
 from doudi_eligibility.app.entitlements import EntitlementUseCases
 from doudi_eligibility.app.exits import Exits
+from doudi_eligibility.app.near_relatives import NearRelatives
 from doudi_eligibility.app.parameters import NewVersion
 from doudi_eligibility.app.procedure import ProcedureUseCases
 from doudi_eligibility.app.redetermination import Redetermination
@@ -29,6 +31,12 @@ from doudi_eligibility.app.status import BeneficiaryStatus
 from doudi_eligibility.app.temporary_assistance import TemporaryAssistanceUseCases
 from doudi_eligibility.domain.machines.roles import Role
 from doudi_eligibility.domain.machines.temporary_assistance import PostCheck, ReceivingBody, Triage
+from doudi_eligibility.domain.near_relative import (
+    NearRelation,
+    NearRelativeRegistration,
+    StaffPosition,
+    staff_relation,
+)
 from doudi_eligibility.domain.rules.dibao_changes import ReferralOutcome
 from doudi_eligibility.events import mapping
 from doudi_runtime.grpc import context as call_context
@@ -48,6 +56,17 @@ _SURVEY_BASES = {
     eligibility_pb2.COUNTY_SURVEY_BASIS_SAMPLED: SurveyBasis.SAMPLED,
     eligibility_pb2.COUNTY_SURVEY_BASIS_DISCRETIONARY: SurveyBasis.DISCRETIONARY,
 }
+#: §12.2: the near relatives and the staff positions, proto ↔ domain (UNSPECIFIED maps to nothing).
+_RELATIONS = {
+    eligibility_pb2.NearRelation.Value(f"NEAR_RELATION_{relation.value}"): relation
+    for relation in NearRelation
+}
+_RELATIONS_PB = {relation: number for number, relation in _RELATIONS.items()}
+_STAFF_POSITIONS = {
+    eligibility_pb2.NearRelativeStaffPosition.Value(f"NEAR_RELATIVE_STAFF_POSITION_{p.value}"): p
+    for p in StaffPosition
+}
+_STAFF_POSITIONS_PB = {position: number for number, position in _STAFF_POSITIONS.items()}
 _REFERRALS = {
     eligibility_pb2.REFERRAL_OUTCOME_ACCEPTED: ReferralOutcome.ACCEPTED,
     eligibility_pb2.REFERRAL_OUTCOME_REFUSED_WITHOUT_GOOD_REASON: ReferralOutcome.REFUSED_WITHOUT_GOOD_REASON,
@@ -125,6 +144,22 @@ def redetermination_pb(progress: Redetermination) -> eligibility_pb2.Redetermina
     )
 
 
+def near_relative_pb(registration: NearRelativeRegistration) -> eligibility_pb2.NearRelativeRegistration:
+    staff = registration.staff
+    return eligibility_pb2.NearRelativeRegistration(
+        registration_id=registration.registration_id,
+        application_id=registration.application_id,
+        region=types_pb2.RegionCode(code=registration.region),
+        staff_user_id=staff.staff_user_id,
+        staff_position=_STAFF_POSITIONS_PB[staff.position],
+        organisation=staff.organisation,
+        relation=_RELATIONS_PB[staff.relation],
+        note=staff.note,
+        registered_by=registration.registered_by,
+        registered_at=mapping.timestamp(registration.registered_at),
+    )
+
+
 @dataclass
 class EligibilityApp:
     procedure: ProcedureUseCases
@@ -138,6 +173,7 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
         self._entitlements = app.entitlements
         self._standards = app.standards
         self._confirmation = ConfirmationSteps(app.procedure)
+        self._near_relatives = NearRelatives(app.procedure)
         self._sanctions = WorkRefusalSanctions(app.entitlements)
         self._exits = Exits(app.entitlements)
         self._ta = TemporaryAssistanceUseCases(app.procedure.commands, app.procedure.book)
@@ -325,6 +361,42 @@ class EligibilityApi(eligibility_pb2_grpc.EligibilityServiceServicer):
             actor,
         )
         return eligibility_pb2.RecordCountySurveyResponse(case=self._case(record))
+
+    # -- near-relative registration (§12.2) ---------------------------------------------------------
+
+    def RegisterNearRelative(
+        self, request: eligibility_pb2.RegisterNearRelativeRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.RegisterNearRelativeResponse:
+        actor, v = _common(request, "application_id")
+        try:
+            staff = staff_relation(
+                request.staff_user_id,
+                _STAFF_POSITIONS.get(request.staff_position),
+                request.organisation,
+                _RELATIONS.get(request.relation),
+                request.note,
+            )
+        except InvalidArgument as invalid:
+            v.absorb(invalid)
+            staff = None
+        v.raise_if_any()
+        assert staff is not None
+        registered = self._near_relatives.register(request.request_id, request.application_id, staff, actor)
+        return eligibility_pb2.RegisterNearRelativeResponse(
+            registration=near_relative_pb(registered.registration), case=self._case(registered.case)
+        )
+
+    def ListNearRelativeRegistrations(
+        self, request: eligibility_pb2.ListNearRelativeRegistrationsRequest, context: grpc.ServicerContext
+    ) -> eligibility_pb2.ListNearRelativeRegistrationsResponse:
+        page = parse_page(request.page.page_size, request.page.page_token)
+        found = self._near_relatives.list(
+            _region_prefix(request.region.code), request.application_id, page.after, page.size + 1
+        )
+        return eligibility_pb2.ListNearRelativeRegistrationsResponse(
+            registrations=[near_relative_pb(r) for r in found[: page.size]],
+            page=types_pb2.PageResponse(next_page_token=next_token([r.registration_id for r in found], page)),
+        )
 
     def RecordFederationReview(
         self, request: eligibility_pb2.RecordFederationReviewRequest, context: grpc.ServicerContext

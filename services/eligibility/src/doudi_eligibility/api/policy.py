@@ -72,6 +72,10 @@ RULES: Mapping[str, Rule] = {
     # approves an extension of the time limit (§6, row 24).
     "ReturnForInvestigation": rule(TOWNSHIP, COUNTY, region=CASE, mutates=True),
     "RecordCountySurvey": rule(COUNTY, region=CASE, mutates=True),
+    # Near-relative registration (§12.2): the township (at acceptance, row 8) or the county registers; the
+    # separate archive is the county's.
+    "RegisterNearRelative": rule(TOWNSHIP, COUNTY, region=CASE, mutates=True),
+    "ListNearRelativeRegistrations": rule(COUNTY, region=Listing("region.code")),
     "ExtendDeadline": rule(COUNTY, region=CASE, mutates=True),
     # The federation's review of the disability subsidies (§7.5) reaches eligibility through doudi's
     # services, or the county enters the federation's written review.

@@ -38,6 +38,7 @@ class ConfirmationSteps:
         text = require_text(reason, "reason")
 
         def step(session: Session, record: CaseRecord) -> tuple[CaseRecord, str, dict[str, object]]:
+            record.case.require_not_recused("return the file", actor.user_id)
             params = self.procedure.params_for(session, record)
             case = record.case.return_for_investigation(actor.role, params)
             return replace(record, case=case), "returned for investigation", {"reason": text}
@@ -87,12 +88,14 @@ class ConfirmationSteps:
         text = findings.strip()
 
         def step(session: Session, record: CaseRecord) -> tuple[CaseRecord, str, dict[str, object]]:
+            record.case.require_not_recused("record a county home survey", actor.user_id, *staff)
             case = record.case.record_county_survey(actor.role)
             detail: dict[str, object] = {
                 "surveyors": list(staff),
                 "findings": text,
                 "basis": basis.value,
                 "was_required": record.case.county_survey_required,
+                "was_mandatory": record.case.county_survey_mandatory,
             }
             return replace(record, case=case), "county home survey recorded", detail
 

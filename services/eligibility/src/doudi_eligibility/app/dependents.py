@@ -4,13 +4,13 @@ the locality extends them) and the FUC top-ups are recomputed, from the month th
 the transaction of the Dibao change (a re-determination under a new standard included), each announced and
 audited like any change of its own. An appeal that
 reverses the end of the Dibao (§7.6) restores the subsidies that ended with it, with arrears for the months
-they were not paid, and recomputes the top-ups against the restored Dibao.
+they were not paid, closes the reviews that end opened (the subsidy ACTIVE again, owed the months a
+suspension during the review held), and recomputes the top-ups against the restored Dibao.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from doudi_common.parameters import Parameters
 from doudi_common.period import Period, months_between
 from doudi_eligibility.app.common import TOPIC_ENTITLEMENTS, Actor, Commands
 from doudi_eligibility.domain.explain import Programme
-from doudi_eligibility.domain.machines.entitlement import State, arrears_after_reversal
+from doudi_eligibility.domain.machines.entitlement import State, restored_with_dibao
 from doudi_eligibility.domain.machines.roles import Role
 from doudi_eligibility.domain.rules.dibao_dependents import Dependent, Effect, dibao_consequences
 from doudi_eligibility.events import mapping
@@ -35,6 +35,8 @@ _DEPENDENT_PROGRAMMES = frozenset(
     {Programme.DISABILITY_LIVING_SUBSIDY, Programme.UNSUPPORTED_CHILD_ALLOWANCE}
 )
 _HELD = tuple(s.value for s in State if s is not State.TERMINATED)
+#: The states of an entitlement the end of a Dibao may have ended or left under review.
+_FOLLOWED = (State.TERMINATED.value, State.UNDER_REVIEW.value, State.SUSPENDED.value)
 
 
 def follow_dibao(
@@ -64,9 +66,10 @@ def restore_with_dibao(
     cause: str,
 ) -> int:
     """An appeal revoked the decision that ended the Dibao ``before`` (now ``after``, paying again from
-    ``restore_from``): every entitlement that ended with it is restored to the state before that end, its
-    end's decision reversed with arrears for the months it withheld (§7.6, §11.4), announced as the appeal's
-    own reversal is; then the top-ups are recomputed against the restored Dibao.
+    ``restore_from``): every entitlement that ended with it is restored to the state before that end, and
+    every one that end put under review is ACTIVE again, the last decision on it reversed with arrears for
+    the months it withheld (§7.6, §11.4), announced as the appeal's own reversal is; then the top-ups are
+    recomputed against the restored Dibao.
 
     Returns what the top-ups paid beyond the shortfall while the Dibao was stopped (paid in full then, §5.8),
     for the months from its end to ``restore_from``: the Dibao's arrears pay the child's share for those
@@ -75,39 +78,42 @@ def restore_with_dibao(
         return 0
     ended_from = before.entitlement.terminated_from
     assert ended_from is not None
-    terminated = store.entitlements_of_persons(session, after.persons, (State.TERMINATED.value,))
-    ended_with = sorted(
+    held = store.entitlements_of_persons(session, after.persons, _FOLLOWED)
+    followed = sorted(
         {
             r.entitlement_id
-            for records in terminated.values()
+            for records in held.values()
             for r in records
-            if r.entitlement.programme in _DEPENDENT_PROGRAMMES and r.entitlement.ended_with_dibao(ended_from)
+            if r.entitlement.programme in _DEPENDENT_PROGRAMMES
+            and restored_with_dibao(r.entitlement, ended_from, restore_from) is not None
         }
     )
     system = Actor.system()
-    for entitlement_id in ended_with:
+    for entitlement_id in followed:
         record = store.get_entitlement(session, entitlement_id, for_update=True)
-        if record is None or not record.entitlement.ended_with_dibao(ended_from):
+        found = restored_with_dibao(record.entitlement, ended_from, restore_from) if record else None
+        if record is None or found is None:
             continue
-        e = record.entitlement
-        restored = e.restore_with_dibao(Role.SYSTEM)
-        arrears = arrears_after_reversal(e, restored, restore_from)
-        restored = replace(restored, changed_from=restore_from, previous=None)
+        restored, arrears = found
         moved = record.moved(restored, new_id("dec"))
         reversed_id = record.last_decision_id
+        ended = record.entitlement.state is State.TERMINATED
         detail: dict[str, object] = {
             "dibao_entitlement_id": after.entitlement_id,
             "decision_id": reversed_id,
             "arrears_fen": arrears,
             "effective_month": str(restore_from),
         }
-        save_and_audit(commands, session, moved, "restored with the Dibao on appeal (§7.6)", system, detail)
+        action = (
+            "restored with the Dibao on appeal (§7.6)" if ended else "review closed: Dibao restored (§7.6)"
+        )
+        save_and_audit(commands, session, moved, action, system, detail)
         before_pb, after_pb = mapping.entitlement_change_pbs(record, moved)
         payload = events_pb2.EntitlementChanged(
             before=before_pb,
             after=after_pb,
             effective_month=mapping.period_pb(restore_from),
-            reason=_DLS_RESTORED,
+            reason=_DLS_RESTORED if ended else _dls_review_closed(arrears),
             reversed_decision_id=reversed_id,
             arrears=types_pb2.Money(amount_fen=arrears),
         )
@@ -205,7 +211,7 @@ def _follow(
                     session, record.entitlement_id, "Dibao ended: review when active", system, detail
                 )
                 continue
-            moved = record.moved(e.start_review(Role.SYSTEM), new_id("dec"))
+            moved = record.moved(e.review_with_dibao(effective, Role.SYSTEM), new_id("dec"))
             save_and_audit(commands, session, moved, "review: Dibao ended (§5.4)", system, detail)
         elif e.state in (State.PENDING_START, State.ACTIVE, State.UNDER_REVIEW, State.SUSPENDED):
             lowered_fen += max(0, e.monthly_amount_fen - consequence.monthly_amount_fen)
@@ -247,6 +253,12 @@ def _effective(after: EntitlementRecord, next_month: Period) -> Period:
 
 
 _DLS_RESTORED = "所在家庭的最低生活保障经复议或诉讼恢复，困难残疾人生活补贴随之恢复并补发停发期间的补贴。"
+
+
+def _dls_review_closed(arrears_fen: int) -> str:
+    """The reason a subsidy under review because the Dibao ended is ACTIVE again once it is restored."""
+    text = "所在家庭的最低生活保障经复议或诉讼恢复，困难残疾人生活补贴的复核随之终止，恢复正常发放"
+    return text + ("并补发暂停期间的补贴。" if arrears_fen > 0 else "。")
 
 
 def save_and_audit(

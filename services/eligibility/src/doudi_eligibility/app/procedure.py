@@ -241,6 +241,7 @@ class ProcedureUseCases:
 
             def perform() -> tuple[str, CaseRecord]:
                 record = self.case_record(session, application_id)
+                record.case.require_not_recused("record the home survey", actor.user_id, *staff)
                 params = self.params_for(session, record)
                 _require_findings(record.application, person, event)
                 survey = SurveyFacts(
@@ -285,6 +286,7 @@ class ProcedureUseCases:
 
             def perform() -> tuple[str, CaseRecord]:
                 record = self.case_record(session, application_id)
+                record.case.require_not_recused("record the democratic review", actor.user_id)
                 moved = replace(record, case=record.case.record_democratic_review(actor.role))
                 self.save_case(session, moved, "democratic review recorded", actor, {"minutes": text})
                 return application_id, moved
@@ -312,6 +314,7 @@ class ProcedureUseCases:
                     raise InvalidArgument.single("application_id", "is required")
                 found, fingerprint = store.get_case_and_fingerprint(session, application_id)
                 record = _found(found, application_id)
+                record.case.require_not_recused("give an initial opinion", actor.user_id)
                 if record.application.programme not in SUPPORTED:
                     raise FailedPrecondition(
                         f"programme {record.application.programme} is not assessed here yet"
@@ -574,7 +577,9 @@ class ProcedureUseCases:
                 )
                 store.set_notice_state(session, notice_id, "OBJECTED")
                 moved = replace(record, case=case)
-                self.save_case(session, moved, "objection raised", actor, {"objection_id": objection_id})
+                # Row 21: a complaint makes the county's home survey mandatory before the decision.
+                detail: dict[str, object] = {"objection_id": objection_id, "county_survey": "MANDATORY"}
+                self.save_case(session, moved, "objection raised", actor, detail)
                 self._announce(
                     session,
                     record.application_id,
@@ -600,6 +605,7 @@ class ProcedureUseCases:
 
             def perform() -> tuple[str, CaseRecord]:
                 record = self.case_record(session, application_id)
+                record.case.require_not_recused("conclude the objection investigation", actor.user_id)
                 params = self.params_for(session, record)
                 moved = replace(record, case=record.case.conclude_objection(actor.role, params))
                 self.save_case(session, moved, "objection concluded", actor, {"findings": text})
@@ -681,6 +687,7 @@ class ProcedureUseCases:
 
             def perform() -> tuple[str, tuple[eligibility_pb2.Decision, EntitlementRecord | None]]:
                 record = self.case_record(session, application_id)
+                record.case.require_not_recused("decide", actor.user_id)
                 if approve and record.case.positive_opinion is False:
                     raise FailedPrecondition(
                         f"case {application_id} has a negative opinion: return the file for investigation"

@@ -161,6 +161,8 @@ def case_pb(record: CaseRecord, today: date, notice: object | None = None) -> el
         returns=case.returns,
         federation_review_required=case.federation_review_required,
         federation_review=_FEDERATION_REVIEWS[case.federation_confirmed],
+        near_relative_registered=case.near_relative_registered,
+        county_survey_mandatory=case.county_survey_mandatory,
     )
 
 

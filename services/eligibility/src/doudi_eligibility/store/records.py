@@ -184,6 +184,8 @@ def _case_from(data: dict[str, Any]) -> Case:
         returns=data.get("returns", 0),
         federation_review_required=data.get("federation_review_required", False),
         federation_confirmed=data.get("federation_confirmed"),
+        county_survey_mandatory=data.get("county_survey_mandatory", False),
+        recused=tuple(data.get("recused", ())),
     )
 
 
@@ -467,6 +469,7 @@ def _entitlement_from(data: dict[str, Any] | None) -> Entitlement | None:
         terminated_from=_month(data["terminated_from"]),
         changed_from=_month(data.get("changed_from")),
         previous=_entitlement_from(data["previous"]),
+        reviewed_with_dibao=_month(data.get("reviewed_with_dibao")),
     )
 
 

@@ -96,6 +96,26 @@ objections = Table(
     Column("raised_at", UtcDateTime, nullable=False),
 )
 
+#: Near-relative registrations (DOMAIN §12.2), the separate archive: which case's household is a near
+#: relative of which staff member (an opaque user id), in what position and relation; the note is sealed.
+near_relatives = Table(
+    "near_relatives",
+    metadata,
+    Column("registration_id", String(40), primary_key=True),
+    Column("application_id", String(40), nullable=False),
+    Column("region", String(12), nullable=False),
+    Column("staff_user_id", String(200), nullable=False),
+    Column("staff_position", String(30), nullable=False),
+    Column("organisation", String(200), nullable=False),
+    Column("relation", String(40), nullable=False),
+    Column("note", Sealed("eligibility.near_relatives.note"), nullable=False),
+    Column("registered_by", String(200), nullable=False),
+    Column("registered_role", String(30), nullable=False),
+    Column("registered_at", UtcDateTime, nullable=False),
+    Index("ux_near_relatives_application_staff", "application_id", "staff_user_id", unique=True),
+    Index("ix_near_relatives_region", "region"),
+)
+
 #: Benefit records (DOMAIN §7.3). ``body`` holds the machine's state (with the state before the last decision,
 #: for appeals); the columns are what lists and re-determination filter on.
 entitlements = Table(

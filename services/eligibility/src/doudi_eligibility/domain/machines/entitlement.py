@@ -58,6 +58,9 @@ class Entitlement:
     changed_from: Period | None = None
     #: The state before the last decision, to which an appeal that reverses it returns.
     previous: Entitlement | None = None
+    #: The first month no longer paid of the Dibao whose end put this entitlement under review (§5.4 where
+    #: the DLS extends to marginal households), while that review is open.
+    reviewed_with_dibao: Period | None = None
 
     @classmethod
     def approved(
@@ -93,11 +96,19 @@ class Entitlement:
         require_role(actor, "apply a review", confirming_roles(params))
         if outcome.result is ReviewResult.GRADUAL_EXIT:
             return self._move(
-                state=State.GRADUAL_EXIT, gradual_exit_last_month=outcome.gradual_exit_last_month
+                state=State.GRADUAL_EXIT,
+                gradual_exit_last_month=outcome.gradual_exit_last_month,
+                reviewed_with_dibao=None,
             )
         if outcome.result is ReviewResult.TERMINATE:
-            return self._move(state=State.TERMINATION_PENDING, termination_reason=outcome.termination_reason)
-        return self._move(state=State.ACTIVE, monthly_amount_fen=outcome.monthly_amount_fen)
+            return self._move(
+                state=State.TERMINATION_PENDING,
+                termination_reason=outcome.termination_reason,
+                reviewed_with_dibao=None,
+            )
+        return self._move(
+            state=State.ACTIVE, monthly_amount_fen=outcome.monthly_amount_fen, reviewed_with_dibao=None
+        )
 
     def return_from_gradual_exit(
         self, amount_fen: int, decided_in: Period, actor: Role, params: Parameters
@@ -161,7 +172,8 @@ class Entitlement:
         require_role(actor, "resume", frozenset({Role.TOWNSHIP, Role.COUNTY}))
         assert self.suspended_from is not None
         held = max(0, months_between(self.suspended_from, month))
-        return self._move(state=State.ACTIVE, suspended_from=None), held * self.monthly_amount_fen
+        resumed = self._move(state=State.ACTIVE, suspended_from=None, reviewed_with_dibao=None)
+        return resumed, held * self.monthly_amount_fen
 
     def escalate_suspension(
         self, month: Period, actor: Role, params: Parameters, *, fraud: bool = False
@@ -229,10 +241,29 @@ class Entitlement:
             and self.previous is not None
         )
 
+    def review_with_dibao(self, dibao_terminated_from: Period, actor: Role) -> Entitlement:
+        """§5.4 where the locality extends the DLS to marginal households: the end of the Dibao (stopping from
+        ``dibao_terminated_from``) puts the subsidy under review, payments continuing; the review remembers
+        that end, so that an appeal reversing it can close the review again."""
+        self._expect("go under review with the Dibao", State.ACTIVE)
+        require_role(actor, "go under review with the Dibao", frozenset({Role.SYSTEM}))
+        return self._move(state=State.UNDER_REVIEW, reviewed_with_dibao=dibao_terminated_from)
+
+    def under_review_with_dibao(self, dibao_terminated_from: Period) -> bool:
+        """Whether this entitlement is still in the review the end of a Dibao stopping from that month opened
+        (suspended during it included; a review concluded, or an entitlement ended since, is not)."""
+        return (
+            self.state in (State.UNDER_REVIEW, State.SUSPENDED)
+            and self.reviewed_with_dibao == dibao_terminated_from
+        )
+
     def restore_with_dibao(self, actor: Role) -> Entitlement:
         """§7.6 with §5.4: the appeal that reverses the end of the Dibao reverses what followed from it, so a
-        disability living subsidy ended with the Dibao returns to the state before that end."""
+        disability living subsidy ended with the Dibao returns to the state before that end, and one put
+        under review by that end (suspended during it or not) returns ACTIVE at its amount."""
         require_role(actor, "restore with the Dibao", frozenset({Role.SYSTEM}))
+        if self.reviewed_with_dibao is not None and self.state in (State.UNDER_REVIEW, State.SUSPENDED):
+            return self._move(state=State.ACTIVE, suspended_from=None, reviewed_with_dibao=None)
         if self.state is not State.TERMINATED or self.termination_reason is not TerminationReason.DIBAO_ENDED:
             raise IllegalTransition(
                 f"entitlement {self.entitlement_id}", self.state.value, "be restored with the Dibao"
@@ -272,6 +303,25 @@ class Entitlement:
                 terminated_from=None,
             )
         return self.previous
+
+
+def restored_with_dibao(
+    entitlement: Entitlement, dibao_terminated_from: Period, restore_from: Period
+) -> tuple[Entitlement, int] | None:
+    """§7.6 with §5.4, §11.4: what an appeal reversing the end of a Dibao that stopped from
+    ``dibao_terminated_from``, paying again from ``restore_from``, does to an entitlement of one of its
+    persons. One that ended with it returns to the state before, owed every month it was not paid; one that
+    the end put under review returns ACTIVE, owed nothing for the months the review paid and every month a
+    suspension during it held. The restored state pays from ``restore_from``; an appeal cannot reverse it
+    again. None for an entitlement that did not follow that end."""
+    if not (
+        entitlement.ended_with_dibao(dibao_terminated_from)
+        or entitlement.under_review_with_dibao(dibao_terminated_from)
+    ):
+        return None
+    restored = entitlement.restore_with_dibao(Role.SYSTEM)
+    arrears = arrears_after_reversal(entitlement, restored, restore_from)
+    return replace(restored, changed_from=restore_from, previous=None), arrears
 
 
 def arrears_after_reversal(reversed_: Entitlement, restored: Entitlement, restore_from: Period) -> int:

@@ -15,11 +15,14 @@ Each step names the roles allowed to take it; confirmation belongs to the county
 ``dibao.confirm.authority`` delegates it. Deadlines are working days on the official calendar, counted from
 the day after the trigger (§6 clock rules). A notice posted on day d runs d … d + days − 1 (H01: 12–18 March);
 in working-day mode, its days are the first ``notice.days`` working days from d. A county home survey is
-mandatory before confirming when a near relative is flagged or a complaint was received, or when the case
-falls in the county's sample (row 21). The deciding authority may return the file for more investigation
-(row 20): it goes back to the initial opinion, the township may survey the household again, and a new
-positive opinion is posted again; the clock keeps running. The county alone extends the time limit, once,
-to the longer limit for a complex case, with a reason (§6, row 24).
+mandatory before the decision (to confirm or to refuse) when a near relative of staff is registered
+(§12.2) or a complaint was received (an objection during a notice), or when the case falls in the county's
+sample (row 21); a complaint received after a county survey needs a new one. The staff member a
+registration names recuses from the case's steps (``require_not_recused``). The deciding authority may
+return the file for more investigation (row 20): it goes back to the initial opinion, the township may
+survey the household again, and a new positive opinion is posted again; the clock keeps running. The
+county alone extends the time limit, once, to the longer limit for a complex case, with a reason (§6,
+row 24).
 
 The disability subsidies and the child allowances follow the shorter procedure of §7.5 (``short``): the
 township checks and gives its opinion, the county decides; there is no democratic review and no public
@@ -41,6 +44,7 @@ from doudi_common.calendar import WorkingDayCalendar
 from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_eligibility.domain.machines.roles import IllegalTransition, Role, require_role
+from doudi_eligibility.domain.near_relative import require_not_recused
 
 
 class Step(StrEnum):
@@ -73,9 +77,13 @@ class Case:
     notice_start: date | None = None
     notice_end: date | None = None
     objections: int = 0
-    #: Row 21: a near relative of staff is involved, or a complaint was received.
+    #: Row 21: the county surveys before the decision (sampled, or mandatory below).
     county_survey_required: bool = False
     county_survey_done: bool = False
+    #: Row 21, §12.2: mandatory, because a near relative of staff is registered or a complaint was received.
+    county_survey_mandatory: bool = False
+    #: §12.2: the staff user ids registered as near relatives of the household; they recuse from the case.
+    recused: tuple[str, ...] = ()
     extension_reason: str | None = None
     decided_on: date | None = None
     #: The shorter procedure of §7.5: no democratic review, no public notice.
@@ -177,7 +185,40 @@ class Case:
         assert self.notice_start is not None and self.notice_end is not None
         if not self.notice_start <= on <= self.notice_end:
             raise IllegalTransition(f"case {self.case_id}", self.step.value, f"receive an objection on {on}")
-        return replace(self, step=Step.OBJECTION_INVESTIGATION, objections=self.objections + 1)
+        # Row 21: a complaint makes the county's survey mandatory; one made before it did not look into it.
+        return replace(
+            self,
+            step=Step.OBJECTION_INVESTIGATION,
+            objections=self.objections + 1,
+            county_survey_required=True,
+            county_survey_mandatory=True,
+            county_survey_done=False,
+        )
+
+    def register_near_relative(self, staff_user_id: str, actor: Role) -> Case:
+        """§12.2: the household is a near relative of staff; the county must survey it before the decision
+        (row 21) and the staff member recuses. A county survey already recorded stays valid: it was the
+        county's own. Registering the same staff member again changes nothing."""
+        if self.step in FINAL:
+            raise IllegalTransition(f"case {self.case_id}", self.step.value, "register a near relative")
+        require_role(actor, "register a near relative", frozenset({Role.TOWNSHIP, Role.COUNTY}))
+        staff = staff_user_id.strip()
+        if not staff:
+            raise ValueError("a near-relative registration names the staff member")
+        return replace(
+            self,
+            county_survey_required=True,
+            county_survey_mandatory=True,
+            recused=tuple(sorted({*self.recused, staff})),
+        )
+
+    @property
+    def near_relative_registered(self) -> bool:
+        return bool(self.recused)
+
+    def require_not_recused(self, step: str, *staff: str) -> None:
+        """§12.2: refuses ``step`` when any of ``staff`` (who acts, who surveys) is a registered relative."""
+        require_not_recused(self.case_id, self.recused, staff, step)
 
     def conclude_objection(self, actor: Role, params: Parameters) -> Case:
         """Row 18, or democratic review first where it runs only on objection (§5.1.7)."""
