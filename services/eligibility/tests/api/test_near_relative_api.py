@@ -1,7 +1,8 @@
 """Near-relative registration through the API (DOMAIN §12.2, §7.2 rows 17 and 21–23): a registered household
 is decided only after the county's own home survey, the registered staff member is refused on the case's
-steps, the registration is kept in a separate archive the county lists, and a complaint (an objection during
-the notice) makes the county survey mandatory as well."""
+steps and on the reviews of the entitlement the case makes, an existing beneficiary is registered while its
+entitlement runs, the registration is kept in a separate archive the county lists, and a complaint (an
+objection during the notice) makes the county survey mandatory as well."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from doudi_runtime.grpc.errors import field_violations_from
 
 from .conftest import (
     AUTH,
+    COUNTY_OFFICER,
     H01,
     NEIGHBOUR,
     TOWNSHIP,
@@ -262,16 +264,182 @@ def test_a_retried_registration_answers_the_same_and_registers_once(eligibility:
     assert actions.count("near relative registered") == 1
 
 
-def test_only_an_open_case_is_registered(eligibility: Eligibility) -> None:
+def test_a_refused_case_is_not_registered(eligibility: Eligibility) -> None:
     missing = refused(lambda: register(eligibility, application_id="app_unknown"))
     assert missing.code() is grpc.StatusCode.NOT_FOUND
     open_case(eligibility, H01)
     to_confirmation(eligibility)
     eligibility.clock.on(2025, 3, 31)
-    decide(eligibility, H01.application_id)
+    decide(eligibility, H01.application_id, pb.DECISION_OUTCOME_REJECTED)
     late = refused(lambda: register(eligibility))
     assert late.code() is grpc.StatusCode.FAILED_PRECONDITION
-    assert "APPROVED" in (late.details() or "")
+    assert "REJECTED cannot register a near relative" in (late.details() or "")
+    assert archived(eligibility) == 0
+    assert not case_of(eligibility, H01.application_id).near_relative_registered
+
+
+# -- the entitlement's reviews (§12.2 "decision and reviews"), an existing beneficiary ----------------------
+
+
+def archived(e: Eligibility) -> int:
+    with e.context.database.read() as session:  # type: ignore[union-attr]
+        return int(session.execute(select(func.count()).select_from(near_relatives)).scalar() or 0)
+
+
+def approved_entitlement(e: Eligibility, *, county_survey_first: bool = False) -> str:
+    """H01 decided by the county on 31 March; its entitlement active from April."""
+    to_confirmation(e)
+    if county_survey_first:
+        county_survey(e, basis=pb.COUNTY_SURVEY_BASIS_MANDATORY)
+    e.clock.on(2025, 3, 31)
+    assert decide(e, H01.application_id).outcome == pb.DECISION_OUTCOME_APPROVED
+    e.clock.on(2025, 4, 1)
+    assert e.app.entitlements.activate_due() == 1
+    return case_of(e, H01.application_id).entitlement_id
+
+
+def start_review(e: Eligibility, entitlement_id: str, request_id: str, actor: pb.Actor) -> pb.Entitlement:
+    return e.stub.StartReview(
+        pb.StartReviewRequest(
+            request_id=request_id, entitlement_id=entitlement_id, reason="季度复核", actor=actor
+        ),
+        metadata=AUTH,
+        timeout=10,
+    ).entitlement
+
+
+def suspend(e: Eligibility, entitlement_id: str, request_id: str, actor: pb.Actor) -> pb.Entitlement:
+    return e.stub.Suspend(
+        pb.SuspendRequest(
+            request_id=request_id, entitlement_id=entitlement_id, reason="联系不上", actor=actor
+        ),
+        metadata=AUTH,
+        timeout=10,
+    ).entitlement
+
+
+def entitlement_state(e: Eligibility, entitlement_id: str) -> int:
+    return e.stub.GetEntitlement(
+        pb.GetEntitlementRequest(entitlement_id=entitlement_id), metadata=AUTH, timeout=10
+    ).entitlement.state
+
+
+def test_the_entitlement_of_a_registered_case_refuses_the_registered_staff_member_on_its_reviews(
+    eligibility: Eligibility,
+) -> None:
+    open_case(eligibility, H01)
+    register(
+        eligibility,
+        staff_user_id="township-08",
+        staff_position=pb.NEAR_RELATIVE_STAFF_POSITION_TOWNSHIP_STAFF,
+        organisation="某乡民政办",
+        relation=pb.NEAR_RELATION_CHILD,
+    )
+    entitlement_id = approved_entitlement(eligibility, county_survey_first=True)
+    eligibility.clock.on(2025, 5, 6)
+
+    review = refused(lambda: start_review(eligibility, entitlement_id, "r-own", OTHER_TOWNSHIP_OFFICER))
+    assert review.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "township-08 is registered as a near relative" in (review.details() or "")
+    assert "may not start a review" in (review.details() or "")
+    held = refused(lambda: suspend(eligibility, entitlement_id, "s-own", OTHER_TOWNSHIP_OFFICER))
+    assert held.code() is grpc.StatusCode.PERMISSION_DENIED and "may not suspend" in (held.details() or "")
+    assert entitlement_state(eligibility, entitlement_id) == pb.ENTITLEMENT_STATE_ACTIVE
+    assert [a for a, _, _ in trail(eligibility, entitlement_id)] == ["activated"]
+
+    reviewed = start_review(eligibility, entitlement_id, "r-1", TOWNSHIP_OFFICER)
+    assert reviewed.state == pb.ENTITLEMENT_STATE_UNDER_REVIEW
+    complete = refused(
+        lambda: eligibility.stub.CompleteReview(
+            pb.CompleteReviewRequest(
+                request_id="c-own",
+                entitlement_id=entitlement_id,
+                result=pb.REVIEW_RESULT_CONTINUE,
+                monthly_amount=types_pb2.Money(amount_fen=6_000),
+                reason="收入未变",
+                actor=OTHER_TOWNSHIP_OFFICER,
+            ),
+            metadata=AUTH,
+            timeout=10,
+        )
+    )
+    assert complete.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "may not complete a review" in (complete.details() or "")
+
+
+def test_an_existing_beneficiary_is_registered_and_the_staff_member_recuses_from_the_entitlements_reviews(
+    eligibility: Eligibility,
+) -> None:
+    open_case(eligibility, H01)
+    entitlement_id = approved_entitlement(eligibility)
+    start_review(eligibility, entitlement_id, "r-before", OTHER_TOWNSHIP_OFFICER)  # nobody recuses yet
+    eligibility.stub.CompleteReview(
+        pb.CompleteReviewRequest(
+            request_id="c-before",
+            entitlement_id=entitlement_id,
+            result=pb.REVIEW_RESULT_CONTINUE,
+            monthly_amount=types_pb2.Money(amount_fen=6_000),
+            reason="收入未变",
+            actor=COUNTY_OFFICER,
+        ),
+        metadata=AUTH,
+        timeout=10,
+    )
+    eligibility.clock.on(2025, 5, 6)
+
+    grandchild = {
+        "staff_user_id": "township-08",
+        "staff_position": pb.NEAR_RELATIVE_STAFF_POSITION_TOWNSHIP_STAFF,
+        "organisation": "某乡民政办",
+        "relation": pb.NEAR_RELATION_GRANDCHILD,
+    }
+    answer = register(eligibility, "nr-beneficiary", **grandchild)
+
+    assert answer.registration.staff_user_id == "township-08"
+    assert answer.case.step == pb.CASE_STEP_APPROVED and answer.case.near_relative_registered
+    assert not answer.case.county_survey_mandatory  # decided already: no county survey to wait for
+    assert register(eligibility, "nr-beneficiary", **grandchild) == answer
+    assert archived(eligibility) == 1
+    action, role, detail = trail(eligibility, H01.application_id)[-1]
+    assert (action, role) == ("near relative registered", "TOWNSHIP")
+    assert entitlement_id in detail and "county_survey" not in detail
+    action, _, detail = trail(eligibility, entitlement_id)[-1]
+    assert action == "near relative registered"
+    assert answer.registration.registration_id in detail and '"state": "ACTIVE"' in detail
+
+    review = refused(lambda: start_review(eligibility, entitlement_id, "r-own", OTHER_TOWNSHIP_OFFICER))
+    assert review.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert "may not start a review" in (review.details() or "")
+    assert entitlement_state(eligibility, entitlement_id) == pb.ENTITLEMENT_STATE_ACTIVE
+    held = refused(lambda: suspend(eligibility, entitlement_id, "s-own", OTHER_TOWNSHIP_OFFICER))
+    assert held.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert suspend(eligibility, entitlement_id, "s-1", TOWNSHIP_OFFICER).state == (
+        pb.ENTITLEMENT_STATE_SUSPENDED
+    )
+
+
+def test_an_existing_beneficiary_whose_entitlement_is_terminated_is_not_registered(
+    eligibility: Eligibility,
+) -> None:
+    open_case(eligibility, H01)
+    entitlement_id = approved_entitlement(eligibility)
+    eligibility.clock.on(2025, 6, 3)
+    eligibility.stub.Terminate(
+        pb.TerminateRequest(
+            request_id="t-1", entitlement_id=entitlement_id, reason="FRAUD", actor=COUNTY_OFFICER
+        ),
+        metadata=AUTH,
+        timeout=10,
+    )
+    assert entitlement_state(eligibility, entitlement_id) == pb.ENTITLEMENT_STATE_TERMINATED
+
+    ended = refused(lambda: register(eligibility))
+
+    assert ended.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert "TERMINATED cannot register a near relative" in (ended.details() or "")
+    assert archived(eligibility) == 0
+    assert not case_of(eligibility, H01.application_id).near_relative_registered
+    assert "near relative registered" not in [a for a, _, _ in trail(eligibility, entitlement_id)]
 
 
 def test_a_village_committee_does_not_register(eligibility: Eligibility) -> None:

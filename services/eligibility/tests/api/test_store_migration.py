@@ -54,3 +54,41 @@ def test_0003_gives_existing_entitlements_their_counted_members(tmp_path: Path) 
         persons = sorted(tuple(r) for r in connection.execute(select(held.entitlement_id, held.person_id)))
     engine.dispose()
     assert persons == [("ent_1", "640402195404043135"), ("ent_1", "640402195810013249")]
+
+
+def test_0010_marks_the_entitlements_of_applications_with_a_near_relative_registered(tmp_path: Path) -> None:
+    before = tmp_path / "versions"
+    before.mkdir()
+    for path in sorted(MIGRATIONS.glob("00*.py")):
+        if path.name < "0010":
+            shutil.copy(path, before / path.name)
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    assert run_migrations(url, before) == "0009"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for entitlement_id, application_id in (("ent_1", "app_registered"), ("ent_2", "app_other")):
+            connection.execute(
+                text(
+                    "INSERT INTO entitlements (entitlement_id, application_id, subject_id, programme, region,"
+                    " state, monthly_amount_fen, parameter_version, last_decision_id, body, updated_at)"
+                    " VALUES (:e, :a, :a, 'DIBAO', '640402100000', 'ACTIVE', 6000, 'v', 'dec_1', '{}',"
+                    " '2025-04-01 01:00:00')"
+                ),
+                {"e": entitlement_id, "a": application_id},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO near_relatives (registration_id, application_id, region, staff_user_id,"
+                " staff_position, organisation, relation, note, registered_by, registered_role,"
+                " registered_at) VALUES ('nrr_1', 'app_registered', '640402100201', 'township-08',"
+                " 'TOWNSHIP_STAFF', '某乡民政办', 'CHILD', '', 'township-07', 'TOWNSHIP',"
+                " '2025-03-05 01:00:00')"
+            )
+        )
+
+    assert run_migrations(url, MIGRATIONS) == "0010"
+
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT entitlement_id, near_relative FROM entitlements")).all()
+    engine.dispose()
+    assert {row.entitlement_id: bool(row.near_relative) for row in rows} == {"ent_1": True, "ent_2": False}

@@ -1,6 +1,8 @@
 """Near-relative registration and the county's mandatory home survey (DOMAIN §12.2, §7.2 rows 17, 21–23): a
 registered household or a complaint makes the county survey mandatory before the decision, either way; the
-registered staff member recuses; the county's sample still waits for its survey as before."""
+registered staff member recuses; the county's sample still waits for its survey as before. An existing
+beneficiary (an approved case whose entitlement still runs) is registered too, its decided case unchanged but
+for the staff member listed."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from hypothesis import strategies as st
 
 from doudi_common.calendar import load_cn_calendar
 from doudi_common.errors import InvalidArgument
+from doudi_common.period import Period
+from doudi_eligibility.domain.explain import Programme
+from doudi_eligibility.domain.machines.entitlement import Entitlement, State
 from doudi_eligibility.domain.machines.procedure import Case, Step
 from doudi_eligibility.domain.machines.roles import ActorNotAllowed, IllegalTransition, Role
 from doudi_eligibility.domain.near_relative import (
@@ -79,15 +84,53 @@ def test_a_county_survey_recorded_before_the_registration_still_counts() -> None
     assert case.decide(True, date(2025, 3, 25), Role.COUNTY, P).step is Step.APPROVED
 
 
-def test_the_township_or_the_county_registers_and_only_an_open_case() -> None:
+def test_the_township_or_the_county_registers_an_open_or_approved_case_never_a_refused_or_withdrawn_one() -> (
+    None
+):
     with pytest.raises(ActorNotAllowed):
         opened().register_near_relative("township-09", Role.VILLAGE)
-    decided = at_confirmation(opened()).decide(True, date(2025, 3, 25), Role.COUNTY, P)
-    with pytest.raises(IllegalTransition, match="APPROVED cannot register a near relative"):
-        decided.register_near_relative("township-09", Role.COUNTY)
+    refused = at_confirmation(opened()).decide(False, date(2025, 3, 25), Role.COUNTY, P)
+    with pytest.raises(IllegalTransition, match="REJECTED cannot register a near relative"):
+        refused.register_near_relative("township-09", Role.COUNTY)
     withdrawn = opened().withdraw(Role.APPLICANT)
-    with pytest.raises(IllegalTransition):
+    with pytest.raises(IllegalTransition, match="WITHDRAWN cannot register a near relative"):
         withdrawn.register_near_relative("township-09", Role.TOWNSHIP)
+    approved = at_confirmation(opened()).decide(True, date(2025, 3, 25), Role.COUNTY, P)
+    with pytest.raises(ActorNotAllowed):
+        approved.register_near_relative("township-09", Role.VILLAGE)
+
+
+def test_an_existing_beneficiarys_decided_case_lists_the_staff_member_and_keeps_its_county_survey_flags() -> (
+    None
+):
+    approved = at_confirmation(opened()).decide(True, date(2025, 3, 25), Role.COUNTY, P)
+    assert not approved.county_survey_required
+
+    registered = approved.register_near_relative(" township-09 ", Role.TOWNSHIP)
+
+    assert registered.step is Step.APPROVED and registered.decided_on == approved.decided_on
+    assert registered.recused == ("township-09",) and registered.near_relative_registered
+    assert not registered.county_survey_required and not registered.county_survey_mandatory
+    with pytest.raises(Recused, match="may not decide"):
+        registered.require_not_recused("decide", "township-09")
+
+
+def _entitlement_in(state: State) -> Entitlement:
+    return Entitlement("ent_nr", Programme.DIBAO, state, 56000, Period(2025, 4))
+
+
+@pytest.mark.parametrize("state", [s for s in State if s is not State.TERMINATED])
+def test_an_existing_beneficiary_is_registered_while_its_entitlement_runs(state: State) -> None:
+    entitlement = _entitlement_in(state)
+    entitlement.register_near_relative(Role.TOWNSHIP)
+    entitlement.register_near_relative(Role.COUNTY)
+    with pytest.raises(ActorNotAllowed):
+        entitlement.register_near_relative(Role.VILLAGE)
+
+
+def test_a_terminated_entitlement_is_no_longer_registered() -> None:
+    with pytest.raises(IllegalTransition, match="TERMINATED cannot register a near relative"):
+        _entitlement_in(State.TERMINATED).register_near_relative(Role.COUNTY)
 
 
 # -- a complaint (an objection during the notice) makes it mandatory too ------------------------------------

@@ -43,9 +43,11 @@ from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.domain.machines.entitlement import State, arrears_after_reversal
 from doudi_eligibility.domain.machines.procedure import Step
 from doudi_eligibility.domain.machines.roles import Role, require_role
+from doudi_eligibility.domain.near_relative import require_not_recused
 from doudi_eligibility.domain.payee import change_violations, entitlement_parties, from_account
 from doudi_eligibility.domain.rules.dibao_changes import ReviewOutcome, ReviewResult, TerminationReason
 from doudi_eligibility.events import mapping
+from doudi_eligibility.store import near_relatives as archive
 from doudi_eligibility.store import records as store
 from doudi_eligibility.store.records import EntitlementRecord
 
@@ -131,7 +133,15 @@ class EntitlementUseCases:
             return record.moved(record.entitlement.start_review(actor.role), new_id("dec")), None
 
         return self.command(
-            "StartReview", request_id, entitlement_id, (text,), actor, "review started", change, text
+            "StartReview",
+            request_id,
+            entitlement_id,
+            (text,),
+            actor,
+            "review started",
+            change,
+            text,
+            step="start a review",
         )
 
     def complete_review(
@@ -195,6 +205,7 @@ class EntitlementUseCases:
             "review completed",
             change,
             text,
+            step="complete a review",
         )
 
     def _review_in_gradual_exit(
@@ -233,7 +244,9 @@ class EntitlementUseCases:
                 entitlement=mapping.entitlement_pb(moved), reason=text
             )
 
-        return self.command("Suspend", request_id, entitlement_id, (text,), actor, "suspended", change, text)
+        return self.command(
+            "Suspend", request_id, entitlement_id, (text,), actor, "suspended", change, text, step="suspend"
+        )
 
     def resume(
         self, request_id: str, entitlement_id: str, reason: str, actor: Actor
@@ -253,7 +266,7 @@ class EntitlementUseCases:
             )
 
         record = self.command(
-            "Resume", request_id, entitlement_id, (text,), actor, "resumed", change, text, owed
+            "Resume", request_id, entitlement_id, (text,), actor, "resumed", change, text, owed, step="resume"
         )
         return record, owed.get("arrears", 0)
 
@@ -281,7 +294,15 @@ class EntitlementUseCases:
             )
 
         return self.command(
-            "Terminate", request_id, entitlement_id, (code.value,), actor, "terminated", change, code.value
+            "Terminate",
+            request_id,
+            entitlement_id,
+            (code.value,),
+            actor,
+            "terminated",
+            change,
+            code.value,
+            step="terminate",
         )
 
     # -- appeals ----------------------------------------------------------------------------
@@ -486,6 +507,7 @@ class EntitlementUseCases:
             "payee changed",
             change,
             text,
+            step="change the payee account",
         )
 
     def command(
@@ -499,11 +521,16 @@ class EntitlementUseCases:
         change: Callable[[Session, EntitlementRecord], tuple[EntitlementRecord, Message | None]],
         reason: str,
         extra: dict[str, int] | None = None,
+        *,
+        step: str,
     ) -> EntitlementRecord:
+        """One change of one entitlement by ``actor``, idempotent on the request id; ``step`` names it for the
+        recusal of a staff member registered as a near relative of the household (§12.2)."""
         with self.database.transaction() as session:
 
             def perform() -> tuple[str, EntitlementRecord]:
                 record = self._entitlement(session, entitlement_id)
+                self._require_not_recused(session, record, step, actor)
                 moved, event = change(session, record)
                 self.save(session, moved, action, actor, {"reason": reason, **(extra or {})})
                 if event is not None:
@@ -534,6 +561,15 @@ class EntitlementUseCases:
             effective_month=mapping.period_pb(effective),
             reason=reason,
         )
+
+    def _require_not_recused(
+        self, session: Session, record: EntitlementRecord, step: str, actor: Actor
+    ) -> None:
+        """§12.2: a staff member registered as a near relative of the household recuses from the reviews and
+        decisions of its entitlement. Only an entitlement marked as registered reads the archive."""
+        if record.near_relative:
+            staff = archive.registered_staff(session, record.application_id)
+            require_not_recused(record.application_id, staff, (actor.user_id,), step)
 
     def _entitlement(self, session: Session, entitlement_id: str, *, lock: bool = True) -> EntitlementRecord:
         if not entitlement_id:

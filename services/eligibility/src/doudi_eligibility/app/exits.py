@@ -162,6 +162,7 @@ class Exits:
             change,
             text,
             granted,
+            step="record a voluntary exit",
         )
         return VoluntaryExitRecorded(record, granted["bonus_fen"], granted["bonus_months"])
 

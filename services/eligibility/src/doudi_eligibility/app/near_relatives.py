@@ -1,20 +1,26 @@
 """Use-cases of near-relative registration (DOMAIN §12.2, §7.2 rows 8 and 21): the township or the county
 registers that a case's household is a near relative of a staff member; the registration goes to the
 separate archive, the case's county survey becomes mandatory and the staff member recuses from the case.
-One transaction with the case's audit line, idempotent on the request_id.
+An existing beneficiary is registered on its approved case while the entitlement runs: the entitlement is
+marked, and the staff member recuses from its reviews and decisions. One transaction with the audit lines
+(the case's, and the entitlement's), idempotent on the request_id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from doudi_common.errors import AlreadyExists
+from sqlalchemy.orm import Session
+
+from doudi_common.errors import AlreadyExists, FailedPrecondition
 from doudi_common.ids import new_id
 from doudi_eligibility.app.common import Actor
 from doudi_eligibility.app.procedure import ProcedureUseCases
+from doudi_eligibility.domain.machines.procedure import Step
 from doudi_eligibility.domain.near_relative import NearRelativeRegistration, StaffRelation
 from doudi_eligibility.store import near_relatives as archive
-from doudi_eligibility.store.records import CaseRecord
+from doudi_eligibility.store import records as store
+from doudi_eligibility.store.records import CaseRecord, EntitlementRecord
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class NearRelatives:
                         f"{staff.staff_user_id} is already registered for case {application_id} "
                         f"({found.registration_id})"
                     )
+                decided = case.step is Step.APPROVED
+                beneficiary = self._beneficiary(session, record, actor) if decided else None
                 registration = NearRelativeRegistration(
                     registration_id=registration_id,
                     application_id=application_id,
@@ -60,9 +68,13 @@ class NearRelatives:
                     "staff_user_id": staff.staff_user_id,
                     "staff_position": staff.position.value,
                     "relation": staff.relation.value,
-                    "county_survey": "MANDATORY",
-                    "county_survey_done": case.county_survey_done,
                 }
+                if beneficiary is None:
+                    detail.update(county_survey="MANDATORY", county_survey_done=case.county_survey_done)
+                else:
+                    # An existing beneficiary: the case is decided; the recusal applies to the entitlement.
+                    self._mark(session, beneficiary, actor, detail)
+                    detail["entitlement_id"] = beneficiary.entitlement_id
                 procedure.save_case(session, moved, "near relative registered", actor, detail)
                 return registration_id, Registered(registration, moved)
 
@@ -87,6 +99,33 @@ class NearRelatives:
                 replay,
                 reference=registration_id,
             )
+
+    def _beneficiary(self, session: Session, record: CaseRecord, actor: Actor) -> EntitlementRecord:
+        """The running entitlement of an approved case (§12.2, an existing beneficiary), locked."""
+        found = (
+            store.get_entitlement(session, record.entitlement_id, for_update=True)
+            if record.entitlement_id
+            else None
+        )
+        if found is None:
+            raise FailedPrecondition(
+                f"case {record.application_id} is APPROVED without an entitlement: there is nothing to review"
+            )
+        found.entitlement.register_near_relative(actor.role)
+        return found
+
+    def _mark(
+        self, session: Session, record: EntitlementRecord, actor: Actor, detail: dict[str, object]
+    ) -> None:
+        """The entitlement's steps now look up who recuses; its history names the registration."""
+        store.save_entitlement(session, replace(record, near_relative=True), self.procedure.clock())
+        self.procedure.commands.audit(
+            session,
+            record.entitlement_id,
+            "near relative registered",
+            actor,
+            {**detail, "state": record.entitlement.state.value},
+        )
 
     def list(
         self, region_prefix: str, application_id: str, after: str | None, limit: int

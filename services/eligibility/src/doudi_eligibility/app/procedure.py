@@ -812,6 +812,7 @@ class ProcedureUseCases:
             persons=self._persons(session, record, decision),
             household=tuple(member.id_number for member in record.application.members),
             components=decision.components,
+            near_relative=record.case.near_relative_registered,
         )
         store.insert_entitlement(session, created, self.clock())
         # The roster learns of the entitlement now, with its first month, so the first run includes it.

@@ -109,6 +109,7 @@ class WorkRefusalSanctions:
             change,
             text,
             found,
+            step="apply a work-refusal sanction",
         )
         with self.entitlements.database.read() as session:
             checked = store.last_audit_detail(session, entitlement_id, _CHECKED)

@@ -4,6 +4,14 @@ village-committee member is registered separately, kept in a separate archive, s
 (§7.2 row 21) and handled without the related staff member, who recuses from the survey, the democratic
 review, the opinion, the decision and the reviews.
 
+An applicant is registered while the case is open: the county's survey becomes mandatory before the
+decision. An existing beneficiary is registered on its approved case while the entitlement still runs (in
+any state but TERMINATED): the case is already decided, so its county survey flags are no longer relevant
+and stay as they were; the staff member recuses from the entitlement's reviews and decisions (start and
+complete a review, suspend, resume, terminate, a work-refusal sanction, a voluntary exit's bonus, a new
+payee account). The entitlement made from a registered case is under the same recusal. A refused or
+withdrawn case, an approved one whose entitlement has ended, is not registered.
+
 Pure rules: what a registration holds, how it is validated, and the recusal check.
 """
 

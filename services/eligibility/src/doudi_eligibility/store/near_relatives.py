@@ -56,6 +56,14 @@ def find_registration(
     return None if row is None else _registration(row)
 
 
+def registered_staff(session: Session, application_id: str) -> tuple[str, ...]:
+    """The staff user ids registered for an application (the unique index on application and staff)."""
+    rows = session.execute(
+        select(_TABLE.staff_user_id).where(_TABLE.application_id == application_id)
+    ).scalars()
+    return tuple(rows)
+
+
 def list_registrations(
     session: Session, *, region_prefix: str, application_id: str, after: str | None, limit: int
 ) -> list[NearRelativeRegistration]:

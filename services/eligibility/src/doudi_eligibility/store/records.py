@@ -502,6 +502,8 @@ class EntitlementRecord:
     payee_account: str = ""
     payee_bank: str = ""
     payee_guardian: str = ""
+    #: §12.2: a near relative of staff is registered for the application (the staff are in the archive).
+    near_relative: bool = False
     #: The entitlement as read from the store (None for one made here); not part of the record's value.
     stored: StoredEntitlement | None = field(default=None, compare=False, repr=False)
 
@@ -537,6 +539,7 @@ def _entitlement_values(record: EntitlementRecord, now: datetime) -> dict[str, A
         "last_decision_id": record.last_decision_id,
         "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
         "updated_at": now,
+        "near_relative": record.near_relative,
     }
 
 
@@ -560,6 +563,7 @@ def _entitlement_record(row: Any) -> EntitlementRecord:
         payee_account=body.get("payee_account", ""),
         payee_bank=body.get("payee_bank", ""),
         payee_guardian=body.get("payee_guardian", ""),
+        near_relative=bool(row.near_relative),
         stored=stored,
     )
 

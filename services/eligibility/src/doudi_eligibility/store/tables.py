@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from doudi_runtime.service import ServiceStore
@@ -132,6 +133,8 @@ entitlements = Table(
     Column("last_decision_id", String(40), nullable=False),
     Column("body", Sealed("eligibility.entitlements.body"), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    #: §12.2: a near relative of staff is registered for the application; its steps look up who recuses.
+    Column("near_relative", Boolean, nullable=False, server_default=false()),
     Index("ix_entitlements_state_region", "state", "region"),
     Index("ix_entitlements_last_decision_id", "last_decision_id"),
     Index("ix_entitlements_application_id", "application_id"),

@@ -85,6 +85,13 @@ class Entitlement:
             )
         return self._move(state=State.ACTIVE)
 
+    def register_near_relative(self, actor: Role) -> None:
+        """§12.2, an existing beneficiary: the household is registered as a near relative of staff while its
+        entitlement runs (in any state but TERMINATED); the staff member then recuses from its reviews and
+        decisions. The entitlement itself does not move."""
+        self._expect("register a near relative", *(s for s in State if s is not State.TERMINATED))
+        require_role(actor, "register a near relative", frozenset({Role.TOWNSHIP, Role.COUNTY}))
+
     def start_review(self, actor: Role) -> Entitlement:
         """A periodic review, a monitoring trigger or a reported change; payments continue."""
         self._expect("start a review", State.ACTIVE)

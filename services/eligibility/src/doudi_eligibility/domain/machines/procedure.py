@@ -18,7 +18,8 @@ in working-day mode, its days are the first ``notice.days`` working days from d.
 mandatory before the decision (to confirm or to refuse) when a near relative of staff is registered
 (§12.2) or a complaint was received (an objection during a notice), or when the case falls in the county's
 sample (row 21); a complaint received after a county survey needs a new one. The staff member a
-registration names recuses from the case's steps (``require_not_recused``). The deciding authority may
+registration names recuses from the case's steps (``require_not_recused``), and from the reviews of the
+entitlement an approved case made, where an existing beneficiary is registered too. The deciding authority may
 return the file for more investigation (row 20): it goes back to the initial opinion, the township may
 survey the household again, and a new positive opinion is posted again; the clock keeps running. The
 county alone extends the time limit, once, to the longer limit for a complex case, with a reason (§6,
@@ -198,19 +199,21 @@ class Case:
     def register_near_relative(self, staff_user_id: str, actor: Role) -> Case:
         """§12.2: the household is a near relative of staff; the county must survey it before the decision
         (row 21) and the staff member recuses. A county survey already recorded stays valid: it was the
-        county's own. Registering the same staff member again changes nothing."""
-        if self.step in FINAL:
+        county's own. Registering the same staff member again changes nothing.
+
+        An approved case is an existing beneficiary's: the staff member is listed and recuses from its
+        entitlement's reviews (which must still run: ``Entitlement.register_near_relative``); its county
+        survey flags stay as they were when it was decided. A refused or withdrawn case is not registered."""
+        if self.step in FINAL - {Step.APPROVED}:
             raise IllegalTransition(f"case {self.case_id}", self.step.value, "register a near relative")
         require_role(actor, "register a near relative", frozenset({Role.TOWNSHIP, Role.COUNTY}))
         staff = staff_user_id.strip()
         if not staff:
             raise ValueError("a near-relative registration names the staff member")
-        return replace(
-            self,
-            county_survey_required=True,
-            county_survey_mandatory=True,
-            recused=tuple(sorted({*self.recused, staff})),
-        )
+        recused = tuple(sorted({*self.recused, staff}))
+        if self.step is Step.APPROVED:
+            return replace(self, recused=recused)
+        return replace(self, county_survey_required=True, county_survey_mandatory=True, recused=recused)
 
     @property
     def near_relative_registered(self) -> bool:
