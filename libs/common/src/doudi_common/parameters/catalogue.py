@@ -396,6 +396,15 @@ _DEFINITIONS: tuple[Definition, ...] = (
         (AtMost(_n(45), "the national limit is 45 working days"),),
     ),
     Definition(
+        "dibao.deadline.delay_arrears",
+        Kind.FLAG,
+        "flag",
+        "An approval decided after its deadline pays arrears from the month after the deadline",
+        "[D] DOMAIN §11.4 policy choice; national default off",
+        # Absent (a version published before the key existed) reads as off.
+        required=False,
+    ),
+    Definition(
         "dibao.refusal_letter.wd",
         Kind.INTEGER,
         "working days",

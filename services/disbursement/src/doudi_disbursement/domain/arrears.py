@@ -1,4 +1,5 @@
-"""Arrears (DOMAIN §11.4, §7.3, §7.6): the months a reversed decision or a lifted suspension withheld.
+"""Arrears (DOMAIN §11.4, §7.3, §7.6): the months a reversed decision or a lifted suspension withheld, and
+the months before its first a new entitlement owes when it was approved after its deadline.
 
 Eligibility states the total owed; the roster knows, month by month, what was payable while the decision
 stood. Arrears become one ARREARS line per withheld benefit month, so the payment identity
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from doudi_common.period import Period
+from doudi_common.period import Period, periods
 from doudi_disbursement.domain.roster import RosterEntry
 
 ARREARS = "ARREARS"
@@ -39,6 +40,15 @@ def owed_by_month(entry: RosterEntry, restored_fen: int, restore_from: Period) -
             owed[month] = restored_fen - paid
         month = month.next()
     return owed
+
+
+def delay_owed(monthly_fen: int, first: Period, start: Period) -> dict[Period, int]:
+    """A new entitlement approved after its deadline (§11.4, administrative delay): the monthly amount for
+    each month from ``first``, the month after the deadline, to the month before ``start``, its first month
+    paid; nothing when ``first`` is not before ``start``."""
+    if monthly_fen <= 0:
+        return {}
+    return dict.fromkeys(periods(first, start.previous()), monthly_fen)
 
 
 def arrears_lines(stated_fen: int, owed: Mapping[Period, int], restore_from: Period) -> dict[Period, int]:

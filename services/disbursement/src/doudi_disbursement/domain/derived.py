@@ -79,22 +79,29 @@ def persons_paid(entry: RosterEntry, kind: DerivedKind) -> int:
     if kind is not DerivedKind.PRICE_SUBSIDY:
         return 1
     if entry.person_keys:
-        return len(entry.person_keys)
+        return len(entry.covered())
     if entry.programme in HOUSEHOLD_PROGRAMMES:
         return entry.persons
     return 1
+
+
+def persons_among(entry: RosterEntry, keys: Sequence[str]) -> int:
+    """How many of the entry's covered persons have a key among ``keys``."""
+    wanted = set(keys)
+    return sum(1 for person in entry.covered() if wanted.intersection(person))
 
 
 def derived_line(
     entry: RosterEntry, declaration: Declaration, paid_for: Sequence[str] | None = None
 ) -> PaymentLine | None:
     """The line ``entry`` receives from ``declaration``: only if its programme is listed and it was paying
-    in the declared month (the snapshot of §11.2 step 1). ``paid_for``, when given, are the persons a
-    per-person payment pays for (no line when none is left)."""
+    in the declared month (the snapshot of §11.2 step 1). ``paid_for``, when given, are the keys of the
+    persons a per-person payment pays for (no line when none is left); a person is paid for once however
+    many of the person's keys are among them."""
     per_unit = declaration.amounts.get(entry.programme)
     if not per_unit or not entry.amounts_for(declaration.period):
         return None
-    times = len(paid_for) if paid_for is not None else persons_paid(entry, declaration.kind)
+    times = persons_among(entry, paid_for) if paid_for is not None else persons_paid(entry, declaration.kind)
     if times <= 0:
         return None
     return PaymentLine(

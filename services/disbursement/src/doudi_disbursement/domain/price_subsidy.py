@@ -50,12 +50,14 @@ def persons_to_pay(
     rivals: Iterable[RosterEntry],
     paid: Mapping[str, str],
 ) -> tuple[str, ...]:
-    """The persons ``entry`` pays the price subsidy for in the declared month.
+    """The keys of the persons ``entry`` pays the price subsidy for in the declared month (every key of
+    each, see :meth:`RosterEntry.covered`).
 
     ``paid`` maps a person's key to the line that already paid for the person this month; ``rivals`` are the
     other entries counting any of the entry's persons whose line for the month is still to be generated. A
     person is left out when another line paid for them, or when a rival ahead of ``entry`` receives the
-    declaration and counts them (that rival's line will pay for them).
+    declaration and counts them (that rival's line will pay for them), under any of the person's keys: an
+    entitlement eligibility announced before its lookup keys rotated names the person by fewer of them.
     """
     if declaration.kind is not DerivedKind.PRICE_SUBSIDY or not receives(entry, declaration):
         return ()
@@ -69,4 +71,9 @@ def persons_to_pay(
         and receives(rival, declaration)
         for key in rival.person_keys
     }
-    return tuple(key for key in entry.person_keys if paid.get(key, own) == own and key not in ahead)
+    return tuple(
+        key
+        for person in entry.covered()
+        if all(paid.get(key, own) == own and key not in ahead for key in person)
+        for key in person
+    )

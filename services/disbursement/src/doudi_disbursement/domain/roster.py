@@ -36,12 +36,20 @@ class RosterEntry:
     suspended_from: Period | None = None
     #: The persons covered (a household's counted members), 0 when eligibility did not say.
     persons: int = 0
-    #: Eligibility's opaque key of each covered person (never an ID number); empty when it did not say.
+    #: Eligibility's opaque keys of the covered persons (never an ID number), each person's
+    #: ``person_digests`` consecutive (a digest under every key of eligibility's lookup-key ring when it
+    #: named them, the primary key's first); empty when it did not say.
     person_keys: tuple[str, ...] = ()
     #: Eligibility's opaque key of each co-resident member the application declared, counted or not (a Tekun
     #: person living with a Dibao household is one, §5.8): entries whose keys meet are one household for the
     #: electricity subsidy (§5.7). Empty when eligibility did not say.
     household_keys: tuple[str, ...] = ()
+    #: How many consecutive ``person_keys`` are one person's.
+    person_digests: int = 1
+
+    def covered(self) -> tuple[tuple[str, ...], ...]:
+        """Each covered person's keys: two entries share a person when any of their keys meet."""
+        return _chunks(self.person_keys, self.person_digests)
 
     def amounts_for(self, period: Period) -> dict[str, int]:
         """The components payable for ``period``; empty when nothing is due that month."""
@@ -83,13 +91,15 @@ def activated(
     persons: int = 0,
     person_keys: tuple[str, ...] = (),
     household_keys: tuple[str, ...] = (),
+    digests_per_person: int = 1,
 ) -> RosterEntry:
-    """An entitlement starts (or resumes after a suspension): from ``start`` it pays ``components``."""
+    """An entitlement starts (or resumes after a suspension): from ``start`` it pays ``components``.
+    ``person_keys`` come ``digests_per_person`` to a person, as eligibility announced them."""
     change = AmountChange(start, _components(components), "activated")
     if existing is not None:
         existing = _withheld_until(existing, start)
     if existing is None:
-        return RosterEntry(
+        entry = RosterEntry(
             entitlement_id,
             beneficiary_id,
             programme,
@@ -99,11 +109,10 @@ def activated(
             start,
             (change,),
             persons=persons,
-            person_keys=_keys(person_keys),
-            household_keys=_keys(household_keys),
         )
+        return _named(entry, person_keys, household_keys, digests_per_person)
     changes = (*(c for c in existing.changes if c.from_period < start), change)
-    return replace(
+    resumed = replace(
         existing,
         payee_name=payee_name or existing.payee_name,
         payee_account=payee_account or existing.payee_account,
@@ -112,13 +121,35 @@ def activated(
         last=None,
         start=min(existing.start, start),
         persons=persons or existing.persons,
-        person_keys=_keys(person_keys) or existing.person_keys,
-        household_keys=_keys(household_keys) or existing.household_keys,
     )
+    return _named(resumed, person_keys, household_keys, digests_per_person)
 
 
-def _keys(person_keys: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted(set(person_keys)))
+def _chunks(keys: tuple[str, ...], size: int) -> tuple[tuple[str, ...], ...]:
+    if size < 1 or len(keys) % size:
+        raise ValueError(f"{len(keys)} person keys do not come {size} to a person")
+    return tuple(keys[at : at + size] for at in range(0, len(keys), size))
+
+
+def _named(
+    entry: RosterEntry,
+    person_keys: tuple[str, ...],
+    household_keys: tuple[str, ...],
+    digests_per_person: int,
+) -> RosterEntry:
+    """The persons covered and the household's members as eligibility last named them; an event naming none
+    leaves them as they were. A person named twice is one; the household's keys only ever meet, so each is
+    kept once."""
+    if person_keys:
+        persons = sorted(set(_chunks(person_keys, digests_per_person)))
+        entry = replace(
+            entry,
+            person_keys=tuple(key for person in persons for key in person),
+            person_digests=digests_per_person,
+        )
+    if household_keys:
+        entry = replace(entry, household_keys=tuple(sorted(set(household_keys))))
+    return entry
 
 
 def changed(
@@ -129,19 +160,15 @@ def changed(
     persons: int = 0,
     person_keys: tuple[str, ...] = (),
     household_keys: tuple[str, ...] = (),
+    digests_per_person: int = 1,
 ) -> RosterEntry:
     """A new amount from ``effective`` on; a later change for the same month replaces an earlier one. The
     persons covered and the household's members are the latest eligibility named (an event naming none
     leaves them as they were)."""
     kept = tuple(c for c in entry.changes if c.from_period < effective)
     change = AmountChange(effective, _components(components), reason)
-    return replace(
-        entry,
-        changes=(*kept, change),
-        persons=persons or entry.persons,
-        person_keys=_keys(person_keys) or entry.person_keys,
-        household_keys=_keys(household_keys) or entry.household_keys,
-    )
+    amended = replace(entry, changes=(*kept, change), persons=persons or entry.persons)
+    return _named(amended, person_keys, household_keys, digests_per_person)
 
 
 def suspended(entry: RosterEntry, from_period: Period) -> RosterEntry:
@@ -189,10 +216,18 @@ def reinstated(
     persons: int = 0,
     person_keys: tuple[str, ...] = (),
     household_keys: tuple[str, ...] = (),
+    digests_per_person: int = 1,
 ) -> RosterEntry:
     """A decision reversed in the household's favour (DOMAIN §7.6): the state before it pays again from
     ``effective``, so a suspension or an end it had set no longer stops payment."""
     restored = changed(
-        _withheld_until(entry, effective), effective, components, reason, persons, person_keys, household_keys
+        _withheld_until(entry, effective),
+        effective,
+        components,
+        reason,
+        persons,
+        person_keys,
+        household_keys,
+        digests_per_person,
     )
     return replace(restored, suspended_from=None, last=None)

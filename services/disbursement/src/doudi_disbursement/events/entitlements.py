@@ -29,7 +29,7 @@ TOPIC_ENTITLEMENTS = topic("doudi.eligibility.entitlement.v1").name
 log = logging.getLogger(__name__)
 ARREARS_FEN = Counter(
     "doudi_disbursement_arrears_fen_total",
-    "Arrears recorded from reversed decisions and lifted suspensions (DOMAIN §11.4), in fen.",
+    "Arrears recorded from reversed decisions, lifted suspensions and late approvals (DOMAIN §11.4), in fen.",
 )
 
 EXIT_BONUS_FEN = Counter(
@@ -65,6 +65,19 @@ def _period(message_month: str, field: str, entitlement_id: str) -> Period:
         ) from exc
 
 
+def _digests_per_person(entitlement: eligibility_pb2.Entitlement) -> int:
+    """How many consecutive covered person keys are one person's (one each in an event announced before
+    eligibility named every key of its ring)."""
+    size = entitlement.digests_per_person or 1
+    keys = len(entitlement.covered_person_keys)
+    if size < 1 or keys % size:
+        raise UnusableEntitlement(
+            f"entitlement {entitlement.entitlement_id}: {keys} covered person keys "
+            f"do not come {size} to a person"
+        )
+    return size
+
+
 def _existing(session: Session, entitlement_id: str) -> roster.RosterEntry:
     entry = store.get_roster_entry(session, entitlement_id)
     if entry is None:
@@ -80,9 +93,12 @@ def _record_arrears(
     stated_fen: int,
     reason: str,
     now: datetime,
+    owed: dict[Period, int] | None = None,
 ) -> None:
-    """Eligibility's arrears as one ARREARS line per withheld month, to be paid by the next run."""
-    owed = arrears.owed_by_month(entry, restored_fen, restore_from)
+    """Eligibility's arrears as one ARREARS line per withheld month (by default the roster's months the
+    reversed state withheld; ``owed`` names them otherwise), to be paid by the next run."""
+    if owed is None:
+        owed = arrears.owed_by_month(entry, restored_fen, restore_from)
     months = arrears.arrears_lines(stated_fen, owed, restore_from)
     if months and sum(owed.values()) != stated_fen:
         log.warning(
@@ -100,6 +116,34 @@ def _record_arrears(
     }
     derived_store.record_arrears(session, entry.entitlement_id, keyed, reason, now)
     ARREARS_FEN.inc(sum(amount for _, amount in keyed.values()))
+
+
+def _record_delay_arrears(
+    session: Session,
+    entry: roster.RosterEntry,
+    activation: events_pb2.EntitlementActivated,
+    start: Period,
+    now: datetime,
+) -> None:
+    """A new entitlement approved after its deadline (DOMAIN §11.4): the months from arrears_from to the one
+    before its first month, at the monthly amount, each owed once as an ARREARS line."""
+    e = activation.entitlement
+    first = (
+        _period(activation.arrears_from.month, "arrears_from", e.entitlement_id)
+        if activation.arrears_from.month
+        else start
+    )
+    monthly = sum(_components(e).values())
+    _record_arrears(
+        session,
+        entry,
+        monthly,
+        start,
+        activation.arrears.amount_fen,
+        f"decided after its deadline: owed from {first}",
+        now,
+        owed=arrears.delay_owed(monthly, first, start),
+    )
 
 
 def _gradual_exit(entry: roster.RosterEntry, event: events_pb2.EntitlementChanged) -> roster.RosterEntry:
@@ -151,7 +195,10 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
         e = activation.entitlement
         existing = store.get_roster_entry(session, e.entitlement_id)
         start = _period(e.start_month.month, "start_month", e.entitlement_id)
-        if existing is not None and activation.arrears.amount_fen > 0:
+        # Arrears on a new entitlement (arrears_from names the first month) are the delay's; on one the roster
+        # knows, the held months' of a lifted suspension. A redelivered activation owes nothing new.
+        delayed = bool(activation.arrears_from.month) or existing is None
+        if existing is not None and activation.arrears.amount_fen > 0 and not delayed:
             _record_arrears(
                 session,
                 existing,
@@ -174,7 +221,10 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
             persons=e.covered_persons,
             person_keys=tuple(e.covered_person_keys),
             household_keys=tuple(e.household_person_keys),
+            digests_per_person=_digests_per_person(e),
         )
+        if delayed and activation.arrears.amount_fen > 0:
+            _record_delay_arrears(session, entry, activation, start, now)
     elif kind == "EntitlementChanged":
         event = unpack(envelope, events_pb2.EntitlementChanged)
         e = event.after
@@ -198,6 +248,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
                 e.covered_persons,
                 tuple(e.covered_person_keys),
                 tuple(e.household_person_keys),
+                _digests_per_person(e),
             )
         else:
             entry = roster.changed(
@@ -208,6 +259,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
                 e.covered_persons,
                 tuple(e.covered_person_keys),
                 tuple(e.household_person_keys),
+                _digests_per_person(e),
             )
             entry = _gradual_exit(entry, event)
         entry = roster.with_payee(entry, e.payee.account_name, e.payee.account_number)

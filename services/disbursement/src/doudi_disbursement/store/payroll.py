@@ -40,6 +40,7 @@ def _roster_body(entry: RosterEntry) -> str:
             "suspended_from": str(entry.suspended_from) if entry.suspended_from else None,
             "persons": entry.persons,
             "person_keys": list(entry.person_keys),
+            "person_digests": entry.person_digests,
             "household_keys": list(entry.household_keys),
             "changes": [
                 {"from": str(c.from_period), "components": dict(c.components), "reason": c.reason}
@@ -98,6 +99,7 @@ def _roster_entry(
         int(body.get("persons", 0)),
         tuple(body.get("person_keys", ())),
         tuple(body.get("household_keys", ())),
+        int(body.get("person_digests", 1)),
     )
 
 

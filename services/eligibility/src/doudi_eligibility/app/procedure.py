@@ -58,6 +58,7 @@ from doudi_eligibility.domain.person_case import (
     displaced_by,
     person_case_of,
 )
+from doudi_eligibility.domain.rules.delay_arrears import DecisionTiming, DelayArrears, delay_arrears
 from doudi_eligibility.domain.rules.dibao import assess_dibao
 from doudi_eligibility.domain.ta_case import TA_PROGRAMMES, Approver, TaCase, assess_ta_case, ta_event_of
 from doudi_eligibility.events import mapping
@@ -669,6 +670,14 @@ class ProcedureUseCases:
     ) -> tuple[eligibility_pb2.Decision, EntitlementRecord | None]:
         """Rows 22–23: confirm (the entitlement starts the month after) or refuse with written reasons.
 
+        An approval decided after the case's deadline in force (row 24: the standard one, or the extended
+        one) owes, where ``dibao.deadline.delay_arrears`` is on, the months from the month after the deadline
+        to the decision's month at the monthly amount (§11.4): the explanation and the notice state them, the
+        audit records them, and the entitlement's activation announces them as arrears. This holds for every
+        programme whose approval creates a monthly entitlement here (Dibao, single-person Dibao, Tekun, the
+        two disability subsidies, the orphan and unsupported-child allowances); temporary assistance is paid
+        once and owes none.
+
         Temporary assistance is approved by the authority its event total calls for; above the cap a county
         meeting (一事一议) may add to the tier, with its minutes (§5.3.2, §7.4)."""
         text = require_text(reason, "reason")
@@ -712,12 +721,16 @@ class ProcedureUseCases:
                 now = self.clock()
                 decision_id = new_id("dec")
                 start = case.first_month
+                delay = _delay(record, today, decision, params) if approved and ta is None else None
+                if delay is not None and delay.owed:
+                    decision = replace(decision, computation=(*decision.computation, delay.computation()))
                 context = NoticeContext(
                     addressee=record.application.applicant.name or "申请人",
                     authority=_AUTHORITY.get(actor.role, "县级人民政府民政部门"),
                     decided_on=today,
                     delivered_on=today,
                     start_month=start,
+                    delay_arrears=delay,
                 )
                 final = mapping.decision_pb(
                     decision,
@@ -740,7 +753,9 @@ class ProcedureUseCases:
                         session, moved, ta, decision_id, today, minutes
                     )
                 elif approved:
-                    entitlement = self._create_entitlement(session, moved, decision, decision_id, today)
+                    entitlement = self._create_entitlement(
+                        session, moved, decision, decision_id, today, delay
+                    )
                     self._review_displaced(session, moved, params, today, decision_id)
                 if entitlement is not None:
                     moved = replace(moved, entitlement_id=entitlement.entitlement_id)
@@ -759,9 +774,10 @@ class ProcedureUseCases:
                         minutes=minutes,
                         entitlement_id=entitlement.entitlement_id if entitlement else None,
                     )
-                self.save_case(
-                    session, moved, "decided", actor, {"decision_id": decision_id, "approved": approved}
-                )
+                detail: dict[str, object] = {"decision_id": decision_id, "approved": approved}
+                if delay is not None:
+                    detail.update(_delay_detail(delay))
+                self.save_case(session, moved, "decided", actor, detail)
                 outcome = "APPROVED" if approved else "REJECTED"
                 waited = (now - record.application.accepted_at).total_seconds()
                 decided.append((record.application.programme, outcome, waited))
@@ -795,7 +811,13 @@ class ProcedureUseCases:
         return result
 
     def _create_entitlement(
-        self, session: Session, record: CaseRecord, decision: Decision, decision_id: str, today: date
+        self,
+        session: Session,
+        record: CaseRecord,
+        decision: Decision,
+        decision_id: str,
+        today: date,
+        delay: DelayArrears | None = None,
     ) -> EntitlementRecord:
         entitlement = Entitlement.approved(
             new_id("ent"), decision.programme, decision.monthly_amount_fen, today
@@ -815,14 +837,13 @@ class ProcedureUseCases:
             near_relative=record.case.near_relative_registered,
         )
         store.insert_entitlement(session, created, self.clock())
-        # The roster learns of the entitlement now, with its first month, so the first run includes it.
-        self.commands.announce(
-            session,
-            TOPIC_ENTITLEMENTS,
-            created.subject_id,
-            events_pb2.EntitlementActivated(entitlement=mapping.entitlement_pb(created)),
-            decision_id,
-        )
+        # The roster learns of the entitlement now, with its first month, so the first run includes it; and
+        # of what a late decision owes for the delay (§11.4), paid once as arrears of the months before it.
+        activated = events_pb2.EntitlementActivated(entitlement=mapping.entitlement_pb(created))
+        if delay is not None and delay.owed and delay.first_month is not None:
+            activated.arrears.amount_fen = delay.total_fen
+            activated.arrears_from.month = str(delay.first_month)
+        self.commands.announce(session, TOPIC_ENTITLEMENTS, created.subject_id, activated, decision_id)
         return created
 
     def _review_displaced(
@@ -994,6 +1015,24 @@ def payee_fields(application: ApplicationFacts) -> dict[str, str]:
         "payee_bank": payee.bank_name,
         "payee_guardian": payee.guardian_name,
     }
+
+
+def _delay(record: CaseRecord, today: date, decision: Decision, params: Parameters) -> DelayArrears:
+    """§11.4: what an approval owes for deciding after the case's deadline in force (nothing in time)."""
+    timing = DecisionTiming(record.case.accepted_on, record.deadline, today)
+    return delay_arrears(timing, decision.monthly_amount_fen, params)
+
+
+def _delay_detail(delay: DelayArrears) -> dict[str, object]:
+    """The audit line's account of the deadline: whether the decision came after it, and what that owes."""
+    detail: dict[str, object] = {
+        "deadline": delay.timing.deadline.isoformat(),
+        "after_deadline": delay.timing.late,
+    }
+    if delay.owed:
+        detail["delay_arrears_months"] = [str(month) for month in delay.months]
+        detail["delay_arrears_fen"] = delay.total_fen
+    return detail
 
 
 def _found(record: CaseRecord | None, application_id: str) -> CaseRecord:

@@ -2,10 +2,12 @@
 
 Keys read: ``dibao.payment.day``, ``appeal.reconsideration.days``, ``appeal.litigation.months``.
 
-It states the decision, each reason, the amount and how it was computed, the first month paid, how often
-the case is reviewed and the household's duty to report changes, and how and by when to object or appeal:
-administrative reconsideration within 60 days and litigation within 6 months of receiving the notice, with
-the calendar dates written out so nobody has to count. Refusals and reductions always carry their reasons.
+It states the decision, each reason, the amount and how it was computed, the first month paid (and, for an
+approval decided after its deadline where the policy pays for the delay, the months and amount owed), how
+often the case is reviewed and the household's duty to report changes, and how and by when to object or
+appeal: administrative reconsideration within 60 days and litigation within 6 months of receiving the
+notice, with the calendar dates written out so nobody has to count. Refusals and reductions always carry
+their reasons.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date, timedelta
 from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_eligibility.domain.explain import Decision, Programme, yuan_text
+from doudi_eligibility.domain.rules.delay_arrears import DelayArrears
 from doudi_eligibility.domain.rules.dibao import MARGINAL_HOUSEHOLD
 
 PROGRAMME_ZH = {
@@ -44,6 +47,8 @@ class NoticeContext:
     delivered_on: date
     #: The first month paid; by default the month after the decision (§6 first payment).
     start_month: Period | None = None
+    #: What an approval decided after its deadline owes for the delay (§11.4), where the policy is on.
+    delay_arrears: DelayArrears | None = None
 
 
 def add_months(day: date, months: int) -> date:
@@ -80,7 +85,10 @@ def _payment(decision: Decision, context: NoticeContext, params: Parameters) -> 
         return []
     start = context.start_month or Period.of(context.decided_on).next()
     day = params.integer("dibao.payment.day")
-    return [f"发放时间：自{start.year}年{start.month}月起，每月{day}日前通过您的银行（信用社）账户发放。"]
+    lines = [f"发放时间：自{start.year}年{start.month}月起，每月{day}日前通过您的银行（信用社）账户发放。"]
+    if decision.approved and context.delay_arrears is not None and context.delay_arrears.owed:
+        lines.append(context.delay_arrears.notice_line())
+    return lines
 
 
 def _review(decision: Decision) -> list[str]:

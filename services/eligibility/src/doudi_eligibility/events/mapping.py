@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2
+from doudi_common.fieldcrypt import LookupHasher
 from doudi_common.parameters import ParameterUse
 from doudi_common.period import Period
 from doudi_eligibility.domain.explain import Category, Check, Decision, Outcome
@@ -199,6 +200,7 @@ def entitlement_pb(record: EntitlementRecord, *, person_keys: bool = True) -> el
     e = record.entitlement
     amount = types_pb2.Money(amount_fen=e.monthly_amount_fen)
     last = e.terminated_from.previous() if e.terminated_from else None
+    hasher = field_crypto().hasher
     return eligibility_pb2.Entitlement(
         entitlement_id=e.entitlement_id,
         subject_id=record.subject_id,
@@ -217,8 +219,9 @@ def entitlement_pb(record: EntitlementRecord, *, person_keys: bool = True) -> el
         gradual_exit_last_month=period_pb(e.gradual_exit_last_month),
         termination_reason=e.termination_reason.value if e.termination_reason else "",
         covered_persons=len(record.persons),
-        covered_person_keys=covered_person_keys(record.persons) if person_keys else (),
-        household_person_keys=covered_person_keys(record.household) if person_keys else (),
+        covered_person_keys=covered_person_keys(record.persons, hasher) if person_keys else (),
+        household_person_keys=covered_person_keys(record.household, hasher) if person_keys else (),
+        digests_per_person=len(hasher.keys),
     )
 
 
@@ -240,13 +243,14 @@ def entitlement_change_pbs(
 COVERED_PERSON_CONTEXT = "doudi.eligibility.entitlement.covered_person"
 
 
-def covered_person_keys(persons: tuple[str, ...]) -> list[str]:
-    """One keyed digest per covered person (DOMAIN §5.7, §5.8): the same person has the same key on every
-    entitlement, so disbursement pays the price subsidy once per person and month, and the electricity subsidy
-    once per household and year (the keys of the household's declared members), without learning who the
-    person is. The digest is under the lookup hasher's primary key."""
-    hasher = field_crypto().hasher
-    return sorted({hasher.digest(person, context=COVERED_PERSON_CONTEXT) for person in persons})
+def covered_person_keys(persons: tuple[str, ...], hasher: LookupHasher) -> list[str]:
+    """Each person's keyed digests (DOMAIN §5.7, §5.8), one under every key of the lookup hasher's ring,
+    the primary key's first; each person's are consecutive, the persons in the order of their primary digest.
+    The same person shares a key with every entitlement, announced before the ring's keys rotated or after,
+    so disbursement pays the price subsidy once per person and month, and the electricity subsidy once per
+    household and year (the keys of the household's declared members), without learning who the person is."""
+    each = sorted({tuple(hasher.digests(person, context=COVERED_PERSON_CONTEXT)) for person in persons})
+    return [digest for digests in each for digest in digests]
 
 
 def _ta_money(fen: int) -> types_pb2.Money:
