@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import grpc
 
 from doudi_runtime.authz.policy import Rule
+from doudi_runtime.grpc.limits import RETRY_AFTER_KEY
 
 TOWNSHIP_A, TOWNSHIP_B = "640402100000", "640402101000"
 VILLAGE_A, VILLAGE_B = "640402100201", "640402101201"
@@ -76,16 +78,37 @@ def missing_rules(service_descriptor: Any, rules: Mapping[str, Rule]) -> list[st
 
 
 def outcome(method: Callable[..., object], request: Any, caller: str) -> tuple[bool, str]:
-    """Call ``method`` as ``caller``; (allowed, code): allowed unless authorisation refused it."""
-    try:
-        method(request, metadata=metadata(caller), timeout=10)
-    except grpc.RpcError as error:
-        code = error.code()
-        refused = code in DENIED or (
-            code is grpc.StatusCode.NOT_FOUND and _POLICY_NOT_FOUND.match(error.details() or "") is not None
-        )
-        return not refused, f"{code.name} ({error.details()})"
-    return True, "OK"
+    """Call ``method`` as ``caller``; (allowed, code): allowed unless authorisation refused it.
+
+    A table walk calls fast enough to drain a caller's rate limit: like any client, it waits as long as the
+    server's ``retry-after-ms`` says and calls again."""
+    for _ in range(_RATE_LIMIT_RETRIES):
+        try:
+            method(request, metadata=metadata(caller), timeout=10)
+        except grpc.RpcError as error:
+            code = error.code()
+            wait = _retry_after_seconds(error) if code is grpc.StatusCode.RESOURCE_EXHAUSTED else None
+            if wait is not None:
+                time.sleep(wait)
+                continue
+            refused = code in DENIED or (
+                code is grpc.StatusCode.NOT_FOUND
+                and _POLICY_NOT_FOUND.match(error.details() or "") is not None
+            )
+            return not refused, f"{code.name} ({error.details()})"
+        return True, "OK"
+    raise AssertionError(f"{caller} is still rate-limited after {_RATE_LIMIT_RETRIES} waits")
+
+
+_RATE_LIMIT_RETRIES = 20
+
+
+def _retry_after_seconds(error: grpc.RpcError) -> float | None:
+    """The wait a rate-limited answer asks for, or None when it is not a rate limit's answer."""
+    for key, value in error.trailing_metadata() or ():  # type: ignore[attr-defined]
+        if key == RETRY_AFTER_KEY:
+            return int(value) / 1000
+    return None
 
 
 def mismatches(
