@@ -113,6 +113,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             "doudi.eligibility.v1.EntitlementChanged",
             "doudi.eligibility.v1.EntitlementSuspended",
             "doudi.eligibility.v1.EntitlementTerminated",
+            "doudi.eligibility.v1.EntitlementReannounced",
         ),
         consumers=("disbursement", "care", "verification"),
     ),

@@ -3,7 +3,8 @@
 A service declares what it is (a ServiceDefinition); this module turns that into the
 ``serve`` (gRPC front), ``consume`` (event consumers), ``relay`` (outbox publisher),
 ``migrate`` (store migrations), ``reseal`` (personal data moved to the primary keys after a
-rotation) and ``all`` (everything in one process, for local runs) roles.
+rotation) and ``all`` (everything in one process, for local runs) roles, and the one-off maintenance
+tasks a service declares (each a role of its own that does its work and exits).
 """
 
 from __future__ import annotations
@@ -147,6 +148,20 @@ class ServiceDefinition(Generic[SettingsT]):
     background_workers: Callable[[ServiceContext[SettingsT]], Sequence[Worker]] = field(
         default=lambda _context: ()
     )
+    #: One-off maintenance tasks, each run as a role of its own name that exits when done.
+    tasks: Sequence[Task[SettingsT]] = ()
+
+    def roles(self) -> tuple[str, ...]:
+        return (*ROLES, *(task.name for task in self.tasks))
+
+
+@dataclass(frozen=True)
+class Task(Generic[SettingsT]):
+    """A maintenance role (``python -m doudi_<service> <name>``): it does its work beside the running
+    service and exits; ``run`` returns the line printed when it is done (what it did, counted)."""
+
+    name: str
+    run: Callable[[ServiceContext[SettingsT]], str]
 
 
 @dataclass(frozen=True)
@@ -286,6 +301,18 @@ def reseal(definition: ServiceDefinition[SettingsT], settings: SettingsT) -> int
     return total
 
 
+def run_task(definition: ServiceDefinition[SettingsT], task: Task[SettingsT], settings: SettingsT) -> str:
+    """One maintenance task in a context of its own, disposed of when it ends."""
+    context = build_context(definition, settings)
+    try:
+        summary = task.run(context)
+    finally:
+        if context.database is not None:
+            context.database.dispose()
+    log.info("task done", extra={"task": task.name, "summary": summary})
+    return summary
+
+
 def run_role(definition: ServiceDefinition[SettingsT], role: str, settings: SettingsT) -> int:
     configure_logging(settings)
     if role == "migrate":
@@ -293,6 +320,10 @@ def run_role(definition: ServiceDefinition[SettingsT], role: str, settings: Sett
         return 0
     if role == "reseal":
         reseal(definition, settings)
+        return 0
+    task = next((t for t in definition.tasks if t.name == role), None)
+    if task is not None:
+        print(run_task(definition, task, settings))
         return 0
     if settings.should_migrate_on_start:
         migrate(definition, settings)
@@ -349,7 +380,7 @@ def main(definition: ServiceDefinition[SettingsT], argv: Sequence[str] | None = 
     parser = argparse.ArgumentParser(
         prog=f"doudi-{definition.name}", description=f"doudi {definition.name} service"
     )
-    parser.add_argument("role", choices=ROLES, help="what this process does")
+    parser.add_argument("role", choices=definition.roles(), help="what this process does")
     args = parser.parse_args(argv)
     settings = load_settings(definition.settings_type)
     return run_role(definition, args.role, settings)

@@ -15,6 +15,7 @@ from doudi_eligibility.app.entitlements import EntitlementUseCases
 from doudi_eligibility.app.exits import Exits
 from doudi_eligibility.app.parameters import ParameterBook
 from doudi_eligibility.app.procedure import ProcedureUseCases
+from doudi_eligibility.app.reannouncement import Reannouncements
 from doudi_eligibility.app.standards import StandardsUseCases
 from doudi_eligibility.events.consumers import (
     intake_subscription,
@@ -24,7 +25,7 @@ from doudi_eligibility.events.consumers import (
 from doudi_eligibility.store.tables import STORE
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.grpc.server import GrpcServiceBinding
-from doudi_runtime.service import ServiceContext, ServiceDefinition, Worker, entrypoint, periodic
+from doudi_runtime.service import ServiceContext, ServiceDefinition, Task, Worker, entrypoint, periodic
 from doudi_runtime.settings import ServiceSettings
 
 SHARED_APP = "eligibility-app"
@@ -40,6 +41,8 @@ class EligibilitySettings(ServiceSettings):
     sweep_batch_size: int = Field(default=200, ge=1, le=5000)
     #: Entitlements a re-determination after a new standard examines per transaction.
     redetermination_batch_size: int = Field(default=1000, ge=1, le=20000)
+    #: Entitlements the reannounce role announces per transaction.
+    reannounce_page_size: int = Field(default=500, ge=1, le=5000)
 
 
 def build(
@@ -96,6 +99,14 @@ def _workers(context: ServiceContext[EligibilitySettings]) -> Sequence[Worker]:
     return [periodic("eligibility-sweeps", context.settings.sweep_seconds, sweep)]
 
 
+def reannounce(context: ServiceContext[EligibilitySettings]) -> str:
+    """The ``reannounce`` role: every entitlement not terminated announced again as it stands (run before the
+    old lookup key leaves the ring, see README)."""
+    commands = Commands(context.persistence(), lambda: datetime.now(UTC))
+    announced = Reannouncements(commands, context.settings.reannounce_page_size).run()
+    return f"re-announced {announced} entitlements"
+
+
 DEFINITION = ServiceDefinition(
     name="eligibility",
     settings_type=EligibilitySettings,
@@ -103,6 +114,7 @@ DEFINITION = ServiceDefinition(
     grpc_bindings=_bindings,
     subscriptions=_subscriptions,
     background_workers=_workers,
+    tasks=(Task("reannounce", reannounce),),
 )
 
 

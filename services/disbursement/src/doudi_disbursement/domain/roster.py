@@ -171,6 +171,29 @@ def changed(
     return _named(amended, person_keys, household_keys, digests_per_person)
 
 
+def reannounced(
+    entry: RosterEntry,
+    *,
+    payee_name: str,
+    payee_account: str,
+    persons: int,
+    person_keys: tuple[str, ...],
+    household_keys: tuple[str, ...],
+    digests_per_person: int,
+) -> RosterEntry:
+    """Eligibility announced the entitlement again as it stands, changing nothing (after a lookup-key
+    rotation, or for one approved before a field existed): the persons covered and the household's members
+    are taken as it names them now (under every key of its ring), so the entry meets the same person on
+    entitlements announced before and after the rotation. Its amounts, months and state stay as they are: a
+    re-announcement pays nothing and stops nothing. The payee fills only an entry without an account: one on
+    record is eligibility's last change of it or a correction made here after a returned payment, which a
+    repetition must not undo."""
+    refreshed = replace(entry, persons=persons or entry.persons)
+    if not entry.payee_account:
+        refreshed = with_payee(refreshed, payee_name, payee_account)
+    return _named(refreshed, person_keys, household_keys, digests_per_person)
+
+
 def suspended(entry: RosterEntry, from_period: Period) -> RosterEntry:
     """Payment holds from ``from_period`` (the month after the decision, DOMAIN §11.2)."""
     return replace(entry, suspended_from=from_period)

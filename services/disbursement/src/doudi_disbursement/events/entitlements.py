@@ -183,6 +183,30 @@ def _record_exit_bonus(
         EXIT_BONUS_FEN.inc(event.exit_bonus.amount_fen)
 
 
+def _refresh(session: Session, envelope: EventEnvelope, now: datetime) -> None:
+    """A re-announcement refreshes who the entry pays and for whom, and nothing else; one of an entitlement
+    the roster does not know starts nothing (its activation, when it comes, carries the same)."""
+    e = unpack(envelope, events_pb2.EntitlementReannounced).entitlement
+    entry = store.get_roster_entry(session, e.entitlement_id)
+    if entry is None:
+        log.warning(
+            "re-announced entitlement is not on the roster; nothing to refresh",
+            extra={"entitlement": e.entitlement_id},
+        )
+        return
+    refreshed = roster.reannounced(
+        entry,
+        payee_name=e.payee.account_name,
+        payee_account=e.payee.account_number,
+        persons=e.covered_persons,
+        person_keys=tuple(e.covered_person_keys),
+        household_keys=tuple(e.household_person_keys),
+        digests_per_person=_digests_per_person(e),
+    )
+    if refreshed != entry:
+        store.save_roster_entry(session, refreshed, now)
+
+
 def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: datetime) -> None:
     kind = envelope.event_type.rsplit(".", 1)[1]
     occurred = (
@@ -274,6 +298,9 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
         entry = roster.terminated(_existing(session, event.entitlement.entitlement_id), last)
         if event.exit_bonus.amount_fen > 0:
             _record_exit_bonus(session, entry, last, event, now)
+    elif kind == "EntitlementReannounced":
+        _refresh(session, envelope, now)
+        return
     else:
         return
     store.save_roster_entry(session, entry, now)

@@ -246,6 +246,21 @@ redeterminations = Table(
     Index("ix_redeterminations_done_started_at", "done", "started_at"),
 )
 
+#: Runs of the ``reannounce`` role: every entitlement not terminated announced again as it stands, in key
+#: order, a page per transaction; ``cursor`` is the last one announced, advanced in the page's own transaction
+#: with its events, so a run interrupted part-way resumes after it and announces no entitlement twice.
+reannouncements = Table(
+    "reannouncements",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("cursor", String(40), nullable=False),
+    Column("announced", BigInteger, nullable=False),
+    Column("done", Boolean, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Index("ix_reannouncements_done_started_at", "done", "started_at"),
+)
+
 #: Every state change: who, when, why, before and after (ARCHITECTURE "Security", DOMAIN §7 notation).
 audit_log = Table(
     "audit_log",
