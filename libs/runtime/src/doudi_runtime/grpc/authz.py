@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -42,7 +42,7 @@ from doudi_runtime.authz.lookups import shared_reads
 from doudi_runtime.authz.policy import Rule, ServicePolicy, authorise, read_field
 from doudi_runtime.authz.principal import Principal
 from doudi_runtime.grpc import context as call_context
-from doudi_runtime.grpc.interceptors import HEALTH_METHOD_PREFIX, CallStep, ServerCall
+from doudi_runtime.grpc.interceptors import HEALTH_METHOD_PREFIX, EntryStep, ServerCall
 from doudi_runtime.store import Database, before_commit
 from doudi_runtime.store.hooks import after_commit
 
@@ -73,7 +73,7 @@ class _InTransaction:
         self.recorded = True
 
 
-class PolicyStep(CallStep):
+class PolicyStep(EntryStep):
     """Checks each call against its service's policy; records successful state changes in the audit trail."""
 
     def __init__(self, policies: Mapping[str, ServicePolicy | None]) -> None:
@@ -82,11 +82,10 @@ class PolicyStep(CallStep):
                 policy.check()
         self._policies = dict(policies)
 
-    @contextmanager
-    def scope(self, call: ServerCall) -> Iterator[None]:
+    def enter(self, call: ServerCall) -> AbstractContextManager[None] | None:
+        """Authorise the call; a state change returns the scope that audits it."""
         if call.method.startswith(HEALTH_METHOD_PREFIX):
-            yield
-            return
+            return None
         caller = call_context.current_caller()
         if caller is None:  # pragma: no cover - the auth step always sets one or aborts
             call.context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid credentials")
@@ -95,38 +94,44 @@ class PolicyStep(CallStep):
         declared = policy.rule_for(call.method_name) if policy is not None else None
         if policy is None or declared is None or not declared.mutates or policy.audit is None:
             authorise(caller, policy, call.method_name, call.request)
-            yield
-            return
-        subject_kind, subject_id = _subject(declared, call.request)
-        snapshot = policy.snapshots.get(subject_kind) if subject_id else None
-        with shared_reads():
-            # Read before authorising, so that the region check of the same row answers from this read.
-            before = snapshot(subject_id) if snapshot is not None else None
-            authorise(caller, policy, call.method_name, call.request)
-        entry = AuditEntry(
-            actor=caller.name,
-            actor_role=caller.role.value,
-            actor_org=caller.org,
-            via=caller.via,
-            peer=call.context.peer() or "",
-            request_id=call_context.current_request_id() or "",
-            method=call.method,
-            subject_kind=subject_kind,
-            subject_id=subject_id,
-            reason=_reason(call.request),
-            before=before,
-            after=None,
-        )
-        if snapshot is None:
-            yield
-            if _succeeded(call):
-                policy.audit.append(replace(entry, after=_message_dict(call.response)))
-            return
-        pending = _InTransaction(policy.audit, entry, lambda: snapshot(subject_id))
-        with before_commit(pending):
-            yield
-        if not pending.recorded and _succeeded(call):
-            policy.audit.append(replace(entry, after=snapshot(subject_id)))
+            return None
+        return _audited(call, caller, policy, declared)
+
+
+@contextmanager
+def _audited(call: ServerCall, caller: Principal, policy: ServicePolicy, declared: Rule) -> Iterator[None]:
+    """Authorise a state change (reading its record first) and audit it once it succeeds."""
+    assert policy.audit is not None
+    subject_kind, subject_id = _subject(declared, call.request)
+    snapshot = policy.snapshots.get(subject_kind) if subject_id else None
+    with shared_reads():
+        # Read before authorising, so that the region check of the same row answers from this read.
+        before = snapshot(subject_id) if snapshot is not None else None
+        authorise(caller, policy, call.method_name, call.request)
+    entry = AuditEntry(
+        actor=caller.name,
+        actor_role=caller.role.value,
+        actor_org=caller.org,
+        via=caller.via,
+        peer=call.context.peer() or "",
+        request_id=call_context.current_request_id() or "",
+        method=call.method,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        reason=_reason(call.request),
+        before=before,
+        after=None,
+    )
+    if snapshot is None:
+        yield
+        if _succeeded(call):
+            policy.audit.append(replace(entry, after=_message_dict(call.response)))
+        return
+    pending = _InTransaction(policy.audit, entry, lambda: snapshot(subject_id))
+    with before_commit(pending):
+        yield
+    if not pending.recorded and _succeeded(call):
+        policy.audit.append(replace(entry, after=snapshot(subject_id)))
 
 
 def _succeeded(call: ServerCall) -> bool:

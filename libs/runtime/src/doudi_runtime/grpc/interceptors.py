@@ -4,6 +4,11 @@ One ``grpc.ServerInterceptor`` wraps each handler (all four arities) and runs th
 scopes, outermost first, so e.g. the metrics step sees the status an auth rejection or the error
 mapping produced. Each call runs in its own ``contextvars.Context`` so the request id, principal
 and deadline of one call never leak into the next call served by the same pool thread.
+
+The chain runs on every call, so it keeps its per-call work small: what depends only on the method
+(its labelled metric series, its service and method names) is worked out once per method, steps
+with nothing to do after the handler (:class:`EntryStep`) are plain calls rather than scopes, and the
+scopes that remain are entered as nested ``with`` blocks, exactly as if written out by hand.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from types import TracebackType
+from typing import Any, NamedTuple
 
 import grpc
 from prometheus_client import Counter, Histogram
@@ -33,6 +40,7 @@ from doudi_runtime.settings import ServiceSettings
 
 __all__ = [
     "CallStep",
+    "EntryStep",
     "ServerCall",
     "ServerInterceptor",
     "current_deadline",
@@ -52,6 +60,10 @@ ON_BEHALF_OF_KEY = call_context.ON_BEHALF_OF_KEY
 _NO_DEADLINE_THRESHOLD_S = 10 * 365 * 24 * 3600.0
 # Caller-chosen request ids are echoed and logged, so only a harmless shape is accepted.
 _REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+#: Methods whose metric series (and split names) are kept; a server has far fewer.
+_MAX_CACHED_METHODS = 4096
+#: Outcomes logged as errors: the server failed, not the caller.
+_ERROR_CODES = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DATA_LOSS})
 
 
 @dataclass
@@ -80,6 +92,7 @@ class ServerCall:
         return time.perf_counter() - self.started
 
 
+@lru_cache(maxsize=_MAX_CACHED_METHODS)
 def _split_method(full_method: str) -> tuple[str, str]:
     service, _, name = full_method.lstrip("/").partition("/")
     return service or "unknown", name or "unknown"
@@ -116,6 +129,49 @@ class CallStep:
 
     def message_sent(self, call: ServerCall) -> None:
         """Called for every response message."""
+
+
+class EntryStep(CallStep):
+    """A step that does its work as the call enters it, with nothing to do once the inner steps end.
+
+    ``enter`` checks or records what it must (raising, e.g. through ``context.abort``, to refuse the
+    call) and returns None, or, when it does need to stay around the rest of the call, a scope to
+    enter for it. The chain calls ``enter`` directly, which costs far less than a scope per call;
+    ``scope`` gives the same behaviour as a context manager, for code that drives one step.
+    """
+
+    def enter(self, call: ServerCall) -> AbstractContextManager[None] | None:
+        raise NotImplementedError
+
+    def scope(self, call: ServerCall) -> AbstractContextManager[None]:
+        return _EntryScope(self, call)
+
+
+class _EntryScope:
+    """An :class:`EntryStep` as a context manager."""
+
+    __slots__ = ("_call", "_rest", "_step")
+
+    def __init__(self, step: EntryStep, call: ServerCall) -> None:
+        self._step = step
+        self._call = call
+        self._rest: AbstractContextManager[None] | None = None
+
+    def __enter__(self) -> None:
+        rest = self._step.enter(self._call)
+        if rest is not None:
+            rest.__enter__()
+            self._rest = rest
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        if self._rest is None:
+            return None
+        return self._rest.__exit__(exc_type, exc, traceback)
 
 
 # --------------------------------------------------------------------------------------------- metrics
@@ -171,44 +227,90 @@ def server_metrics() -> ServerMetrics:
         return _metrics
 
 
+class _MethodSeries:
+    """The labelled series of one (rpc type, service, method), looked up in the registry once."""
+
+    __slots__ = (
+        "_handled",
+        "_handled_metric",
+        "_labels",
+        "handling_seconds",
+        "msg_received",
+        "msg_sent",
+        "started",
+    )
+
+    def __init__(self, metrics: ServerMetrics, labels: tuple[str, str, str]) -> None:
+        self._labels = labels
+        self._handled_metric = metrics.handled
+        self._handled: dict[grpc.StatusCode, Any] = {}
+        self.started = metrics.started.labels(*labels)
+        self.handling_seconds = metrics.handling_seconds.labels(*labels)
+        self.msg_received = metrics.msg_received.labels(*labels)
+        self.msg_sent = metrics.msg_sent.labels(*labels)
+
+    def handled(self, code: grpc.StatusCode) -> Any:
+        child = self._handled.get(code)
+        if child is None:
+            # At most one series per status code; a race only looks the same child up twice.
+            child = self._handled[code] = self._handled_metric.labels(*self._labels, code.name)
+        return child
+
+
 class MetricsStep(CallStep):
     def __init__(self) -> None:
         self._metrics = server_metrics()
+        self._series: dict[tuple[str, str], _MethodSeries] = {}
 
-    @staticmethod
-    def _labels(call: ServerCall) -> tuple[str, str, str]:
-        return (call.rpc_type, call.service, call.method_name)
+    def _series_for(self, call: ServerCall) -> _MethodSeries:
+        key = (call.rpc_type, call.method)
+        series = self._series.get(key)
+        if series is None:
+            series = _MethodSeries(self._metrics, (call.rpc_type, call.service, call.method_name))
+            if len(self._series) < _MAX_CACHED_METHODS:
+                self._series[key] = series
+        return series
 
-    @contextmanager
-    def scope(self, call: ServerCall) -> Iterator[None]:
-        labels = self._labels(call)
-        self._metrics.started.labels(*labels).inc()
-        error: BaseException | None = None
-        try:
-            yield
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            code = outcome_code(call.context, error)
-            self._metrics.handled.labels(*labels, code.name).inc()
-            self._metrics.handling_seconds.labels(*labels).observe(call.elapsed())
+    def scope(self, call: ServerCall) -> AbstractContextManager[None]:
+        return _MetricsScope(self._series_for(call), call)
 
     def message_received(self, call: ServerCall) -> None:
-        self._metrics.msg_received.labels(*self._labels(call)).inc()
+        self._series_for(call).msg_received.inc()
 
     def message_sent(self, call: ServerCall) -> None:
-        self._metrics.msg_sent.labels(*self._labels(call)).inc()
+        self._series_for(call).msg_sent.inc()
+
+
+class _MetricsScope:
+    """Counts the call as started on entry; as handled, with its code and duration, on exit."""
+
+    __slots__ = ("_call", "_series")
+
+    def __init__(self, series: _MethodSeries, call: ServerCall) -> None:
+        self._series = series
+        self._call = call
+
+    def __enter__(self) -> None:
+        self._series.started.inc()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        call, series = self._call, self._series
+        series.handled(outcome_code(call.context, exc)).inc()
+        series.handling_seconds.observe(call.elapsed())
 
 
 # -------------------------------------------------------------------------------------------- deadline
 
 
-class DeadlineStep(CallStep):
+class DeadlineStep(EntryStep):
     """Refuse work nobody waits for any more; hand the deadline on to outbound calls."""
 
-    @contextmanager
-    def scope(self, call: ServerCall) -> Iterator[None]:
+    def enter(self, call: ServerCall) -> None:
         remaining = call.context.time_remaining()
         if remaining is None or math.isinf(remaining) or remaining > _NO_DEADLINE_THRESHOLD_S:
             call_context.set_deadline(None)
@@ -219,13 +321,12 @@ class DeadlineStep(CallStep):
             )
         else:
             call_context.set_deadline(time.monotonic() + remaining)
-        yield
 
 
 # ------------------------------------------------------------------------------------------------ auth
 
 
-class AuthStep(CallStep):
+class AuthStep(EntryStep):
     """Identify the caller: bearer token, a doudi service's certificate, or nobody (auth_mode=off only).
 
     With ``mtls`` a presented bearer token names the caller (a person or outside system; an invalid
@@ -241,6 +342,8 @@ class AuthStep(CallStep):
         self._mode = settings.auth_mode
         # Encoded once; compare_digest on bytes avoids leaking a token's prefix through timing.
         self._tokens = [(token.encode(), who) for token, who in settings.token_identities().items()]
+        # With auth_mode=off every caller is this one (immutable) principal.
+        self._anonymous = service_principal(ANONYMOUS)
 
     def _token_principal(self, call: ServerCall) -> Principal | None:
         header = call.metadata.get("authorization", "")
@@ -274,15 +377,13 @@ class AuthStep(CallStep):
         )
         call.context.abort(code, text)
 
-    @contextmanager
-    def scope(self, call: ServerCall) -> Iterator[None]:
+    def enter(self, call: ServerCall) -> None:
         if call.method.startswith(HEALTH_METHOD_PREFIX):
             # Kubelet and load-balancer probes carry no credentials.
             call_context.set_caller(None)
-            yield
             return
         if self._mode == "off":
-            principal: Principal | None = service_principal(ANONYMOUS)
+            principal: Principal | None = self._anonymous
         elif self._mode == "mtls" and "authorization" not in call.metadata:
             principal = self._certificate_principal(call)
         else:
@@ -301,7 +402,6 @@ class AuthStep(CallStep):
             except ValueError as exc:
                 self._reject(call, grpc.StatusCode.UNAUTHENTICATED, f"invalid on-behalf-of header: {exc}")
         call_context.set_caller(principal)
-        yield
 
 
 # --------------------------------------------------------------------------------------------- logging
@@ -315,38 +415,53 @@ class LoggingStep(CallStep):
         given = call.metadata.get(call_context.REQUEST_ID_KEY, "")
         return given if _REQUEST_ID_PATTERN.match(given) else call_context.new_request_id()
 
-    @contextmanager
-    def scope(self, call: ServerCall) -> Iterator[None]:
-        request_id = self._request_id(call)
-        call_context.set_request_id(request_id)
-        error: BaseException | None = None
-        try:
-            yield
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            _echo_request_id(call.context, request_id)
-            code = outcome_code(call.context, error)
-            if call.method.startswith(HEALTH_METHOD_PREFIX):
-                level = logging.DEBUG
-            elif code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DATA_LOSS):
-                level = logging.ERROR
-            else:
-                level = logging.INFO
-            log.log(
-                level,
-                "grpc call %s %s",
-                call.method,
-                code.name,
-                extra={
-                    "grpc_method": call.method,
-                    "grpc_type": call.rpc_type,
-                    "grpc_code": code.name,
-                    "duration_ms": round(call.elapsed() * 1000, 3),
-                    "peer": call.context.peer(),
-                },
-            )
+    def scope(self, call: ServerCall) -> AbstractContextManager[None]:
+        return _LoggingScope(call)
+
+
+class _LoggingScope:
+    """Sets the request id on entry; on exit echoes it and logs the call's outcome."""
+
+    __slots__ = ("_call", "_request_id")
+
+    def __init__(self, call: ServerCall) -> None:
+        self._call = call
+        self._request_id = ""
+
+    def __enter__(self) -> None:
+        self._request_id = LoggingStep._request_id(self._call)
+        call_context.set_request_id(self._request_id)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        call = self._call
+        _echo_request_id(call.context, self._request_id)
+        code = outcome_code(call.context, exc)
+        if call.method.startswith(HEALTH_METHOD_PREFIX):
+            level = logging.DEBUG
+        elif code in _ERROR_CODES:
+            level = logging.ERROR
+        else:
+            level = logging.INFO
+        if not log.isEnabledFor(level):
+            return
+        log.log(
+            level,
+            "grpc call %s %s",
+            call.method,
+            code.name,
+            extra={
+                "grpc_method": call.method,
+                "grpc_type": call.rpc_type,
+                "grpc_code": code.name,
+                "duration_ms": round(call.elapsed() * 1000, 3),
+                "peer": call.context.peer(),
+            },
+        )
 
 
 def _echo_request_id(context: grpc.ServicerContext, request_id: str) -> None:
@@ -362,36 +477,55 @@ def _echo_request_id(context: grpc.ServicerContext, request_id: str) -> None:
 class ErrorMappingStep(CallStep):
     """DomainError → its status code (INVALID_ARGUMENT with BadRequest details); anything else → INTERNAL."""
 
-    @contextmanager
-    def scope(self, call: ServerCall) -> Iterator[None]:
+    def scope(self, call: ServerCall) -> AbstractContextManager[None]:
+        return _ErrorMappingScope(call)
+
+
+class _ErrorMappingScope:
+    __slots__ = ("_call",)
+
+    def __init__(self, call: ServerCall) -> None:
+        self._call = call
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        """Answer a failure with its status (the abort raises); False lets the exception through."""
+        if not isinstance(exc, Exception):
+            return False
+        call = self._call
         context = call.context
-        try:
-            yield
-        except InvalidArgument as exc:
+        if isinstance(exc, InvalidArgument):
             context.abort_with_status(invalid_argument_status(exc, tuple(context.trailing_metadata() or ())))
-        except DomainError as exc:
+            return True
+        if isinstance(exc, DomainError):
             context.abort(status_code_for(exc), exc.message)
-        except Exception as exc:
-            chosen = context.code()
-            if isinstance(chosen, grpc.StatusCode) and chosen is not grpc.StatusCode.OK:
-                # The handler chose its status (context.abort raises a bare Exception): keep it, but
-                # never let grpc put the exception's text in the details.
-                if context.details() is None:
-                    context.set_details(chosen.name.lower().replace("_", " "))
-                if type(exc) is not Exception or exc.args:
-                    log.warning(
-                        "error after the handler set %s in %s", chosen.name, call.method, exc_info=exc
-                    )
-                raise
-            request_id = call_context.current_request_id() or "-"
-            log.error(
-                "unhandled error in %s: %s",
-                call.method,
-                type(exc).__name__,
-                exc_info=exc,
-                extra={"grpc_method": call.method},
-            )
-            context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id})")
+            return True
+        chosen = context.code()
+        if isinstance(chosen, grpc.StatusCode) and chosen is not grpc.StatusCode.OK:
+            # The handler chose its status (context.abort raises a bare Exception): keep it, but
+            # never let grpc put the exception's text in the details.
+            if context.details() is None:
+                context.set_details(chosen.name.lower().replace("_", " "))
+            if type(exc) is not Exception or exc.args:
+                log.warning("error after the handler set %s in %s", chosen.name, call.method, exc_info=exc)
+            return False
+        request_id = call_context.current_request_id() or "-"
+        log.error(
+            "unhandled error in %s: %s",
+            call.method,
+            type(exc).__name__,
+            exc_info=exc,
+            extra={"grpc_method": call.method},
+        )
+        context.abort(grpc.StatusCode.INTERNAL, f"internal error (request id {request_id})")
+        return True
 
 
 # ----------------------------------------------------------------------------------------------- chain
@@ -404,12 +538,36 @@ def default_steps(settings: ServiceSettings, extra: Sequence[CallStep] = ()) -> 
 
 _NewCall = Callable[[grpc.ServicerContext], ServerCall]
 
-_RPC_TYPES = {
-    (False, False): "unary",
-    (True, False): "client_stream",
-    (False, True): "server_stream",
-    (True, True): "bidi_stream",
+
+class _Arity(NamedTuple):
+    """How a handler of one arity is named, found and rebuilt."""
+
+    rpc_type: str
+    behavior: str
+    make_handler: Callable[..., grpc.RpcMethodHandler]
+    streamed_response: bool
+
+
+_ARITIES = {
+    (False, False): _Arity("unary", "unary_unary", grpc.unary_unary_rpc_method_handler, False),
+    (True, False): _Arity("client_stream", "stream_unary", grpc.stream_unary_rpc_method_handler, False),
+    (False, True): _Arity("server_stream", "unary_stream", grpc.unary_stream_rpc_method_handler, True),
+    (True, True): _Arity("bidi_stream", "stream_stream", grpc.stream_stream_rpc_method_handler, True),
 }
+
+#: How the chain runs a step: a call returning None, or the scope to enter around the inner steps.
+_Link = Callable[[ServerCall], AbstractContextManager[None] | None]
+
+
+def _link(step: CallStep) -> _Link:
+    if isinstance(step, EntryStep) and type(step).scope is EntryStep.scope:
+        return step.enter
+    return step.scope
+
+
+def _overrides(step: CallStep, hook: str) -> bool:
+    bound = getattr(step, hook)
+    return getattr(bound, "__func__", None) is not getattr(CallStep, hook)
 
 
 class ServerInterceptor(grpc.ServerInterceptor):
@@ -417,6 +575,11 @@ class ServerInterceptor(grpc.ServerInterceptor):
 
     def __init__(self, steps: Sequence[CallStep]) -> None:
         self._steps = tuple(steps)
+        self._links = tuple(_link(step) for step in self._steps)
+        # Only the steps that count messages are called per message.
+        steps = self._steps
+        self._on_received = tuple(s.message_received for s in steps if _overrides(s, "message_received"))
+        self._on_sent = tuple(s.message_sent for s in steps if _overrides(s, "message_sent"))
 
     @classmethod
     def for_settings(cls, settings: ServiceSettings, extra: Sequence[CallStep] = ()) -> ServerInterceptor:
@@ -432,27 +595,38 @@ class ServerInterceptor(grpc.ServerInterceptor):
             return None
         method = handler_call_details.method
         metadata = _metadata_dict(handler_call_details.invocation_metadata)
-        rpc_type = _RPC_TYPES[(handler.request_streaming, handler.response_streaming)]
+        arity = _ARITIES[(handler.request_streaming, handler.response_streaming)]
+        rpc_type = arity.rpc_type
 
         def new_call(context: grpc.ServicerContext) -> ServerCall:
             return ServerCall(method=method, rpc_type=rpc_type, context=context, metadata=metadata)
 
-        unary, streamed = self._unary_response, self._stream_response
-        wrappers = {
-            "unary": (grpc.unary_unary_rpc_method_handler, handler.unary_unary, unary),
-            "client_stream": (grpc.stream_unary_rpc_method_handler, handler.stream_unary, unary),
-            "server_stream": (grpc.unary_stream_rpc_method_handler, handler.unary_stream, streamed),
-            "bidi_stream": (grpc.stream_stream_rpc_method_handler, handler.stream_stream, streamed),
-        }
-        make_handler, behavior, wrap = wrappers[rpc_type]
-        return make_handler(
-            wrap(behavior, new_call, handler.request_streaming),
+        wrap = self._stream_response if arity.streamed_response else self._unary_response
+        return arity.make_handler(
+            wrap(getattr(handler, arity.behavior), new_call, handler.request_streaming),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
 
+    def _run(self, call: ServerCall, body: Callable[[], Any], start: int = 0) -> Any:
+        """``body()`` inside the steps from ``start`` on: each scope a nested ``with``, outermost first.
+
+        A step's link is called inside the scopes of the steps before it, so a step that refuses the
+        call on entry still unwinds the outer ones, and each outer scope sees what the inner ones raised.
+        """
+        links = self._links
+        for position in range(start, len(links)):
+            rest = links[position](call)
+            if rest is not None:
+                with rest:
+                    return self._run(call, body, position + 1)
+                # A scope swallowed the failure: the handler produced no answer.
+                return None
+        return body()
+
     @contextmanager
     def _scopes(self, call: ServerCall) -> Iterator[None]:
+        """The steps as one scope, for handlers that answer with a stream of messages."""
         with ExitStack() as stack:
             # Entered inside the stack, so a step that aborts on entry still unwinds the outer ones.
             for step in self._steps:
@@ -461,21 +635,21 @@ class ServerInterceptor(grpc.ServerInterceptor):
 
     def _requests(self, call: ServerCall, request: Any, streaming: bool) -> Any:
         if not streaming:
-            for step in self._steps:
-                step.message_received(call)
+            for received in self._on_received:
+                received(call)
             return request
 
         def counted() -> Iterator[Any]:
             for item in request:
-                for step in self._steps:
-                    step.message_received(call)
+                for received in self._on_received:
+                    received(call)
                 yield item
 
         return counted()
 
     def _sent(self, call: ServerCall) -> None:
-        for step in self._steps:
-            step.message_sent(call)
+        for sent in self._on_sent:
+            sent(call)
 
     def _unary_response(
         self, behavior: Callable[..., Any], new_call: _NewCall, streaming: bool
@@ -484,14 +658,13 @@ class ServerInterceptor(grpc.ServerInterceptor):
             call = new_call(context)
             call.request = None if streaming else request
 
-            def run() -> Any:
-                with self._scopes(call):
-                    response = behavior(self._requests(call, request, streaming), context)
-                    call.response = response
-                    self._sent(call)
-                    return response
+            def answer() -> Any:
+                response = behavior(self._requests(call, request, streaming), context)
+                call.response = response
+                self._sent(call)
+                return response
 
-            return contextvars.copy_context().run(run)
+            return contextvars.copy_context().run(self._run, call, answer)
 
         return handle
 
@@ -533,11 +706,10 @@ class ServerInterceptor(grpc.ServerInterceptor):
                     self._sent(call)
                 send_response(response)
 
-            def run() -> None:
-                with self._scopes(call):
-                    behavior(self._requests(call, request, streaming), context, counted_send)
+            def register() -> None:
+                behavior(self._requests(call, request, streaming), context, counted_send)
 
-            contextvars.copy_context().run(run)
+            contextvars.copy_context().run(self._run, call, register)
 
         handle.experimental_non_blocking = True  # type: ignore[attr-defined]
         pool = getattr(behavior, "experimental_thread_pool", None)

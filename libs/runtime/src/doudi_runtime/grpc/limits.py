@@ -15,8 +15,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
@@ -28,7 +27,7 @@ from prometheus_client import Counter
 
 from doudi_runtime.grpc import context as call_context
 from doudi_runtime.grpc.errors import RichStatus
-from doudi_runtime.grpc.interceptors import HEALTH_METHOD_PREFIX, CallStep, ServerCall
+from doudi_runtime.grpc.interceptors import HEALTH_METHOD_PREFIX, CallStep, EntryStep, ServerCall
 from doudi_runtime.grpc.wellformed import WellFormedStep
 from doudi_runtime.settings import ServiceSettings
 
@@ -122,7 +121,7 @@ def _exhausted(message: str, trailing: tuple[tuple[str, str | bytes], ...], wait
     return RichStatus(status.code, status.details, trailing + tuple(status.trailing_metadata))
 
 
-class LimitsStep(CallStep):
+class LimitsStep(EntryStep):
     """Refuses oversized requests, and callers over their rate, before anything else works on them."""
 
     def __init__(self, settings: ServiceSettings) -> None:
@@ -141,10 +140,8 @@ class LimitsStep(CallStep):
             trailing = (*trailing, (RETRY_AFTER_KEY, str(retry_after_ms(wait))))
         call.context.abort_with_status(_exhausted(message, trailing, wait))
 
-    @contextmanager
-    def scope(self, call: ServerCall) -> Iterator[None]:
+    def enter(self, call: ServerCall) -> None:
         if call.method.startswith(HEALTH_METHOD_PREFIX):
-            yield
             return
         if isinstance(call.request, Message):
             size = call.request.ByteSize()
@@ -157,7 +154,6 @@ class LimitsStep(CallStep):
             if wait > 0:
                 log.warning("rate limit reached", extra={"grpc_method": call.method, "caller": caller.name})
                 self._refuse(call, "rate", f"too many requests; retry in {retry_after_ms(wait)} ms", wait)
-        yield
 
 
 def limit_steps(settings: ServiceSettings) -> list[CallStep]:

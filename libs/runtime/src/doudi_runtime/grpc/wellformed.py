@@ -9,14 +9,13 @@ naming every such field, once for every API, before authorisation and the handle
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 
-from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from doudi_common.errors import FieldViolation, InvalidArgument
 from doudi_common.validation import join_path
-from doudi_runtime.grpc.interceptors import CallStep, ServerCall
+from doudi_runtime.grpc.interceptors import EntryStep, ServerCall
 
 # The range google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
 _TIMESTAMP_SECONDS = (-62_135_596_800, 253_402_300_799)
@@ -24,6 +23,32 @@ _DURATION_SECONDS = 315_576_000_000
 _NANOS = 999_999_999
 #: Violations listed at most, so a request of a million bad enums costs a bounded answer.
 _MAX_VIOLATIONS = 20
+_CHECKED_TYPES = frozenset({"google.protobuf.Timestamp", "google.protobuf.Duration"})
+
+#: Per message type: can a message of it hold anything ``violations`` checks? (one entry per type)
+_checked_types: dict[Descriptor, bool] = {}
+
+
+def _holds_checked_values(descriptor: Descriptor, seen: set[Descriptor]) -> bool:
+    """Whether an enum field, a Timestamp or a Duration can occur anywhere in a message of this type."""
+    if descriptor.full_name in _CHECKED_TYPES:
+        return True
+    seen.add(descriptor)
+    for field in descriptor.fields:
+        if field.enum_type is not None:
+            return True
+        nested = field.message_type
+        if nested is not None and nested not in seen and _holds_checked_values(nested, seen):
+            return True
+    return False
+
+
+def may_hold_violations(descriptor: Descriptor) -> bool:
+    """False for a message type in which no field can ever be a violation, so none need be walked."""
+    known = _checked_types.get(descriptor)
+    if known is None:
+        known = _checked_types[descriptor] = _holds_checked_values(descriptor, set())
+    return known
 
 
 def _well_known(message: Message, path: str) -> FieldViolation | None:
@@ -79,6 +104,8 @@ def violations(message: Message, prefix: str = "") -> Iterator[FieldViolation]:
 
 def check_well_formed(message: Message) -> None:
     """Raise InvalidArgument naming every field whose value no handler could use."""
+    if not may_hold_violations(message.DESCRIPTOR):
+        return
     found = []
     for violation in violations(message):
         found.append(violation)
@@ -88,11 +115,9 @@ def check_well_formed(message: Message) -> None:
         raise InvalidArgument(found)
 
 
-class WellFormedStep(CallStep):
+class WellFormedStep(EntryStep):
     """Refuses, as INVALID_ARGUMENT, requests with unknown enum numbers or out-of-range times."""
 
-    @contextmanager
-    def scope(self, call: ServerCall) -> Iterator[None]:
+    def enter(self, call: ServerCall) -> None:
         if isinstance(call.request, Message):
             check_well_formed(call.request)
-        yield
