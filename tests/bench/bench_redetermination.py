@@ -373,8 +373,9 @@ def _seed_assess_cases(work: Path, cases: int) -> None:
 
 
 def serve_assess(work: str, control: Connection) -> None:
-    """The eligibility service in its own process, as callers meet it: sends its port, serves until told to
-    stop, then sends the SQL statements it ran and the CPU time it used while serving."""
+    """The eligibility service in its own process, as callers meet it: sends its port; after the warm-up
+    counts the SQL statements of the calls it is told to count, then, without counting (a listener on
+    every statement would slow what is measured), the CPU time it uses until told to stop; sends both."""
     settings = _assess_settings(Path(work))
     context = build_context(DEFINITION, settings)
     database = context.persistence().database
@@ -387,8 +388,10 @@ def serve_assess(work: str, control: Connection) -> None:
 
     server = GrpcServer(settings, list(DEFINITION.grpc_bindings(context)))
     control.send(server.start())
-    control.recv()  # the warm-up is done: count from here
+    control.recv()  # the warm-up is done: count the statements of the next calls
     event.listen(database.engine, "before_cursor_execute", count)
+    control.recv()  # counted: measure from here
+    event.remove(database.engine, "before_cursor_execute", count)
     cpu = time.process_time()
     control.recv()
     control.send((statements[0], time.process_time() - cpu))
@@ -396,8 +399,12 @@ def serve_assess(work: str, control: Connection) -> None:
     database.dispose()
 
 
+#: Calls whose SQL statements are counted, between the warm-up and the measured calls.
+COUNTED_CALLS = 100
+
+
 def _assess_latencies(work: Path, calls: int, warmup: int) -> dict[str, float]:
-    _seed_assess_cases(work, warmup + calls)
+    _seed_assess_cases(work, warmup + COUNTED_CALLS + calls)
     control, child_end = multiprocessing.get_context("spawn").Pipe()
     server = multiprocessing.get_context("spawn").Process(
         target=serve_assess, args=(str(work), child_end), daemon=True
@@ -421,9 +428,13 @@ def _assess_latencies(work: Path, calls: int, warmup: int) -> dict[str, float]:
 
             for index in range(warmup):
                 assess(index)
+            control.send("count")
+            for index in range(warmup, warmup + COUNTED_CALLS):
+                assess(index)
             control.send("measure")
+            first = warmup + COUNTED_CALLS
             client_cpu = time.process_time()
-            for index in range(warmup, warmup + calls):
+            for index in range(first, first + calls):
                 started = time.perf_counter()
                 assess(index)
                 latencies.append(time.perf_counter() - started)
@@ -439,7 +450,7 @@ def _assess_latencies(work: Path, calls: int, warmup: int) -> dict[str, float]:
         "calls_per_s": len(latencies) / sum(latencies),
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-        "statements": statements / calls,
+        "statements": statements / COUNTED_CALLS,
         "server_cpu_ms": server_cpu * 1000 / calls,
         "client_cpu_ms": client_cpu * 1000 / calls,
     }
