@@ -113,8 +113,9 @@ def eligibility_in_process(tmp_path: Path) -> Eligibility:
     return Eligibility(context, app, clock)
 
 
-def decide_h01(e: Eligibility) -> tuple[Any, EntitlementRecord]:
-    """H01 from intake's acceptance and verification's report to the county's approval on 31 March 2025."""
+def decide_h01(e: Eligibility, decided_on: date = date(2025, 3, 31)) -> tuple[Any, EntitlementRecord]:
+    """H01 from intake's acceptance and verification's report to the county's approval (on 31 March 2025,
+    in time, unless told another day)."""
     subscriptions = {s.topic: s for s in ELIGIBILITY.subscriptions(e.context)}
     for topic_name, event, producer in (
         ("doudi.intake.application.v1", accepted(), "intake"),
@@ -131,7 +132,7 @@ def decide_h01(e: Eligibility) -> tuple[Any, EntitlementRecord]:
     procedure.assess("o", "app_h01", "rep_h01", TOWNSHIP)
     e.clock.on(date(2025, 3, 19))
     procedure.close_due_notices()
-    e.clock.on(date(2025, 3, 31))
+    e.clock.on(decided_on)
     decision, entitlement = procedure.decide("d", "app_h01", True, "经审核确认", COUNTY)
     assert entitlement is not None
     return decision, entitlement

@@ -13,36 +13,15 @@ from pathlib import Path
 from doudi_disbursement.app.payroll import PayrollUseCases
 from doudi_disbursement.events.entitlements import apply_entitlement_event
 from doudi_disbursement.store import payroll as payroll_store
-from doudi_eligibility.app.common import Actor
 from doudi_eligibility.app.parameters import NewVersion
-from doudi_eligibility.domain.machines.roles import Role
-from doudi_eligibility.main import DEFINITION as ELIGIBILITY
-from doudi_runtime.events.envelope import new_envelope
 
-from .h01 import COUNTY, TOWNSHIP, Eligibility, accepted, disbursement_fed, eligibility_in_process, verified
+from .h01 import COUNTY, Eligibility, decide_h01, disbursement_fed, eligibility_in_process
 
 
 def decide_h01_late(e: Eligibility) -> None:
     """H01 from intake's acceptance to the end of its notice on 18 March; the county confirms on 16 June."""
-    subscriptions = {s.topic: s for s in ELIGIBILITY.subscriptions(e.context)}
-    for topic_name, event, producer in (
-        ("doudi.intake.application.v1", accepted(), "intake"),
-        ("doudi.verification.report.v1", verified(), "verification"),
-    ):
-        with e.context.persistence().database.transaction() as session:
-            subscriptions[topic_name].handler(
-                session, new_envelope(event, producer=producer, subject_key="app_h01")
-            )
-    procedure = e.app.procedure
-    procedure.record_home_survey("s", "app_h01", TOWNSHIP, ("a", "b"), "入户调查", False, "", "")
-    procedure.record_democratic_review("r", "app_h01", Actor(Role.VILLAGE, "village-01"), "评议通过")
-    e.clock.on(date(2025, 3, 11))
-    procedure.assess("o", "app_h01", "rep_h01", TOWNSHIP)
-    e.clock.on(date(2025, 3, 19))
-    procedure.close_due_notices()
-    e.clock.on(date(2025, 6, 16))
-    decision, entitlement = procedure.decide("d", "app_h01", True, "经审核确认", COUNTY)
-    assert entitlement is not None and decision.start_month.month == "2025-07"
+    decision, _ = decide_h01(e, decided_on=date(2025, 6, 16))
+    assert decision.start_month.month == "2025-07"
 
 
 def rows_of(disbursement, run_id: str) -> list[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
