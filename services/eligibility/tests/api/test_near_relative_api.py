@@ -349,6 +349,7 @@ def test_the_entitlement_of_a_registered_case_refuses_the_registered_staff_membe
 
     reviewed = start_review(eligibility, entitlement_id, "r-1", TOWNSHIP_OFFICER)
     assert reviewed.state == pb.ENTITLEMENT_STATE_UNDER_REVIEW
+    assert reviewed.near_relative_registered, "the entitlement shows that someone recuses from it"
     complete = refused(
         lambda: eligibility.stub.CompleteReview(
             pb.CompleteReviewRequest(
@@ -372,7 +373,8 @@ def test_an_existing_beneficiary_is_registered_and_the_staff_member_recuses_from
 ) -> None:
     open_case(eligibility, H01)
     entitlement_id = approved_entitlement(eligibility)
-    start_review(eligibility, entitlement_id, "r-before", OTHER_TOWNSHIP_OFFICER)  # nobody recuses yet
+    before = start_review(eligibility, entitlement_id, "r-before", OTHER_TOWNSHIP_OFFICER)
+    assert not before.near_relative_registered, "nobody recuses yet"
     eligibility.stub.CompleteReview(
         pb.CompleteReviewRequest(
             request_id="c-before",
@@ -398,6 +400,10 @@ def test_an_existing_beneficiary_is_registered_and_the_staff_member_recuses_from
     assert answer.registration.staff_user_id == "township-08"
     assert answer.case.step == pb.CASE_STEP_APPROVED and answer.case.near_relative_registered
     assert not answer.case.county_survey_mandatory  # decided already: no county survey to wait for
+    shown = eligibility.stub.GetEntitlement(
+        pb.GetEntitlementRequest(entitlement_id=entitlement_id), metadata=AUTH, timeout=10
+    ).entitlement
+    assert shown.near_relative_registered
     assert register(eligibility, "nr-beneficiary", **grandchild) == answer
     assert archived(eligibility) == 1
     action, role, detail = trail(eligibility, H01.application_id)[-1]

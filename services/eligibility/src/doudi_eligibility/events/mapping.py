@@ -222,6 +222,7 @@ def entitlement_pb(record: EntitlementRecord, *, person_keys: bool = True) -> el
         covered_person_keys=covered_person_keys(record.persons, hasher) if person_keys else (),
         household_person_keys=covered_person_keys(record.household, hasher) if person_keys else (),
         digests_per_person=len(hasher.keys),
+        near_relative_registered=record.near_relative,
     )
 
 
