@@ -30,7 +30,11 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: is 1,000: every few dozen requests one paid for it). A background checkpointer does the work instead;
 #: the threshold stays as a backstop should it fall behind.
 SQLITE_AUTOCHECKPOINT_PAGES = 20_000
-SQLITE_CHECKPOINT_INTERVAL_SECONDS = 0.5
+#: A checkpoint copies each page written since the last one once, however often it was written, and the
+#: hot pages (index roots, the newest leaves, the audit chain's head) are written by nearly every request:
+#: the longer the interval, the fewer times they are copied, and the less the checkpointer competes with
+#: the requests for the CPU. The backstop above bounds the log should writes outpace it.
+SQLITE_CHECKPOINT_INTERVAL_SECONDS = 2.0
 READ_ONLY_OPTION = "doudi_read_only"
 #: A connection that sends each statement on its own, in no transaction (:meth:`Database.query`).
 SINGLE_STATEMENT_OPTION = "doudi_single_statement"
