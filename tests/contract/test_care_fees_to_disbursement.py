@@ -22,14 +22,13 @@ from doudi_care.main import SHARED_APP, CareSettings, build
 from doudi_common.testing import EXAMPLE_VILLAGE, make_resident_id
 from doudi_disbursement.app.providers import ProviderAccounts
 from doudi_disbursement.main import DEFINITION as DISBURSEMENT
-from doudi_disbursement.main import DisbursementSettings, payroll
+from doudi_disbursement.main import payroll
 from doudi_runtime.events.consumer import EventConsumer
 from doudi_runtime.grpc.server import GrpcServer
 from doudi_runtime.service import ServiceContext, build_context, migrate
-from doudi_sim.main import BANK
-from doudi_sim.settings import BankSettings
 
-TOKEN = "contract-token"
+from .bank import TOKEN, disbursement_with_bank
+
 AUTH = (("authorization", f"Bearer {TOKEN}"),)
 COUNTY = "640402000000"
 PROVIDER = "provider-anxin"
@@ -70,35 +69,19 @@ def services(tmp_path: Path) -> Iterator[Services]:
     care_server = GrpcServer(care_settings, list(CARE.grpc_bindings(care_context)))
     care_channel = grpc.insecure_channel(f"127.0.0.1:{care_server.start()}")
 
-    bank_settings = BankSettings(grpc_port=0, metrics_port=0, auth_tokens=f'{{"{TOKEN}": "disbursement"}}')
-    bank_bindings = list(BANK.grpc_bindings(build_context(BANK, bank_settings)))
-    bank = GrpcServer(bank_settings, bank_bindings)
-    settings = DisbursementSettings(
-        grpc_port=0,
-        metrics_port=0,
-        data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'disbursement.db'}",
-        auth_tokens=f'{{"{TOKEN}": "county-clerk"}}',
-        client_token=TOKEN,
-        bank_target=f"127.0.0.1:{bank.start()}",
-        bank_deadline_seconds=5,
-    )
-    migrate(DISBURSEMENT, settings)
-    disbursement = build_context(DISBURSEMENT, settings)
-    try:
-        yield Services(
-            care_pb2_grpc.CareServiceStub(care_channel),
-            care_context,
-            disbursement,
-            bank_bindings[0].servicer,
-            clock,
-        )
-    finally:
-        care_channel.close()
-        care_server.stop(0)
-        bank.stop(0)
-        care_context.database.dispose()
-        disbursement.database.dispose()
+    with disbursement_with_bank(tmp_path, "disbursement.db") as banked:
+        try:
+            yield Services(
+                care_pb2_grpc.CareServiceStub(care_channel),
+                care_context,
+                banked.context,
+                banked.bank,
+                clock,
+            )
+        finally:
+            care_channel.close()
+            care_server.stop(0)
+            care_context.database.dispose()
 
 
 def zhou() -> care_pb2.LedgerRegistration:

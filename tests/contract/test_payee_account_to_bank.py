@@ -21,8 +21,7 @@ from doudi.intake.v1 import intake_pb2
 from doudi_disbursement.app.returned import ReturnedPayments
 from doudi_disbursement.domain.payments import NO_ACCOUNT_REASON
 from doudi_disbursement.events.entitlements import apply_entitlement_event
-from doudi_disbursement.main import DEFINITION as DISBURSEMENT
-from doudi_disbursement.main import DisbursementSettings, payroll
+from doudi_disbursement.main import payroll
 from doudi_disbursement.store import payroll as disbursement_store
 from doudi_eligibility.app.common import Actor
 from doudi_eligibility.domain.case_file import PayeeAccount
@@ -33,14 +32,11 @@ from doudi_intake.app.applications import ApplicationUseCases
 from doudi_intake.main import DEFINITION as INTAKE
 from doudi_intake.main import IntakeSettings
 from doudi_runtime.events.envelope import decode, new_envelope, unpack
-from doudi_runtime.grpc.server import GrpcServer
 from doudi_runtime.service import ServiceContext, build_context, migrate
-from doudi_sim.main import BANK
-from doudi_sim.settings import BankSettings
 
+from .bank import disbursement_with_bank
 from .h01 import COUNTY, MEMBERS, TOWNSHIP, Eligibility, eligibility_in_process, verified
 
-TOKEN = "contract-token"
 CARD = "6222021001123456789"
 NEW_CARD = "6217002870001234564"
 RELATIONS = (intake_pb2.RELATION_SELF, intake_pb2.RELATION_SPOUSE, intake_pb2.RELATION_CHILD)
@@ -65,28 +61,13 @@ def chain(tmp_path: Path) -> Iterator[Chain]:
     )
     migrate(INTAKE, intake_settings)
     intake = build_context(INTAKE, intake_settings)
-    bank_settings = BankSettings(grpc_port=0, metrics_port=0, auth_tokens=f'{{"{TOKEN}": "disbursement"}}')
-    bank_bindings = list(BANK.grpc_bindings(build_context(BANK, bank_settings)))
-    bank = GrpcServer(bank_settings, bank_bindings)
-    settings = DisbursementSettings(
-        grpc_port=0,
-        metrics_port=0,
-        data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'd.db'}",
-        auth_tokens=f'{{"{TOKEN}": "county-clerk"}}',
-        client_token=TOKEN,
-        bank_target=f"127.0.0.1:{bank.start()}",
-        bank_deadline_seconds=5,
-    )
-    migrate(DISBURSEMENT, settings)
-    disbursement = build_context(DISBURSEMENT, settings)
-    eligibility = eligibility_in_process(tmp_path)
-    try:
-        yield Chain(intake, eligibility, disbursement, bank_bindings[0].servicer)
-    finally:
-        bank.stop(0)
-        for context in (intake, eligibility.context, disbursement):
-            context.persistence().database.dispose()
+    with disbursement_with_bank(tmp_path) as banked:
+        eligibility = eligibility_in_process(tmp_path)
+        try:
+            yield Chain(intake, eligibility, banked.context, banked.bank)
+        finally:
+            for context in (intake, eligibility.context):
+                context.persistence().database.dispose()
 
 
 def h01_at_the_window(payee: intake_pb2.PayeeAccount | None) -> intake_pb2.SubmitApplicationRequest:

@@ -36,8 +36,7 @@ from doudi.verification.v1 import events_pb2 as verification_events
 from doudi.verification.v1 import verification_pb2
 from doudi_disbursement.domain.reserve import Advance, Method
 from doudi_disbursement.events.entitlements import apply_entitlement_event
-from doudi_disbursement.main import DEFINITION as DISBURSEMENT
-from doudi_disbursement.main import DisbursementSettings, payroll, reserve_funds
+from doudi_disbursement.main import payroll, reserve_funds
 from doudi_eligibility.app.common import Actor
 from doudi_eligibility.app.temporary_assistance import TemporaryAssistanceUseCases
 from doudi_eligibility.domain.case_file import EventFacts
@@ -46,15 +45,12 @@ from doudi_eligibility.domain.rules.temporary_assistance import Severity
 from doudi_eligibility.events import mapping
 from doudi_eligibility.main import DEFINITION as ELIGIBILITY
 from doudi_runtime.events.envelope import decode, new_envelope, unpack
-from doudi_runtime.grpc.server import GrpcServer
-from doudi_runtime.service import ServiceContext, build_context, migrate
-from doudi_sim.main import BANK
-from doudi_sim.settings import BankSettings
+from doudi_runtime.service import ServiceContext
 
+from .bank import disbursement_with_bank
 from .h01 import COUNTY, TOWNSHIP, Eligibility, eligibility_in_process, verified
 from .h01 import accepted as h01_accepted
 
-TOKEN = "contract-token"
 PAYMENTS_TOPIC = "doudi.disbursement.payment.v1"
 PAYROLL_TOPIC = "doudi.disbursement.payroll.v1"
 TOWNSHIP_CODE, VILLAGE_CODE, COUNTY_CODE = "640402100000", "640402100201", "640402000000"
@@ -112,28 +108,12 @@ class Chain:
 
 @pytest.fixture
 def chain(tmp_path: Path) -> Iterator[Chain]:
-    bank_settings = BankSettings(grpc_port=0, metrics_port=0, auth_tokens=f'{{"{TOKEN}": "disbursement"}}')
-    bank_bindings = list(BANK.grpc_bindings(build_context(BANK, bank_settings)))
-    bank = GrpcServer(bank_settings, bank_bindings)
-    settings = DisbursementSettings(
-        grpc_port=0,
-        metrics_port=0,
-        data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'd.db'}",
-        auth_tokens=f'{{"{TOKEN}": "county-clerk"}}',
-        client_token=TOKEN,
-        bank_target=f"127.0.0.1:{bank.start()}",
-        bank_deadline_seconds=5,
-    )
-    migrate(DISBURSEMENT, settings)
-    disbursement = build_context(DISBURSEMENT, settings)
-    eligibility = eligibility_in_process(tmp_path)
-    try:
-        yield Chain(eligibility, disbursement, bank_bindings[0].servicer)
-    finally:
-        bank.stop(0)
-        for context in (eligibility.context, disbursement):
-            context.persistence().database.dispose()
+    with disbursement_with_bank(tmp_path) as banked:
+        eligibility = eligibility_in_process(tmp_path)
+        try:
+            yield Chain(eligibility, banked.context, banked.bank)
+        finally:
+            eligibility.context.persistence().database.dispose()
 
 
 # -- H09 in eligibility ------------------------------------------------------------------------------------

@@ -21,52 +21,10 @@ from doudi_common.errors import InvalidArgument
 from doudi_runtime.grpc.context import current_request_id, new_request_id
 from doudi_runtime.grpc.interceptors import CallStep, EntryStep, ServerCall, ServerInterceptor
 from doudi_runtime.grpc.wellformed import check_well_formed, may_hold_violations
+from doudi_runtime.testing.servicer_context import FakeServicerContext
 
 SERVICE = "doudi.test.v1.ChainService"
 AUTH = (("authorization", "Bearer t0k"),)
-
-
-class FakeContext:
-    """Just enough of a ServicerContext for the chain to run a call without a network."""
-
-    def __init__(self) -> None:
-        self._code: grpc.StatusCode | None = None
-        self._details: str | None = None
-        self._trailing: tuple[tuple[str, str], ...] = ()
-
-    def time_remaining(self) -> float:
-        return 5.0
-
-    def abort(self, code: grpc.StatusCode, details: str) -> None:
-        self._code, self._details = code, details
-        raise Exception()
-
-    def abort_with_status(self, status: grpc.Status) -> None:
-        self.abort(status.code, status.details)
-
-    def code(self) -> grpc.StatusCode | None:
-        return self._code
-
-    def set_code(self, code: grpc.StatusCode) -> None:
-        self._code = code
-
-    def details(self) -> str | None:
-        return self._details
-
-    def set_details(self, details: str) -> None:
-        self._details = details
-
-    def is_active(self) -> bool:
-        return True
-
-    def peer(self) -> str:
-        return "ipv4:127.0.0.1:1"
-
-    def trailing_metadata(self) -> tuple[tuple[str, str], ...]:
-        return self._trailing
-
-    def set_trailing_metadata(self, metadata: tuple[tuple[str, str], ...]) -> None:
-        self._trailing = metadata
 
 
 class Details:
@@ -76,13 +34,13 @@ class Details:
 
 
 def serve(
-    interceptor: ServerInterceptor, method: str, behaviour: Any, context: FakeContext | None = None
+    interceptor: ServerInterceptor, method: str, behaviour: Any, context: FakeServicerContext | None = None
 ) -> Any:
     """One unary call of ``method`` through the interceptor, answered by ``behaviour``."""
     inner = grpc.unary_unary_rpc_method_handler(behaviour)
     handler = interceptor.intercept_service(lambda _details: inner, Details(method))
     assert handler is not None
-    return handler.unary_unary(Period(month="2026-01"), context or FakeContext())
+    return handler.unary_unary(Period(month="2026-01"), context or FakeServicerContext())
 
 
 class Recorder:
@@ -204,7 +162,7 @@ def test_a_step_that_refuses_on_entry_unwinds_the_outer_steps_and_skips_the_rest
 
 def test_an_entry_step_behaves_the_same_as_a_scope() -> None:
     recorder = Recorder()
-    call = ServerCall(f"/{SERVICE}/Guarded", "unary", FakeContext(), {})  # type: ignore[arg-type]
+    call = ServerCall(f"/{SERVICE}/Guarded", "unary", FakeServicerContext(), {})  # type: ignore[arg-type]
     with pytest.raises(RuntimeError), GuardStep(recorder).scope(call):
         recorder.events.append("body")
         raise RuntimeError("boom")
@@ -304,7 +262,7 @@ def test_a_call_without_a_request_id_gets_a_fresh_one_and_hears_it_back(make_set
         return request
 
     interceptor = ServerInterceptor.for_settings(make_settings())
-    contexts = [FakeContext(), FakeContext()]
+    contexts = [FakeServicerContext(), FakeServicerContext()]
     for context in contexts:
         serve(interceptor, "Echo", remember, context)
     assert len(set(seen)) == 2

@@ -14,6 +14,7 @@ from doudi.common.v1.types_pb2 import Period
 from doudi_runtime.grpc.client import ChannelFactory
 from doudi_runtime.grpc.context import call_scope, current_deadline
 from doudi_runtime.grpc.interceptors import ServerInterceptor
+from doudi_runtime.testing.servicer_context import FakeServicerContext
 
 SERVICE = "doudi.test.v1.EchoService"
 WIRE_SLACK_S = 0.05
@@ -31,40 +32,6 @@ def test_a_call_that_waited_past_its_deadline_is_not_handled(start_echo: Callabl
     assert running.state.calls["Echo"] == 0
 
 
-class _ExpiredContext:
-    """Just enough of a ServicerContext to present a call whose deadline has passed."""
-
-    def __init__(self) -> None:
-        self._code: grpc.StatusCode | None = None
-        self._details: str | None = None
-        self._trailing: tuple[tuple[str, str], ...] = ()
-
-    def time_remaining(self) -> float:
-        return 0.0
-
-    def abort(self, code: grpc.StatusCode, details: str) -> None:
-        self._code, self._details = code, details
-        raise Exception()
-
-    def code(self) -> grpc.StatusCode | None:
-        return self._code
-
-    def details(self) -> str | None:
-        return self._details
-
-    def is_active(self) -> bool:
-        return False
-
-    def peer(self) -> str:
-        return "ipv4:127.0.0.1:1"
-
-    def trailing_metadata(self) -> tuple[tuple[str, str], ...]:
-        return self._trailing
-
-    def set_trailing_metadata(self, metadata: tuple[tuple[str, str], ...]) -> None:
-        self._trailing = metadata
-
-
 def test_the_deadline_step_rejects_before_auth_and_handler(make_settings: Callable[..., Any]) -> None:
     invoked: list[Period] = []
     inner = grpc.unary_unary_rpc_method_handler(lambda request, context: invoked.append(request))
@@ -77,7 +44,7 @@ def test_the_deadline_step_rejects_before_auth_and_handler(make_settings: Callab
         "grpc_code": "DEADLINE_EXCEEDED",
     }
     before = REGISTRY.get_sample_value("grpc_server_handled_total", labels) or 0.0
-    context = _ExpiredContext()
+    context = FakeServicerContext(time_remaining=0.0, active=False)
     with pytest.raises(Exception):  # noqa: B017 - context.abort raises a bare Exception, as grpc's does
         handler.unary_unary(Period(), context)
     assert context.code() is grpc.StatusCode.DEADLINE_EXCEEDED

@@ -91,6 +91,25 @@ def terminations_of(e: Eligibility, entitlement_id: str) -> list[events_pb2.Enti
     return [t for t in found if t.entitlement.entitlement_id == entitlement_id]
 
 
+def h05_paying_from_may(e: Eligibility, *, care: bool = True) -> tuple[str, str, str]:
+    """H05's single-person Dibao and the daughter's living subsidy (and, with ``care``, her care subsidy),
+    paying from May 2025: their entitlement ids ("" for a care subsidy not applied for)."""
+    single = zhao("app_h05_single", programme_pb2.PROGRAMME_SINGLE_PERSON_DIBAO)
+    run_six_steps(e, single, DAUGHTER)
+    living = zhao("app_h05_dls", programme_pb2.PROGRAMME_DISABILITY_LIVING_SUBSIDY)
+    run_short(e, living, DAUGHTER)
+    severe = zhao("app_h05_dcs", programme_pb2.PROGRAMME_SEVERE_DISABILITY_CARE_SUBSIDY)
+    if care:
+        run_short(e, severe, DAUGHTER)
+    e.clock.on(2025, 5, 1)
+    e.app.entitlements.activate_due()
+    return (
+        entitlement_of(e, single.application_id).entitlement_id,
+        entitlement_of(e, living.application_id).entitlement_id,
+        entitlement_of(e, severe.application_id).entitlement_id if care else "",
+    )
+
+
 def h08_paying_from_may(e: Eligibility) -> tuple[str, str]:
     """H08's Dibao and the girl's FUC top-up, approved and paying from May 2025: their entitlement ids."""
     run_six_steps(e, H08_DIBAO, None, stable=True)
@@ -180,17 +199,7 @@ def test_an_appeal_that_restores_the_dibao_amount_restores_the_top_up(eligibilit
 def test_h05_the_living_subsidy_stops_with_the_single_person_dibao_and_the_care_subsidy_goes_on(
     eligibility: Eligibility,
 ) -> None:
-    single = zhao("app_h05_single", programme_pb2.PROGRAMME_SINGLE_PERSON_DIBAO)
-    run_six_steps(eligibility, single, DAUGHTER)
-    living = zhao("app_h05_dls", programme_pb2.PROGRAMME_DISABILITY_LIVING_SUBSIDY)
-    care = zhao("app_h05_dcs", programme_pb2.PROGRAMME_SEVERE_DISABILITY_CARE_SUBSIDY)
-    run_short(eligibility, living, DAUGHTER)
-    run_short(eligibility, care, DAUGHTER)
-    eligibility.clock.on(2025, 5, 1)
-    eligibility.app.entitlements.activate_due()
-    dibao = entitlement_of(eligibility, single.application_id).entitlement_id
-    dls = entitlement_of(eligibility, living.application_id).entitlement_id
-    dcs = entitlement_of(eligibility, care.application_id).entitlement_id
+    dibao, dls, dcs = h05_paying_from_may(eligibility)
 
     eligibility.clock.on(2025, 6, 5)
     terminate(eligibility, dibao)
@@ -205,14 +214,7 @@ def test_h05_the_living_subsidy_stops_with_the_single_person_dibao_and_the_care_
 
 
 def test_a_dibao_review_that_keeps_the_amount_leaves_its_dependents_alone(eligibility: Eligibility) -> None:
-    single = zhao("app_h05_single", programme_pb2.PROGRAMME_SINGLE_PERSON_DIBAO)
-    run_six_steps(eligibility, single, DAUGHTER)
-    living = zhao("app_h05_dls", programme_pb2.PROGRAMME_DISABILITY_LIVING_SUBSIDY)
-    run_short(eligibility, living, DAUGHTER)
-    eligibility.clock.on(2025, 5, 1)
-    eligibility.app.entitlements.activate_due()
-    dibao = entitlement_of(eligibility, single.application_id).entitlement_id
-    dls = entitlement_of(eligibility, living.application_id).entitlement_id
+    dibao, dls, _ = h05_paying_from_may(eligibility, care=False)
     review(
         eligibility,
         dibao,
@@ -252,17 +254,7 @@ def revoke(e: Eligibility, decision_id: str) -> pb.DecideAppealResponse:
 def test_h05_an_appeal_that_reverses_the_dibaos_end_restores_the_living_subsidy_with_arrears(
     eligibility: Eligibility,
 ) -> None:
-    single = zhao("app_h05_single", programme_pb2.PROGRAMME_SINGLE_PERSON_DIBAO)
-    run_six_steps(eligibility, single, DAUGHTER)
-    living = zhao("app_h05_dls", programme_pb2.PROGRAMME_DISABILITY_LIVING_SUBSIDY)
-    care = zhao("app_h05_dcs", programme_pb2.PROGRAMME_SEVERE_DISABILITY_CARE_SUBSIDY)
-    run_short(eligibility, living, DAUGHTER)
-    run_short(eligibility, care, DAUGHTER)
-    eligibility.clock.on(2025, 5, 1)
-    eligibility.app.entitlements.activate_due()
-    dibao = entitlement_of(eligibility, single.application_id).entitlement_id
-    dls = entitlement_of(eligibility, living.application_id).entitlement_id
-    dcs = entitlement_of(eligibility, care.application_id).entitlement_id
+    dibao, dls, dcs = h05_paying_from_may(eligibility)
     subsidy = get(eligibility, dls).monthly_amount.amount_fen
     eligibility.clock.on(2025, 6, 5)
     ended = terminate(eligibility, dibao)

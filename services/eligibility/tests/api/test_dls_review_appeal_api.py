@@ -7,31 +7,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from doudi.common.v1 import programme_pb2
 from doudi.eligibility.v1 import eligibility_pb2 as pb
 
 from .conftest import AUTH, COUNTY_OFFICER, TOWNSHIP_OFFICER, Eligibility
-from .test_dibao_dependents_api import changes_of, revoke, terminate, terminations_of
+from .test_dibao_dependents_api import changes_of, h05_paying_from_may, revoke, terminate, terminations_of
 from .test_entitlements_api import get
 from .test_parameters_api import COUNTY, publish
-from .test_person_programmes_api import DAUGHTER, entitlement_of, run_short, run_six_steps, zhao
 
 
 def h05_under_marginal_extension(e: Eligibility) -> tuple[str, str]:
     """H05's single-person Dibao and the daughter's living subsidy, paying from May 2025, in a county that
     extends the subsidy to marginal households from June: their entitlement ids."""
-    single = zhao("app_h05_single", programme_pb2.PROGRAMME_SINGLE_PERSON_DIBAO)
-    run_six_steps(e, single, DAUGHTER)
-    living = zhao("app_h05_dls", programme_pb2.PROGRAMME_DISABILITY_LIVING_SUBSIDY)
-    run_short(e, living, DAUGHTER)
-    e.clock.on(2025, 5, 1)
-    e.app.entitlements.activate_due()
+    dibao, dls, _ = h05_paying_from_may(e, care=False)
     e.clock.on(2025, 5, 20)
     publish(e, "EX-GY-2025-06-DLS", COUNTY, date(2025, 6, 1), {"dls.extend_to_marginal": "true"})
-    return (
-        entitlement_of(e, single.application_id).entitlement_id,
-        entitlement_of(e, living.application_id).entitlement_id,
-    )
+    return dibao, dls
 
 
 def test_the_dibaos_end_puts_the_subsidy_under_review_and_the_appeal_returns_it_to_active(
