@@ -25,7 +25,7 @@ from doudi_disbursement.app.bank_gateway import Order, Result
 from doudi_disbursement.app.payroll import PayrollUseCases
 from doudi_disbursement.main import DEFINITION, DisbursementSettings
 from doudi_disbursement.store.tables import payments, roster
-from doudi_runtime.service import build_context, migrate
+from doudi_runtime.service import build_context, freeze_startup_objects, migrate
 from doudi_runtime.testing.databases import (
     _postgres_reachable,
     create_postgres_database,
@@ -149,6 +149,7 @@ def _payroll_seconds(url: str, work: Path, count: int) -> tuple[float, int]:
             session.execute(insert(roster), chunk)
     bank = InProcessBank()
     payroll = PayrollUseCases(context, bank, roster_page_size=5_000, batch_size=5_000)
+    freeze_startup_objects()  # as the service does once started
     started = time.perf_counter()
     run = payroll.generate_run("bench", "2026-12", "640402000000", "county-clerk")
     payroll.generate_shards()

@@ -3,6 +3,7 @@ their own, their summary printed, and no server or worker started."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,25 @@ def test_a_role_no_service_declares_is_refused() -> None:
     with pytest.raises(SystemExit) as refused:
         main(definition([]), ["reannounce"])
     assert refused.value.code == 2, "the command line names the roles it accepts"
+
+
+def test_a_task_sets_the_objects_built_at_start_up_aside_from_the_collector() -> None:
+    gc.unfreeze()
+    seen: list[int] = []
+
+    def count_frozen(_context: ServiceContext[ServiceSettings]) -> str:
+        seen.append(gc.get_freeze_count())
+        return "counted"
+
+    counting = ServiceDefinition(
+        name="tasks_test",
+        settings_type=ServiceSettings,
+        store=None,
+        grpc_bindings=lambda _context: [],
+        tasks=(Task("count", count_frozen),),
+    )
+    try:
+        assert main(counting, ["count"]) == 0
+    finally:
+        gc.unfreeze()
+    assert seen and seen[0] > 0, "the task ran with its start-up objects frozen"

@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -38,9 +39,23 @@ class FieldCryptoError(ValueError):
     """A key ring or a sealed value that cannot be used (malformed, unknown key, tampered)."""
 
 
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def _b64decode(text: str) -> bytes:
-    padded = text + "=" * (-len(text) % 4)
-    return base64.urlsafe_b64decode(padded.encode())
+    padded = text.encode() + b"=" * (-len(text) % 4)
+    return binascii.a2b_base64(padded.translate(_FROM_URLSAFE))
+
+
+@lru_cache(maxsize=64)
+def _cipher(key: bytes) -> AESGCM:
+    """One cipher object per key: opening a month of payees builds none."""
+    return AESGCM(key)
+
+
+@lru_cache(maxsize=256)
+def _associated(context: str) -> bytes:
+    return context.encode()
 
 
 def _parse_keys(text: str) -> tuple[str, dict[str, bytes]]:
@@ -84,7 +99,7 @@ class KeyRing:
 
     def seal(self, plaintext: str, *, context: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self.keys[self.primary]).encrypt(nonce, plaintext.encode(), context.encode())
+        sealed = _cipher(self.keys[self.primary]).encrypt(nonce, plaintext.encode(), _associated(context))
         body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
         return f"{VERSION}.{self.primary}.{body}"
 
@@ -97,7 +112,7 @@ class KeyRing:
             raise FieldCryptoError(f"the key {key_id!r} is not in the ring")
         try:
             raw = _b64decode(body)
-            plaintext = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode())
+            plaintext = _cipher(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated(context))
         except (InvalidTag, binascii.Error, ValueError):
             # Tampered, cut short, or sealed for another context: the same answer for all three.
             raise FieldCryptoError("the value does not open with its key in this context") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from doudi_common.errors import InvalidArgument
 
@@ -51,7 +52,7 @@ class Period:
         return self.year * 12 + self.month - 1
 
     def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+        return _text(self.year, self.month)
 
     def plus(self, months: int) -> Period:
         """The month ``months`` later (earlier when negative); ValueError outside years 1–9999."""
@@ -75,6 +76,12 @@ class Period:
 
     def contains(self, day: date) -> bool:
         return (day.year, day.month) == (self.year, self.month)
+
+
+@lru_cache(maxsize=4096)
+def _text(year: int, month: int) -> str:
+    """A month's text: written once per month, however many payments name it."""
+    return f"{year:04d}-{month:02d}"
 
 
 def months_between(a: Period, b: Period) -> int:

@@ -10,6 +10,7 @@ tasks a service declares (each a role of its own that does its work and exits).
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import signal
 import sys
@@ -227,6 +228,16 @@ def build_context(definition: ServiceDefinition[SettingsT], settings: SettingsT)
     )
 
 
+def freeze_startup_objects() -> int:
+    """Move everything built so far (modules, message descriptors, the store's metadata, the context) out of
+    the cyclic collector's reach: it lives as long as the process, and a full collection would otherwise walk
+    all of it again each time, which a service making many short-lived objects (a payroll page of payment
+    lines, say) triggers often. Returns how many objects were set aside."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def _install_stop_signals(stop: threading.Event) -> None:
     def _handler(signum: int, _frame: object) -> None:
         log.info("stopping on signal", extra={"signal": signal.Signals(signum).name})
@@ -304,6 +315,7 @@ def reseal(definition: ServiceDefinition[SettingsT], settings: SettingsT) -> int
 def run_task(definition: ServiceDefinition[SettingsT], task: Task[SettingsT], settings: SettingsT) -> str:
     """One maintenance task in a context of its own, disposed of when it ends."""
     context = build_context(definition, settings)
+    freeze_startup_objects()
     try:
         summary = task.run(context)
     finally:
@@ -331,6 +343,7 @@ def run_role(definition: ServiceDefinition[SettingsT], role: str, settings: Sett
     stop = threading.Event()
     _install_stop_signals(stop)
     context = build_context(definition, settings)
+    freeze_startup_objects()
     metrics_port = start_metrics_server(settings.metrics_host, settings.metrics_port)
     workers = _Workers(stop)
     server: GrpcServer | None = None

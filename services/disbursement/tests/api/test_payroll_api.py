@@ -5,7 +5,7 @@ dual-control release, bank submission, reconciliation — and nobody paid twice,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -273,7 +273,7 @@ def test_a_bank_that_times_out_after_booking_is_asked_again_and_pays_once(disbur
     p.bank._settings = bank_settings.model_copy(update={"sim_timeout_after_commit_rate": 1.0})
     failures_before = bank_failures()
     assert p.use_cases.send_to_bank() == 0, "the bank booked the first batch, but its answer came too late"
-    assert p.bank.ledger.paid_count() == 3
+    assert p.bank.ledger.paid_count() == 2, "the first batch: the first roster page's two lines"
     assert bank_failures() == failures_before + 1, "SREs see the failed submission"
     p.bank._settings = bank_settings
     while p.use_cases.send_to_bank():
@@ -338,3 +338,42 @@ def test_bad_requests_name_their_fields(disbursement) -> None:  # type: ignore[n
         )
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert {f for f, _ in field_violations_from(raised.value)} == {"request_id", "period", "region"}
+
+
+class _AnsweringInParts:
+    """The bank's books, answering only the first payment of each batch the first time it is asked."""
+
+    def __init__(self, bank) -> None:  # type: ignore[no-untyped-def]
+        self.bank = bank
+        self.asked: set[str] = set()
+
+    def submit(self, request_id: str, orders: list) -> str:  # type: ignore[type-arg]
+        return self.bank.submit(request_id, orders)
+
+    def status(self, batch_id: str) -> list:  # type: ignore[type-arg]
+        results = self.bank.status(batch_id)
+        if batch_id in self.asked:
+            return results
+        self.asked.add(batch_id)
+        return [replace(r, result="PENDING") if i else r for i, r in enumerate(results)]
+
+
+def test_a_batch_answered_in_parts_settles_each_payment_once(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    roster_of_seven(p)
+    run = generate(p)
+    p.use_cases.generate_shards()
+    approve(p, get_run(p, run.run_id))
+    in_parts = PayrollUseCases(p.context, _AnsweringInParts(p.use_cases.bank))
+    while in_parts.send_to_bank():
+        pass
+    assert in_parts.reconcile() > 0
+    first_answers = dict(get_run(p, run.run_id).payments_by_state)
+    assert sum(first_answers.values()) == 8
+    assert first_answers["SUBMITTED"] == 8 - len(in_parts.bank.asked), "one answer per batch so far"
+    assert get_run(p, run.run_id).state == disbursement_pb2.RUN_STATE_RELEASED
+    in_parts.reconcile()
+    closed = get_run(p, run.run_id)
+    assert closed.state == disbursement_pb2.RUN_STATE_CLOSED
+    assert dict(closed.payments_by_state) == {"SETTLED": 7, "RETURNED": 1}, "as when answered whole"
+    assert p.bank.ledger.paid_count() == 8

@@ -1,18 +1,23 @@
 """Migrations of runs and payments recorded before: a run awaiting approval is recounted without its held
 lines (released runs keep what they were approved with), and payees sealed in the payments' former context
 open in the one they now share with the roster; in released runs, the lines held at generation and re-issued
-since are counted as re-issued after release, no longer held."""
+since are counted as re-issued after release, no longer held; payments sent before a batch carried its
+payments' state follow their batch and settle with it."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Text, insert, select
 from sqlalchemy.engine import Connection
 
-from doudi_disbursement.main import DEFINITION
+from doudi_disbursement.app.bank_gateway import Order, Result
+from doudi_disbursement.app.payroll import PayrollUseCases
+from doudi_disbursement.main import DEFINITION, DisbursementSettings
 from doudi_disbursement.store import payroll as store
 from doudi_disbursement.store.tables import payments
+from doudi_runtime.service import build_context
 from doudi_runtime.store import Database, UtcDateTime
 from doudi_runtime.store.migrations import run_migrations
 from doudi_runtime.store.sealed import Sealed
@@ -206,5 +211,66 @@ def test_released_runs_count_their_held_lines_reissued_since_as_reissued(databas
             "run_old": [(1, 6_000, 0, 0, 0, 0)] * 2,
             "run_wait": [(1, 6_000, 1, 30_000, 0, 0)] * 2,
         }
+    finally:
+        database.dispose()
+
+
+class _AnsweringBank:
+    """Answers every payment it is asked about as settled."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+
+    def submit(self, request_id: str, orders: list[Order]) -> str:
+        raise AssertionError("nothing is sent again")
+
+    def status(self, batch_id: str) -> list[Result]:
+        return [Result(key, "SETTLED", "") for key in self.keys]
+
+
+def test_payments_sent_before_take_their_batchs_state_and_settle_with_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    assert DEFINITION.store is not None
+    run_migrations(database_url, DEFINITION.store.migrations_dir, revision="0015")
+    database = Database(database_url)
+    try:
+        with database.engine.begin() as connection:
+            _as_of_0014(connection, "run_sent", "2026-10", "RELEASED", (0, 0))
+            tables = MetaData()
+            tables.reflect(connection, only=("bank_batches",))
+            for batch, state in (("run_sent-b-00001", "RECONCILED"), ("run_sent-b-00002", "SUBMITTED")):
+                connection.execute(
+                    insert(tables.tables["bank_batches"]).values(
+                        batch_request_id=batch,
+                        run_id="run_sent",
+                        township=TOWNSHIP,
+                        state=state,
+                        bank_batch_id=f"bank-{batch}",
+                        payment_count=2,
+                        total_fen=12_000,
+                        updated_at=NOW,
+                    )
+                )
+            _line(connection, "run_sent", 1, 6_000, "SETTLED", "run_sent-b-00001")
+            _line(connection, "run_sent", 2, 6_000, "RETURNED", "run_sent-b-00001")
+            _line(connection, "run_sent", 3, 6_000, "SUBMITTED", "run_sent-b-00002")
+            _line(connection, "run_sent", 4, 6_000, "SUBMITTED", "run_sent-b-00002")
+        run_migrations(database_url, DEFINITION.store.migrations_dir)
+        settings = DisbursementSettings(
+            grpc_port=0, metrics_port=0, data_dir=tmp_path, database_url=database_url, auth_mode="off"
+        )
+        context = build_context(DEFINITION, settings)
+        with database.read() as session:
+            assert store.payments_by_state(session, "run_sent") == {
+                "SETTLED": 1,
+                "RETURNED": 1,
+                "SUBMITTED": 2,
+            }
+        keys = [f"DIBAO:hh_{index}:run_sent:BASE" for index in (3, 4)]
+        PayrollUseCases(context, _AnsweringBank(keys), clock=lambda: NOW).reconcile()
+        with database.read() as session:
+            assert store.payments_by_state(session, "run_sent") == {"SETTLED": 3, "RETURNED": 1}
+            assert store.get_run(session, "run_sent").state.value == "CLOSED"  # type: ignore[union-attr]
     finally:
         database.dispose()

@@ -26,6 +26,7 @@ from doudi_disbursement.app.bank_gateway import Order, Result
 from doudi_disbursement.app.derived_lines import page_lines, shard_due
 from doudi_disbursement.app.provider_lines import provider_fee_lines, provider_fees_due
 from doudi_disbursement.domain import runs as runs_domain
+from doudi_disbursement.domain.batches import page_prefix, plan_batches
 from doudi_disbursement.domain.payments import (
     PaymentState,
     bank_key,
@@ -185,6 +186,9 @@ class PayrollUseCases:
             raise
         return done
 
+    def _page_prefix(self, run_id: str, township: str, page: int) -> str:
+        return page_prefix(run_id, township, page, self.roster_page_size, self.batch_size)
+
     def _generate_one_shard(self) -> bool:
         now = self.clock()
         database = self.persistence.database
@@ -197,17 +201,22 @@ class PayrollUseCases:
             assert run is not None
         if township == run.region:
             with database.transaction() as session:
-                inserted = store.insert_payments_once(
-                    session, run_id, provider_fee_lines(session, run), self.clock()
-                )
+                fees = provider_fee_lines(session, run)
+                batches = plan_batches(fees, self._page_prefix(run_id, township, 0), self.batch_size)
+                inserted = store.insert_payments_once(session, run_id, fees, self.clock(), batches)
                 self._announce_held(session, inserted.held, run_id)
         with database.read() as reader:
             due = shard_due(reader, run, township)
             pages = store.roster_pages(reader, township, self.roster_page_size)
-            for page in pages:
+            for number, page in enumerate(pages, start=1):
                 with database.transaction() as session:
                     generated = page_lines(session, page, run, self.max_share, due)
-                    inserted = store.insert_payments_once(session, run_id, generated.lines, self.clock())
+                    batches = plan_batches(
+                        generated.lines, self._page_prefix(run_id, township, number), self.batch_size
+                    )
+                    inserted = store.insert_payments_once(
+                        session, run_id, generated.lines, self.clock(), batches
+                    )
                     self._announce_held(session, inserted.held, run_id)
                     for key, taken in generated.recoveries.items():
                         derived_store.record_recoveries(session, key, taken)
@@ -215,7 +224,7 @@ class PayrollUseCases:
                     for key, (kind, month, persons) in generated.persons.items():
                         derived_store.record_persons_paid(session, kind, month, key, persons)
         with database.transaction() as session:
-            store.finish_shard(session, run_id, township)
+            store.finish_shard(session, run_id, township, self.clock())
             totals = store.run_totals_if_generated(session, run_id)
             current = store.get_run(session, run_id, for_update=True)
             if totals is not None and current is not None and current.state is RunState.GENERATING:
@@ -246,13 +255,12 @@ class PayrollUseCases:
             )
 
     def approve(self, request_id: str, run_id: str, approver: str, count: int, total_fen: int) -> Run:
-        return self._change_run(
-            "ApproveRun",
-            request_id,
-            run_id,
-            f"{approver}|{count}|{total_fen}",
-            lambda _session, run, now: runs_domain.approve(run, approver, count, total_fen, now),
-        )
+        def change(session: Session, run: Run, now: datetime) -> Run:
+            released = runs_domain.approve(run, approver, count, total_fen, now)
+            store.release_batches(session, run_id, now)
+            return released
+
+        return self._change_run("ApproveRun", request_id, run_id, f"{approver}|{count}|{total_fen}", change)
 
     def hold(self, request_id: str, run_id: str, reason: str) -> Run:
         if not reason.strip():
@@ -293,13 +301,17 @@ class PayrollUseCases:
     # -- the bank ---------------------------------------------------------------------------------
 
     def send_to_bank(self) -> int:
-        """Send formed batches (again, after a crash or a timeout), then form and send new ones."""
+        """Send the batches of released runs (again, after a crash or a timeout), then form and send batches
+        for payments waiting outside one (re-issued); a pass stops at the first batch the bank does not
+        confirm."""
         database = self.persistence.database
         sent = 0
         with database.read() as session:
-            formed = [row.batch_request_id for row in store.open_batches(session, "FORMED")]
+            formed = [row.batch_request_id for row in store.open_batches(session, store.FORMED)]
         for batch_request_id in formed:
-            sent += self._send(batch_request_id)
+            if not self._send(batch_request_id):
+                return sent  # the bank did not answer: the rest waits for the next pass
+            sent += 1
         with database.read() as session:
             released = store.runs_with_unsent_payments(session)
         for run_id in released:
@@ -338,7 +350,7 @@ class PayrollUseCases:
             )
             return 0
         with database.transaction() as session:
-            store.mark_batch(session, batch_request_id, "SUBMITTED", bank_batch_id, self.clock())
+            store.mark_batch(session, batch_request_id, store.SUBMITTED, bank_batch_id, self.clock())
         PAYMENTS.labels("SUBMITTED").inc(len(orders))
         PAYMENT_FEN.labels("SUBMITTED").inc(sum(o.amount_fen for o in orders))
         return 1
@@ -349,7 +361,7 @@ class PayrollUseCases:
         with database.read() as session:
             submitted = [
                 (row.batch_request_id, row.bank_batch_id, row.run_id)
-                for row in store.open_batches(session, "SUBMITTED")
+                for row in store.open_batches(session, store.SUBMITTED)
             ]
         closed = 0
         touched_runs: set[str] = set()
@@ -395,25 +407,21 @@ class PayrollUseCases:
         """Settled payments in bulk with one event for the batch (and one each for a one-off programme's,
         whose case waits on it); each returned or failed one with its own event."""
         now = self.clock()
-        settled_keys = [identity_of(r.idempotency_key) for r in results if r.result == "SETTLED"]
-        changed = store.settle_batch(session, batch_request_id, settled_keys, now)
-        settled, settled_fen = len(changed), sum(int(row.amount_fen) for row in changed)
-        one_offs = [r.payment_id for r in changed if settlement_announced(r.programme, r.offsets_key)]
-        self.persistence.outbox.add_many(
-            session,
-            topic=events.TOPIC_PAYMENTS,
-            events=[
-                PendingEvent(row.beneficiary_id, events.payment_event(row), bank_batch_id)
-                for row in store.payments_by_id(session, one_offs)
-            ],
-        )
+        if not store.lock_submitted_batch(session, batch_request_id):
+            return 0  # another worker recorded these answers first
+        answers = {identity_of(r.idempotency_key): r.result for r in results}
+        waiting = store.waiting_in_batch(session, batch_request_id)
+        sent = [row for row in waiting if not row.offsets_key]
+        settled_rows = [row for row in sent if answers.get(row.idempotency_key) == "SETTLED"]
+        answered_whole = all(answers.get(row.idempotency_key) in RESULT_STATES for row in sent)
+        settled, settled_fen = len(settled_rows), sum(int(row.amount_fen) for row in settled_rows)
         by_state = {"RETURNED": 0, "FAILED": 0}
         for result in results:
             state = RESULT_STATES.get(result.result)
             if state is None or state is PaymentState.SETTLED:
                 continue
             row = store.settle_payment(
-                session, identity_of(result.idempotency_key), state, result.reason, now
+                session, batch_request_id, identity_of(result.idempotency_key), state, result.reason, now
             )
             if row is not None:
                 by_state[state.value] += 1
@@ -426,10 +434,27 @@ class PayrollUseCases:
                     events.payment_event(row),
                     bank_batch_id,
                 )
+        if not answered_whole:
+            # The rest of the batch waits: the payments settled so far are settled one by one.
+            store.settle_in_batch(
+                session, batch_request_id, [row.idempotency_key for row in settled_rows], now
+            )
+        store.follow_carriers(session, batch_request_id, now)
+        if answered_whole:
+            # Every payment still waiting in the batch is settled with it (store.PAYMENT_STATE).
+            store.mark_batch(session, batch_request_id, store.RECONCILED, bank_batch_id, now)
+        one_offs = [r.payment_id for r in settled_rows if settlement_announced(r.programme, r.offsets_key)]
+        self.persistence.outbox.add_many(
+            session,
+            topic=events.TOPIC_PAYMENTS,
+            events=[
+                PendingEvent(row.beneficiary_id, events.payment_event(row), bank_batch_id)
+                for row in store.payments_by_id(session, one_offs)
+            ],
+        )
         if settled:
             PAYMENTS.labels("SETTLED").inc(settled)
             PAYMENT_FEN.labels("SETTLED").inc(settled_fen)
-        store.follow_carriers(session, batch_request_id, now)
         if settled or any(by_state.values()):
             self._announce(
                 session,
@@ -440,8 +465,6 @@ class PayrollUseCases:
                 ),
                 bank_batch_id,
             )
-        if all(r.result in RESULT_STATES for r in results):
-            store.mark_batch(session, batch_request_id, "RECONCILED", bank_batch_id, now)
         return settled + sum(by_state.values())
 
     # -- queries ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from doudi_common.errors import FailedPrecondition
 from doudi_common.period import Period
@@ -55,7 +56,7 @@ class PaymentLine:
     #: For a RECOVERY line: the idempotency key of the line of the same month it is deducted from.
     offsets_key: str = ""
 
-    @property
+    @cached_property
     def idempotency_key(self) -> str:
         return idempotency_key(self.beneficiary_id, self.programme, self.period, self.component)
 

@@ -1,7 +1,7 @@
 """Statements over many rows at once, in the fastest plain form each store offers: plain tuples through
-executemany on SQLite, one INSERT … SELECT FROM unnest(arrays) on PostgreSQL (the arrays sent in binary,
-which spares quoting every value as array text), and a set of keys bound as
-one parameter (a JSON array on SQLite, an array on PostgreSQL) rather than one parameter per key."""
+executemany on SQLite, COPY on PostgreSQL (after one look-up of the keys already taken, since COPY cannot
+skip a conflicting row), and a set of keys bound as one parameter (a JSON array on SQLite, an array on
+PostgreSQL) rather than one parameter per key."""
 
 from __future__ import annotations
 
@@ -48,23 +48,7 @@ def insert_once(
     processors = [(i, p) for i, p in processors if p is not None]
     columns = ", ".join(names)
     if dialect.name == "postgresql":
-        arrays: dict[str, Any] = {}
-        for index, values in enumerate(zip(*rows, strict=True)):
-            arrays[f"v{index}"] = list(values)
-        for index, processor in processors:
-            arrays[f"v{index}"] = [processor(value) for value in arrays[f"v{index}"]]
-        typed = ", ".join(
-            f"%(v{i})b::{table.c[n].type.compile(dialect=dialect)}[]" for i, n in enumerate(varying)
-        )
-        picked = [f"v.v{i}" for i in range(len(varying))] + [f"%(k{i})s" for i in range(len(fixed))]
-        aliases = ", ".join(f"v{i}" for i in range(len(varying)))
-        parameters = {**arrays, **{f"k{i}": value for i, value in enumerate(fixed)}}
-        result = connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({columns}) SELECT {', '.join(picked)}"
-            f" FROM unnest({typed}) AS v({aliases}) ON CONFLICT ({conflict}) DO NOTHING",
-            parameters,
-        )
-        return int(result.rowcount or 0)
+        return _copy_new_rows(connection, table, names, rows, processors, fixed, varying.index(conflict))
     if processors:
         converted = []
         for row in rows:
@@ -81,6 +65,45 @@ def insert_once(
         [row + fixed for row in rows],
     )
     return int(result.rowcount or 0)
+
+
+def _copy_new_rows(
+    connection: Any,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    processors: Sequence[tuple[int, Any]],
+    fixed: tuple[Any, ...],
+    key_index: int,
+) -> int:
+    """COPY the rows whose key is not taken yet. The unique key still guards the table: a row another
+    worker wrote since the look-up fails the COPY, and its transaction with it, rather than paying twice."""
+    key = names[key_index]
+    wanted = list(dict.fromkeys(row[key_index] for row in rows))
+    taken = {
+        found
+        for (found,) in connection.exec_driver_sql(
+            f"SELECT {key} FROM {table.name} WHERE {key} = ANY(%(keys)s)", {"keys": wanted}
+        )
+    }
+    fresh: list[tuple[Any, ...]] = []
+    for row in rows:
+        if row[key_index] in taken:
+            continue
+        taken.add(row[key_index])
+        if processors:
+            values = list(row)
+            for index, processor in processors:
+                values[index] = processor(values[index])
+            row = tuple(values)
+        fresh.append(row + fixed)
+    if not fresh:
+        return 0
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in fresh:
+            copy.write_row(row)
+    return len(fresh)
 
 
 def _adapted_once(value: Any) -> Any:

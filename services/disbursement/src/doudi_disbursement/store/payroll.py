@@ -9,17 +9,30 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from doudi_common.ids import new_ids
 from doudi_common.period import Period
+from doudi_disbursement.domain.batches import UNBATCHED
 from doudi_disbursement.domain.payments import NO_ACCOUNT_REASON, PaymentLine, PaymentState, without_account
 from doudi_disbursement.domain.roster import AmountChange, RosterEntry
 from doudi_disbursement.domain.runs import Run, RunState, Totals
 from doudi_disbursement.store import bulk
-from doudi_disbursement.store.payee_sealing import as_stored
+from doudi_disbursement.store.payee_sealing import Carried, as_stored
 from doudi_disbursement.store.tables import (
+    TO_RESOLVE_WHERE,
     bank_batches,
     derived_persons,
     payments,
@@ -30,6 +43,29 @@ from doudi_disbursement.store.tables import (
     run_shards,
     runs,
 )
+
+#: A bank batch's states: declared when its shard is generated, released with its run, sent, and
+#: reconciled once the bank has answered for every payment in it.
+PLANNED, FORMED, SUBMITTED, RECONCILED = "PLANNED", "FORMED", "SUBMITTED", "RECONCILED"
+
+#: A payment in a batch keeps PENDING in its row while the batch goes to the bank, and takes the batch's
+#: state: SUBMITTED once it is sent, SETTLED once the bank has answered for all of it. Only an answer of its
+#: own (returned, failed, or settled while others in the batch still wait) is written to the payment, so a
+#: month of payments is written once and only its exceptions again.
+_BATCH = bank_batches.alias("batch")
+_FOLLOWS_BATCH = payments.c.state == PaymentState.PENDING.value
+PAYMENT_STATE = case(
+    (and_(_FOLLOWS_BATCH, _BATCH.c.state == SUBMITTED), PaymentState.SUBMITTED.value),
+    (and_(_FOLLOWS_BATCH, _BATCH.c.state == RECONCILED), PaymentState.SETTLED.value),
+    else_=payments.c.state,
+)
+_PAYMENT_COLUMNS = [PAYMENT_STATE.label("state") if c.name == "state" else c for c in payments.c]
+_WITH_BATCH = payments.outerjoin(_BATCH, _BATCH.c.batch_request_id == payments.c.batch_request_id)
+
+
+def _payment_rows() -> Any:
+    """Payment rows as callers see them: every column, the state as the payment's batch makes it."""
+    return select(*_PAYMENT_COLUMNS).select_from(_WITH_BATCH)
 
 
 def _roster_body(entry: RosterEntry) -> str:
@@ -104,7 +140,8 @@ def _roster_entry(
 
 
 #: What a roster entry is made of (its ``updated_at`` is not), for generating payments: the payee comes as
-#: stored, sealed, and goes onto the payment so (the payments seal it in the same context).
+#: stored, sealed, taken as :class:`Carried`, and goes onto the payment so (the payments seal it in the same
+#: context).
 _ROSTER_ENTRY = (
     roster.c.entitlement_id,
     roster.c.beneficiary_id,
@@ -180,7 +217,10 @@ def roster_pages(session: Session, township: str, page_size: int) -> Iterator[li
         if not rows:
             return
         # Each row is the entry's fields in _ROSTER_ENTRY's order: unpacked, not looked up by name.
-        yield [_roster_entry(*row) for row in rows]
+        yield [
+            _roster_entry(entitlement, beneficiary, programme, place, Carried(name), Carried(account), body)
+            for entitlement, beneficiary, programme, place, name, account, body in rows
+        ]
         after = rows[-1].entitlement_id
 
 
@@ -208,7 +248,10 @@ def _roster_indexed(
                 roster.c.entitlement_id.in_(covering), roster.c.township.startswith(region_prefix)
             )
         ).all():
-            found.setdefault(row.entitlement_id, _roster_from_row(row))
+            found.setdefault(
+                row.entitlement_id,
+                _roster_entry(*row[:4], Carried(row.payee_name), Carried(row.payee_account), row.body),
+            )
     return [found[key] for key in sorted(found)]
 
 
@@ -351,18 +394,35 @@ def claim_shard(session: Session, now: datetime, lease_until: datetime) -> tuple
     return row.run_id, row.township
 
 
-def _shard_totals(session: Session, run_id: str, township: str) -> Totals:
+def _shard_lines(session: Session, run_id: str, township: str) -> list[Any]:
+    """A shard's lines counted by batch and state, in one pass: (batch request id, state, count, sum)."""
+    return list(
+        session.execute(
+            select(
+                payments.c.batch_request_id,
+                payments.c.state,
+                func.count(),
+                func.coalesce(func.sum(payments.c.amount_fen), 0),
+            )
+            .where(payments.c.run_id == run_id, payments.c.township == township)
+            .group_by(payments.c.batch_request_id, payments.c.state)
+        ).all()
+    )
+
+
+def _totals_of(lines: Iterable[Any]) -> Totals:
     """A shard's lines for the bank, and its held lines apart (DOMAIN §11.1: nobody is paid without an
     account, so a held line is not in what the run declares)."""
-    held = payments.c.state == PaymentState.HELD.value
-    rows = session.execute(
-        select(held.label("held"), func.count(), func.coalesce(func.sum(payments.c.amount_fen), 0))
-        .where(payments.c.run_id == run_id, payments.c.township == township)
-        .group_by(held)
-    ).all()
-    found = {bool(row[0]): (int(row[1]), int(row[2])) for row in rows}
-    sent, kept = found.get(False, (0, 0)), found.get(True, (0, 0))
+    sent, kept = [0, 0], [0, 0]
+    for _batch, state, count, fen in lines:
+        counted = kept if state == PaymentState.HELD.value else sent
+        counted[0] += int(count)
+        counted[1] += int(fen)
     return Totals(sent[0], sent[1], kept[0], kept[1])
+
+
+def _shard_totals(session: Session, run_id: str, township: str) -> Totals:
+    return _totals_of(_shard_lines(session, run_id, township))
 
 
 def _totals_values(totals: Totals) -> dict[str, int]:
@@ -374,11 +434,46 @@ def _totals_values(totals: Totals) -> dict[str, int]:
     }
 
 
-def finish_shard(session: Session, run_id: str, township: str) -> None:
+def finish_shard(session: Session, run_id: str, township: str, now: datetime) -> None:
+    """The shard is generated: its totals are counted and its batches declared (count and sum each), to be
+    released to the bank with the run."""
+    lines = _shard_lines(session, run_id, township)
     session.execute(
         update(run_shards)
         .where(run_shards.c.run_id == run_id, run_shards.c.township == township)
-        .values(state="DONE", lease_until=None, **_totals_values(_shard_totals(session, run_id, township)))
+        .values(state="DONE", lease_until=None, **_totals_values(_totals_of(lines)))
+    )
+    session.execute(
+        delete(bank_batches).where(
+            bank_batches.c.run_id == run_id,
+            bank_batches.c.township == township,
+            bank_batches.c.state == PLANNED,
+        )
+    )
+    declared = [
+        {
+            "batch_request_id": batch,
+            "run_id": run_id,
+            "township": township,
+            "state": PLANNED,
+            "bank_batch_id": "",
+            "payment_count": int(count),
+            "total_fen": int(fen),
+            "updated_at": now,
+        }
+        for batch, state, count, fen in lines
+        if batch != UNBATCHED and state == PaymentState.PENDING.value
+    ]
+    if declared:
+        session.execute(insert(bank_batches), declared)
+
+
+def release_batches(session: Session, run_id: str, now: datetime) -> None:
+    """The run is released: its declared batches may go to the bank."""
+    session.execute(
+        update(bank_batches)
+        .where(bank_batches.c.run_id == run_id, bank_batches.c.state == PLANNED)
+        .values(state=FORMED, updated_at=now)
     )
 
 
@@ -457,6 +552,7 @@ _GENERATED_COLUMNS = (
     "payee_name",
     "payee_account",
     "offsets_key",
+    "batch_request_id",
 )
 
 
@@ -467,11 +563,20 @@ class Inserted:
     held: list[str]
 
 
-def insert_payments_once(session: Session, run_id: str, lines: list[PaymentLine], now: datetime) -> Inserted:
-    """Insert the lines whose idempotency key is new; a key already paid (in any run) is skipped. A line
-    without an account is inserted HELD with the reason (DOMAIN §11.1), never PENDING for the bank."""
-    ready = [line for line in lines if not without_account(line)]
-    missing = [line for line in lines if without_account(line)]
+def insert_payments_once(
+    session: Session,
+    run_id: str,
+    lines: list[PaymentLine],
+    now: datetime,
+    batches: list[str] | None = None,
+) -> Inserted:
+    """Insert the lines whose idempotency key is new; a key already paid (in any run) is skipped. Each line
+    goes into its bank batch (``batches``, parallel to ``lines``; none given: every line waits to be put in
+    one when sent). A line without an account is inserted HELD with the reason (DOMAIN §11.1), in no batch,
+    never PENDING for the bank."""
+    planned = batches if batches is not None else [UNBATCHED] * len(lines)
+    ready = [(line, batch) for line, batch in zip(lines, planned, strict=True) if not without_account(line)]
+    missing = [(line, UNBATCHED) for line in lines if without_account(line)]
     count = _insert_lines(session, run_id, ready, now, PaymentState.PENDING, "")
     ids = new_ids("pay", len(missing))
     count += _insert_lines(session, run_id, missing, now, PaymentState.HELD, NO_ACCOUNT_REASON, ids)
@@ -488,7 +593,7 @@ def insert_payments_once(session: Session, run_id: str, lines: list[PaymentLine]
 def _insert_lines(
     session: Session,
     run_id: str,
-    lines: list[PaymentLine],
+    lines: list[tuple[PaymentLine, str]],
     now: datetime,
     state: PaymentState,
     reason: str,
@@ -508,8 +613,9 @@ def _insert_lines(
             line.payee_name,
             line.payee_account,
             line.offsets_key,
+            batch,
         )
-        for payment_id, line in zip(
+        for payment_id, (line, batch) in zip(
             ids if ids is not None else new_ids("pay", len(lines)), lines, strict=True
         )
     ]
@@ -517,7 +623,6 @@ def _insert_lines(
         "run_id": run_id,
         "state": state.value,
         "reason": reason,
-        "batch_request_id": "",
         "updated_at": now,
         "attempt": 1,
     }
@@ -550,13 +655,19 @@ def delete_unsent_payments(session: Session, run_id: str) -> int:
     unsent_keys = select(payments.c.idempotency_key).where(unsent)
     session.execute(delete(recoveries).where(recoveries.c.payment_key.in_(unsent_keys)))
     session.execute(delete(derived_persons).where(derived_persons.c.payment_key.in_(unsent_keys)))
+    session.execute(
+        delete(bank_batches).where(bank_batches.c.run_id == run_id, bank_batches.c.state == PLANNED)
+    )
     result = session.execute(delete(payments).where(unsent))
     return int(result.rowcount or 0)
 
 
 def payments_by_state(session: Session, run_id: str) -> dict[str, int]:
     rows = session.execute(
-        select(payments.c.state, func.count()).where(payments.c.run_id == run_id).group_by(payments.c.state)
+        select(PAYMENT_STATE, func.count())
+        .select_from(_WITH_BATCH)
+        .where(payments.c.run_id == run_id)
+        .group_by(PAYMENT_STATE)
     ).all()
     return {row[0]: int(row[1]) for row in rows}
 
@@ -564,7 +675,7 @@ def payments_by_state(session: Session, run_id: str) -> dict[str, int]:
 def list_payments(
     session: Session, *, run_id: str, beneficiary_id: str, after: str | None, limit: int
 ) -> list[Any]:
-    query = select(payments)
+    query = _payment_rows()
     if run_id:
         query = query.where(payments.c.run_id == run_id)
     if beneficiary_id:
@@ -590,7 +701,13 @@ _CARRIER = payments.alias("carrier")
 
 
 def open_batches(session: Session, state: str) -> list[Any]:
-    return list(session.execute(select(bank_batches).where(bank_batches.c.state == state)).all())
+    return list(
+        session.execute(
+            select(bank_batches)
+            .where(bank_batches.c.state == state)
+            .order_by(bank_batches.c.batch_request_id)
+        ).all()
+    )
 
 
 def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str | None:
@@ -598,7 +715,7 @@ def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str |
     unsent = and_(
         payments.c.run_id == run_id,
         payments.c.state == PaymentState.PENDING.value,
-        payments.c.batch_request_id == "",
+        payments.c.batch_request_id == literal_column("''"),
         payments.c.offsets_key == "",
     )
     row = session.execute(select(payments.c.township).where(unsent).limit(1)).first()
@@ -649,7 +766,7 @@ def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str |
             batch_request_id=batch_request_id,
             run_id=run_id,
             township=township,
-            state="FORMED",
+            state=FORMED,
             bank_batch_id="",
             payment_count=int(count),
             total_fen=int(total),
@@ -681,43 +798,52 @@ def batch_orders(session: Session, batch_request_id: str) -> list[Any]:
 def mark_batch(
     session: Session, batch_request_id: str, state: str, bank_batch_id: str, now: datetime
 ) -> None:
+    """Move a batch on; its payments that wait in it follow it (:data:`PAYMENT_STATE`)."""
     session.execute(
         update(bank_batches)
         .where(bank_batches.c.batch_request_id == batch_request_id)
         .values(state=state, bank_batch_id=bank_batch_id, updated_at=now)
     )
-    if state == "SUBMITTED":
-        session.execute(
-            update(payments)
-            .where(
-                _in_batch(payments, batch_request_id),
-                payments.c.state == PaymentState.PENDING.value,
-            )
-            .values(state=PaymentState.SUBMITTED.value, updated_at=now)
-        )
 
 
-def settle_batch(
-    session: Session, batch_request_id: str, settled_keys: list[str], now: datetime
-) -> list[Any]:
-    """Mark the batch's settled payments in one statement; returns those that changed now, each as
-    (payment id, amount, programme, offsets key)."""
-    if not settled_keys:
-        return []
+def lock_submitted_batch(session: Session, batch_request_id: str) -> bool:
+    """Take the batch to record the bank's answers, if it is still awaiting them (one worker at a time)."""
+    row = session.execute(
+        select(bank_batches.c.batch_request_id)
+        .where(bank_batches.c.batch_request_id == batch_request_id, bank_batches.c.state == SUBMITTED)
+        .with_for_update()
+    ).first()
+    return row is not None
+
+
+def waiting_in_batch(session: Session, batch_request_id: str) -> list[Any]:
+    """The batch's payments that wait for the bank's answer, each as (payment id, idempotency key, amount,
+    programme, offsets key)."""
     return list(
         session.execute(
+            select(
+                payments.c.payment_id,
+                payments.c.idempotency_key,
+                payments.c.amount_fen,
+                payments.c.programme,
+                payments.c.offsets_key,
+            ).where(_in_batch(payments, batch_request_id), _FOLLOWS_BATCH)
+        ).all()
+    )
+
+
+def settle_in_batch(session: Session, batch_request_id: str, keys: list[str], now: datetime) -> None:
+    """Write SETTLED on these payments of a batch that still waits for other answers."""
+    if keys:
+        session.execute(
             update(payments)
             .where(
                 _in_batch(payments, batch_request_id),
-                payments.c.state == PaymentState.SUBMITTED.value,
-                bulk.one_of(session, payments.c.idempotency_key, settled_keys),
+                _FOLLOWS_BATCH,
+                bulk.one_of(session, payments.c.idempotency_key, keys),
             )
             .values(state=PaymentState.SETTLED.value, updated_at=now)
-            .returning(
-                payments.c.payment_id, payments.c.amount_fen, payments.c.programme, payments.c.offsets_key
-            )
-        ).all()
-    )
+        )
 
 
 def payments_by_id(session: Session, payment_ids: list[str]) -> list[Any]:
@@ -726,7 +852,7 @@ def payments_by_id(session: Session, payment_ids: list[str]) -> list[Any]:
         return []
     return list(
         session.execute(
-            select(payments)
+            _payment_rows()
             .where(bulk.one_of(session, payments.c.payment_id, payment_ids))
             .order_by(payments.c.payment_id)
         ).all()
@@ -742,8 +868,8 @@ def follow_carriers(session: Session, batch_request_id: str, now: datetime) -> N
         .where(
             _RECOVERY.c.offsets_key != literal_column("''"),
             _in_batch(_RECOVERY, batch_request_id),
-            _RECOVERY.c.state == PaymentState.SUBMITTED.value,
-            _CARRIER.c.state.not_in([PaymentState.PENDING.value, PaymentState.SUBMITTED.value]),
+            _RECOVERY.c.state == PaymentState.PENDING.value,
+            _CARRIER.c.state != PaymentState.PENDING.value,
         )
     ).all():
         answers.setdefault((row.state, row.reason), []).append(row.payment_id)
@@ -763,7 +889,7 @@ def runs_with_unsent_payments(session: Session) -> list[str]:
         .where(
             runs.c.state.in_([RunState.RELEASED.value, RunState.CLOSED.value]),
             payments.c.state == PaymentState.PENDING.value,
-            payments.c.batch_request_id == "",
+            payments.c.batch_request_id == literal_column("''"),
         )
         .distinct()
     ).all()
@@ -782,16 +908,16 @@ def held_since_generation(session: Session, payment: Any) -> tuple[int, int]:
             ),
             payments.c.run_id == payment.run_id,
             payments.c.state == PaymentState.HELD.value,
-            payments.c.batch_request_id == "",
+            payments.c.batch_request_id == literal_column("''"),
         )
     ).one()
     return int(count), int(fen)
 
 
 def get_payment(session: Session, payment_id: str, *, for_update: bool = False) -> Any:
-    query = select(payments).where(payments.c.payment_id == payment_id)
+    query = _payment_rows().where(payments.c.payment_id == payment_id)
     if for_update:
-        query = query.with_for_update()
+        query = query.with_for_update(of=payments)
     return session.execute(query).one_or_none()
 
 
@@ -813,7 +939,8 @@ def payments_to_resolve(
     session: Session, region_prefix: str, states: list[str], after: str | None, limit: int
 ) -> list[Any]:
     """Returned, failed or held payments of a region (RECOVERY lines follow their carrier, not listed)."""
-    query = select(payments).where(
+    query = _payment_rows().where(
+        text(f"payments.{TO_RESOLVE_WHERE}"),
         payments.c.state.in_(states),
         payments.c.township.startswith(region_prefix),
         payments.c.offsets_key == "",
@@ -824,24 +951,32 @@ def payments_to_resolve(
 
 
 def settle_payment(
-    session: Session, idempotency_key: str, state: PaymentState, reason: str, now: datetime
+    session: Session,
+    batch_request_id: str,
+    idempotency_key: str,
+    state: PaymentState,
+    reason: str,
+    now: datetime,
 ) -> Any:
-    """Record the bank's answer for a submitted payment; returns the row when it changed, else None."""
+    """Record the bank's answer for a payment sent in this batch and not yet answered; returns the row when
+    it changed, else None (an answer recorded before, or one for an attempt since re-issued elsewhere)."""
     result = session.execute(
         update(payments)
         .where(
-            payments.c.idempotency_key == idempotency_key, payments.c.state == PaymentState.SUBMITTED.value
+            payments.c.idempotency_key == idempotency_key,
+            _in_batch(payments, batch_request_id),
+            _FOLLOWS_BATCH,
         )
         .values(state=state.value, reason=reason, updated_at=now)
     )
     if not result.rowcount:
         return None
-    return session.execute(select(payments).where(payments.c.idempotency_key == idempotency_key)).one()
+    return session.execute(_payment_rows().where(payments.c.idempotency_key == idempotency_key)).one()
 
 
 def released_runs_without_open_batches(session: Session) -> list[str]:
     """Released runs with no batch formed or awaiting the bank: those that may have nothing left open."""
-    open_batches_ = select(bank_batches.c.run_id).where(bank_batches.c.state.in_(["FORMED", "SUBMITTED"]))
+    open_batches_ = select(bank_batches.c.run_id).where(bank_batches.c.state.in_([FORMED, SUBMITTED]))
     rows = session.execute(
         select(runs.c.run_id).where(
             runs.c.state == RunState.RELEASED.value, runs.c.run_id.not_in(open_batches_)
@@ -850,14 +985,15 @@ def released_runs_without_open_batches(session: Session) -> list[str]:
     return [row.run_id for row in rows]
 
 
-def open_payments_left(session: Session, run_id: str) -> int:
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(payments)
-            .where(
-                payments.c.run_id == run_id,
-                payments.c.state.in_([PaymentState.PENDING.value, PaymentState.SUBMITTED.value]),
-            )
-        ).scalar_one()
+def open_payments_left(session: Session, run_id: str) -> bool:
+    """Whether any payment of the run still waits: in a batch the bank has not answered whole, or waiting
+    to be put in one."""
+    unanswered = select(bank_batches.c.batch_request_id).where(
+        bank_batches.c.run_id == run_id, bank_batches.c.state.in_([PLANNED, FORMED, SUBMITTED])
     )
+    unbatched = select(payments.c.payment_id).where(
+        payments.c.run_id == run_id,
+        payments.c.batch_request_id == literal_column("''"),
+        payments.c.state == PaymentState.PENDING.value,
+    )
+    return bool(session.execute(select(unanswered.exists() | unbatched.exists())).scalar_one())
