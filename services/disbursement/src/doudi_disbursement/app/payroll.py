@@ -224,10 +224,14 @@ class PayrollUseCases:
                     for key, (kind, month, persons) in generated.persons.items():
                         derived_store.record_persons_paid(session, kind, month, key, persons)
         with database.transaction() as session:
+            current = store.get_run(session, run_id, for_update=True)
+            if current is None or current.state in (*runs_domain.PAID_OUT, RunState.CANCELLED):
+                # A worker whose lease ran out while another finished the shard and the run went on: the
+                # declared totals and batches stay as the run was approved or cancelled with.
+                return True
             store.finish_shard(session, run_id, township, self.clock())
             totals = store.run_totals_if_generated(session, run_id)
-            current = store.get_run(session, run_id, for_update=True)
-            if totals is not None and current is not None and current.state is RunState.GENERATING:
+            if totals is not None and current.state is RunState.GENERATING:
                 opened = runs_domain.generated(current, totals, self.clock())
                 store.save_run(session, opened)
                 self._announce(session, events.TOPIC_PAYROLL, run_id, events.payroll_opened(opened), run_id)
