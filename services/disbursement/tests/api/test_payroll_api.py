@@ -377,3 +377,58 @@ def test_a_batch_answered_in_parts_settles_each_payment_once(disbursement) -> No
     assert closed.state == disbursement_pb2.RUN_STATE_CLOSED
     assert dict(closed.payments_by_state) == {"SETTLED": 7, "RETURNED": 1}, "as when answered whole"
     assert p.bank.ledger.paid_count() == 8
+
+
+class _CountingBank:
+    """The bank, counting which batches it is sent and asked about."""
+
+    def __init__(self, bank) -> None:  # type: ignore[no-untyped-def]
+        self.bank = bank
+        self.sent: list[str] = []
+        self.asked: list[str] = []
+
+    def submit(self, request_id: str, orders: list) -> str:  # type: ignore[type-arg]
+        self.sent.append(request_id)
+        return self.bank.submit(request_id, orders)
+
+    def status(self, batch_id: str) -> list:  # type: ignore[type-arg]
+        self.asked.append(batch_id)
+        return self.bank.status(batch_id)
+
+
+def test_replicas_share_the_batches_one_sends_and_asks_about_each(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    roster_of_seven(p)
+    run = generate(p)
+    p.use_cases.generate_shards()
+    approve(p, get_run(p, run.run_id))
+    now = datetime.now(UTC)
+    bank = _CountingBank(p.use_cases.bank)
+    replica = PayrollUseCases(p.context, bank, clock=lambda: now)
+    after_the_lease = PayrollUseCases(p.context, bank, clock=lambda: now + timedelta(minutes=3))
+    with p.context.database.read() as session:
+        batches = [row.batch_request_id for row in store.open_batches(session, store.FORMED)]
+    held_elsewhere = batches[0]
+    with p.context.database.transaction() as session:
+        assert store.claim_batch(session, held_elsewhere, store.FORMED, now, now + timedelta(minutes=2))
+
+    while replica.send_to_bank():
+        pass
+    assert sorted(bank.sent) == sorted(batches[1:]), "the batch another worker holds is left to it"
+    while after_the_lease.send_to_bank():
+        pass
+    assert sorted(bank.sent) == sorted(batches), "a lease that ran out is taken over; each batch sent once"
+
+    with p.context.database.read() as session:
+        submitted = {
+            row.batch_request_id: row.bank_batch_id for row in store.open_batches(session, store.SUBMITTED)
+        }
+    with p.context.database.transaction() as session:
+        assert store.claim_batch(session, held_elsewhere, store.SUBMITTED, now, now + timedelta(minutes=2))
+    replica.reconcile()
+    assert sorted(bank.asked) == sorted(submitted[b] for b in batches[1:])
+    assert get_run(p, run.run_id).state == disbursement_pb2.RUN_STATE_RELEASED
+    after_the_lease.reconcile()
+    assert sorted(bank.asked) == sorted(submitted.values()), "each batch asked about once"
+    assert get_run(p, run.run_id).state == disbursement_pb2.RUN_STATE_CLOSED
+    assert p.bank.ledger.paid_count() == 8

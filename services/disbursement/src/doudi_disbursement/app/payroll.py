@@ -87,6 +87,8 @@ class PayrollUseCases:
     context: ServiceContext
     bank: Bank
     shard_lease: timedelta = timedelta(minutes=5)
+    #: How long a worker holds a batch it sends or asks the bank about before another may take it over.
+    bank_lease: timedelta = timedelta(minutes=2)
     roster_page_size: int = 1000
     batch_size: int = 1000
     pay_day_of_month: int = 10
@@ -307,12 +309,14 @@ class PayrollUseCases:
     def send_to_bank(self) -> int:
         """Send the batches of released runs (again, after a crash or a timeout), then form and send batches
         for payments waiting outside one (re-issued); a pass stops at the first batch the bank does not
-        confirm."""
+        confirm. Each batch is sent by the worker that takes it: replicas share the batches."""
         database = self.persistence.database
         sent = 0
         with database.read() as session:
             formed = [row.batch_request_id for row in store.open_batches(session, store.FORMED)]
         for batch_request_id in formed:
+            if not self._take(batch_request_id, store.FORMED):
+                continue  # another worker is sending it
             if not self._send(batch_request_id):
                 return sent  # the bank did not answer: the rest waits for the next pass
             sent += 1
@@ -321,13 +325,27 @@ class PayrollUseCases:
         for run_id in released:
             while True:
                 with database.transaction() as session:
-                    batch_request_id = store.form_batch(session, run_id, self.batch_size, self.clock())
+                    now = self.clock()
+                    batch_request_id = store.form_batch(
+                        session, run_id, self.batch_size, now, now + self.bank_lease
+                    )
                 if batch_request_id is None:
                     break
                 if not self._send(batch_request_id):
                     break
                 sent += 1
         return sent
+
+    def _take(self, batch_request_id: str, state: str) -> bool:
+        """Hold a batch while this worker sends it or asks the bank about it (released after, or left to run
+        out if the worker dies)."""
+        now = self.clock()
+        with self.persistence.database.transaction() as session:
+            return store.claim_batch(session, batch_request_id, state, now, now + self.bank_lease)
+
+    def _let_go(self, batch_request_id: str) -> None:
+        with self.persistence.database.transaction() as session:
+            store.release_batch(session, batch_request_id)
 
     def _send(self, batch_request_id: str) -> int:
         database = self.persistence.database
@@ -352,6 +370,7 @@ class PayrollUseCases:
                 "bank did not confirm the batch; it will be sent again under the same request id",
                 extra={"batch": batch_request_id, "code": error.code().name},
             )
+            self._let_go(batch_request_id)
             return 0
         with database.transaction() as session:
             store.mark_batch(session, batch_request_id, store.SUBMITTED, bank_batch_id, self.clock())
@@ -370,6 +389,8 @@ class PayrollUseCases:
         closed = 0
         touched_runs: set[str] = set()
         for batch_request_id, bank_batch_id, run_id in submitted:
+            if not self._take(batch_request_id, store.SUBMITTED):
+                continue  # another worker is asking the bank about it
             try:
                 results = self.bank.status(bank_batch_id)
             except grpc.RpcError as error:
@@ -377,6 +398,7 @@ class PayrollUseCases:
                 log.warning(
                     "bank status unavailable", extra={"batch": batch_request_id, "code": error.code().name}
                 )
+                self._let_go(batch_request_id)
                 continue
             with database.transaction() as session:
                 closed += self._record_results(session, run_id, batch_request_id, bank_batch_id, results)
@@ -447,6 +469,8 @@ class PayrollUseCases:
         if answered_whole:
             # Every payment still waiting in the batch is settled with it (store.PAYMENT_STATE).
             store.mark_batch(session, batch_request_id, store.RECONCILED, bank_batch_id, now)
+        else:
+            store.release_batch(session, batch_request_id)  # asked again on a later pass
         one_offs = [r.payment_id for r in settled_rows if settlement_announced(r.programme, r.offsets_key)]
         self.persistence.outbox.add_many(
             session,

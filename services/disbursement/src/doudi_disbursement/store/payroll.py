@@ -710,8 +710,9 @@ def open_batches(session: Session, state: str) -> list[Any]:
     )
 
 
-def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str | None:
-    """Put up to ``size`` unsent payments of one township of a released run into a new batch."""
+def form_batch(session: Session, run_id: str, size: int, now: datetime, lease_until: datetime) -> str | None:
+    """Put up to ``size`` unsent payments of one township of a released run into a new batch, held by the
+    worker forming it until ``lease_until`` (it sends it at once)."""
     unsent = and_(
         payments.c.run_id == run_id,
         payments.c.state == PaymentState.PENDING.value,
@@ -771,6 +772,7 @@ def form_batch(session: Session, run_id: str, size: int, now: datetime) -> str |
             payment_count=int(count),
             total_fen=int(total),
             updated_at=now,
+            lease_until=lease_until,
         )
     )
     return batch_request_id
@@ -798,11 +800,36 @@ def batch_orders(session: Session, batch_request_id: str) -> list[Any]:
 def mark_batch(
     session: Session, batch_request_id: str, state: str, bank_batch_id: str, now: datetime
 ) -> None:
-    """Move a batch on; its payments that wait in it follow it (:data:`PAYMENT_STATE`)."""
+    """Move a batch on, out of its worker's lease; its payments that wait in it follow it
+    (:data:`PAYMENT_STATE`)."""
     session.execute(
         update(bank_batches)
         .where(bank_batches.c.batch_request_id == batch_request_id)
-        .values(state=state, bank_batch_id=bank_batch_id, updated_at=now)
+        .values(state=state, bank_batch_id=bank_batch_id, updated_at=now, lease_until=None)
+    )
+
+
+def claim_batch(session: Session, batch_request_id: str, state: str, now: datetime, until: datetime) -> bool:
+    """Take a batch in ``state`` that no worker holds (or whose holder's lease ran out), until ``until``;
+    False when another worker holds it or it has moved on."""
+    taken = session.execute(
+        update(bank_batches)
+        .where(
+            bank_batches.c.batch_request_id == batch_request_id,
+            bank_batches.c.state == state,
+            or_(bank_batches.c.lease_until.is_(None), bank_batches.c.lease_until < now),
+        )
+        .values(lease_until=until)
+    )
+    return taken.rowcount == 1
+
+
+def release_batch(session: Session, batch_request_id: str) -> None:
+    """Let go of a batch, for any worker to take up again (the bank did not answer, or not for all of it)."""
+    session.execute(
+        update(bank_batches)
+        .where(bank_batches.c.batch_request_id == batch_request_id)
+        .values(lease_until=None)
     )
 
 

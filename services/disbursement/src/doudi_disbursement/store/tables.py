@@ -232,6 +232,9 @@ bank_batches = Table(
     Column("payment_count", BigInteger, nullable=False),
     Column("total_fen", BigInteger, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    #: Held by the worker sending the batch or asking the bank about it, so replicas share the batches
+    #: rather than each sending or asking about all of them; a lease that ran out is taken over.
+    Column("lease_until", UtcDateTime, nullable=True),
     Index("ix_bank_batches_state", "state"),
 )
 

@@ -1,5 +1,6 @@
 """Payments take their bank batch's state while they wait in it (store.payroll.PAYMENT_STATE): a payment is
-written SUBMITTED no more. Payments of batches still awaiting the bank are put back to waiting in them, so
+written SUBMITTED no more, and a batch is held under a lease by the worker sending it or asking the bank
+about it. Payments of batches still awaiting the bank are put back to waiting in them, so
 they follow the batch when the bank answers. Runs generated before this keep forming their batches when
 sent; runs generated after it have theirs declared with each shard."""
 
@@ -16,6 +17,8 @@ TO_RESOLVE_WHERE = "state IN ('RETURNED', 'FAILED', 'HELD')"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("bank_batches") as batch:
+        batch.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
     # Every payment entered the index on (state, township) to be found when waiting for a caseworker, and
     # every sent one was rewritten in it twice: the partial indexes hold only the payments they find.
     op.drop_index("ix_payments_state_township", table_name="payments")
@@ -41,6 +44,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("bank_batches") as batch:
+        batch.drop_column("lease_until")
     op.drop_index("ix_payments_unbatched", table_name="payments")
     op.drop_index("ix_payments_to_resolve", table_name="payments")
     op.create_index("ix_payments_state_township", "payments", ["state", "township"])
