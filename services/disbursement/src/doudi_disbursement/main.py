@@ -13,6 +13,7 @@ from doudi_disbursement.api.grpc import DisbursementApi
 from doudi_disbursement.api.reserve import ReserveFundApi
 from doudi_disbursement.app.bank_gateway import BankGateway
 from doudi_disbursement.app.declarations import Declarations
+from doudi_disbursement.app.funds import FundReports
 from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.app.payroll import PayrollUseCases
 from doudi_disbursement.app.providers import ProviderAccounts
@@ -83,6 +84,7 @@ def _bindings(context: ServiceContext[DisbursementSettings]) -> Sequence[GrpcSer
                 Overpayments(context, payroll(context).clock),
                 Declarations(context, payroll(context).clock),
                 ProviderAccounts(context, payroll(context).clock),
+                FundReports(context),
             ),
             disbursement_pb2_grpc.add_DisbursementServiceServicer_to_server,
             policy=policy.policy(context),

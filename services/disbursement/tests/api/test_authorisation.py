@@ -65,6 +65,9 @@ TABLE: dict[str, tuple[set[str], set[str]]] = {
     # Care providers are paid by the county that contracts them: A's provider is the county bureau's.
     "RegisterProviderAccount": ({S, C}, {S}),
     "GetProviderAccount": ({S, C}, {S}),
+    # Where the money stands and the publication list: the county's and each township's own.
+    "GetFundSummary": ({S, T, C}, {S, C}),
+    "ListPublication": ({S, T, C}, {S, C}),
 }
 
 
@@ -212,6 +215,12 @@ def build(served: Served, rpc: str, target: str, request_id: str) -> object:
         ),
         "RegisterProviderAccount": lambda: provider_account_request(target, request_id),
         "GetProviderAccount": lambda: d.GetProviderAccountRequest(provider_id=f"prov_{target}"),
+        "GetFundSummary": lambda: d.GetFundSummaryRequest(
+            region=types_pb2.RegionCode(code=TOWNSHIP[target]), period=types_pb2.Period(month="2026-12")
+        ),
+        "ListPublication": lambda: d.ListPublicationRequest(
+            region=types_pb2.RegionCode(code=TOWNSHIP[target]), period=types_pb2.Period(month="2026-12")
+        ),
     }
     return requests[rpc]()
 

@@ -8,11 +8,13 @@ from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.disbursement.v1 import disbursement_pb2, disbursement_pb2_grpc
 from doudi_common.errors import InvalidArgument
 from doudi_disbursement.app.declarations import Declarations
+from doudi_disbursement.app.funds import FundReports
 from doudi_disbursement.app.overpayments import Overpayments, OverpaymentView
 from doudi_disbursement.app.payroll import PayrollUseCases
 from doudi_disbursement.app.providers import ProviderAccounts
 from doudi_disbursement.app.returned import ReturnedPayments
 from doudi_disbursement.domain.derived import declaration_key
+from doudi_disbursement.domain.funds import Amounts
 from doudi_disbursement.domain.runs import Run
 from doudi_disbursement.events.derived import declaration_to_proto
 from doudi_disbursement.events.overpayments import overpayment_to_proto
@@ -27,6 +29,27 @@ def _programme(value: int) -> str:
     return "" if not value else programme_pb2.Programme.Name(value).removeprefix("PROGRAMME_")
 
 
+def _fen(amount: int) -> types_pb2.Money:
+    return types_pb2.Money(amount_fen=amount)
+
+
+def _amounts(amounts: Amounts) -> disbursement_pb2.FundAmounts:
+    return disbursement_pb2.FundAmounts(
+        settled=_fen(amounts.settled_fen),
+        settled_count=amounts.settled_count,
+        with_bank=_fen(amounts.with_bank_fen),
+        with_bank_count=amounts.with_bank_count,
+        returned=_fen(amounts.returned_fen),
+        returned_count=amounts.returned_count,
+        held=_fen(amounts.held_fen),
+        held_count=amounts.held_count,
+    )
+
+
+def _programme_pb(name: str) -> int:
+    return programme_pb2.Programme.Value(f"PROGRAMME_{name}")
+
+
 def _overpayment(view: OverpaymentView) -> disbursement_pb2.Overpayment:
     return overpayment_to_proto(view.row, view.recovered_fen, view.offsets, view.repaid_fen)
 
@@ -39,12 +62,14 @@ class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
         overpayments: Overpayments,
         declarations: Declarations,
         providers: ProviderAccounts,
+        funds: FundReports,
     ) -> None:
         self._payroll = payroll
         self._returned = returned
         self._overpayments = overpayments
         self._declarations = declarations
         self._providers = providers
+        self._funds = funds
 
     def _run(self, run: Run) -> disbursement_pb2.Run:
         current, shards, by_state = self._payroll.get_run(run.run_id)
@@ -242,4 +267,47 @@ class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
         account, fees = self._providers.get(request.provider_id)
         return disbursement_pb2.GetProviderAccountResponse(
             account=account_to_proto(account), fees=[fee_to_proto(fee, paid) for fee, paid in fees]
+        )
+
+    def GetFundSummary(
+        self, request: disbursement_pb2.GetFundSummaryRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.GetFundSummaryResponse:
+        summary = self._funds.summary(request.region.code, request.period.month)
+        return disbursement_pb2.GetFundSummaryResponse(
+            lines=[
+                disbursement_pb2.FundLine(
+                    programme=_programme_pb(line.programme),
+                    township=types_pb2.RegionCode(code=line.township),
+                    amounts=_amounts(line.amounts),
+                )
+                for line in summary.lines
+            ],
+            total=_amounts(summary.total),
+            reserve_funds=[
+                disbursement_pb2.ReserveFundPosition(
+                    township=types_pb2.RegionCode(code=fund.township),
+                    balance=_fen(fund.balance_fen),
+                    advanced=_fen(fund.outstanding_fen),
+                )
+                for fund in summary.reserve_funds
+            ],
+        )
+
+    def ListPublication(
+        self, request: disbursement_pb2.ListPublicationRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.ListPublicationResponse:
+        page = parse_page(request.page.page_size, request.page.page_token)
+        shown = self._funds.publication(request.region.code, request.period.month, page.after, page.size + 1)
+        return disbursement_pb2.ListPublicationResponse(
+            entries=[
+                disbursement_pb2.PublishedEntry(
+                    masked_name=entry.masked_name,
+                    persons=entry.persons,
+                    monthly_amount=_fen(entry.monthly_amount_fen),
+                    township=types_pb2.RegionCode(code=entry.township),
+                    programme=_programme_pb(entry.programme),
+                )
+                for entry in shown[: page.size]
+            ],
+            page=types_pb2.PageResponse(next_page_token=next_token([e.entitlement_id for e in shown], page)),
         )

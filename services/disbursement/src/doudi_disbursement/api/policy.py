@@ -60,6 +60,10 @@ RULES: Mapping[str, Rule] = {
     # Returned and failed payments are the township's to chase (DOMAIN §11.2 step 5): it sees them,
     # holds them and corrects the account; sending money again is the county's, like a run's release.
     "ListPaymentsToResolve": rule(COUNTY, Role.TOWNSHIP_OFFICE, region=Listing("region.code")),
+    # Where the money stands and the publication list are read by the county and its townships (DOMAIN
+    # §11.1, §11.5), each for its own region.
+    "GetFundSummary": rule(COUNTY, Role.TOWNSHIP_OFFICE, region=Listing("region.code")),
+    "ListPublication": rule(COUNTY, Role.TOWNSHIP_OFFICE, region=Listing("region.code")),
     "CorrectPaymentAccount": rule(COUNTY, Role.TOWNSHIP_OFFICE, region=PAYMENT, mutates=True),
     "HoldPayment": rule(COUNTY, Role.TOWNSHIP_OFFICE, region=PAYMENT, mutates=True),
     "ReissuePayment": rule(COUNTY, region=PAYMENT, mutates=True),

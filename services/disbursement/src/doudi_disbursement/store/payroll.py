@@ -1024,3 +1024,43 @@ def open_payments_left(session: Session, run_id: str) -> bool:
         payments.c.state == PaymentState.PENDING.value,
     )
     return bool(session.execute(select(unanswered.exists() | unbatched.exists())).scalar_one())
+
+
+# -- fund tracking and publication --------------------------------------------------------------------
+
+
+def fund_counts(session: Session, region_prefix: str, period: Period) -> list[Any]:
+    """The payments of a month's runs within a region, counted by (programme, township, state as its batch
+    makes it): each as (programme, township, state, count, sum)."""
+    return list(
+        session.execute(
+            select(
+                payments.c.programme,
+                payments.c.township,
+                PAYMENT_STATE,
+                func.count(),
+                func.coalesce(func.sum(payments.c.amount_fen), 0),
+            )
+            .select_from(_WITH_BATCH.join(runs, runs.c.run_id == payments.c.run_id))
+            .where(
+                runs.c.period == str(period),
+                runs.c.state != RunState.CANCELLED.value,
+                payments.c.township.startswith(region_prefix),
+            )
+            .group_by(payments.c.programme, payments.c.township, PAYMENT_STATE)
+        ).all()
+    )
+
+
+def roster_to_publish(
+    session: Session, region_prefix: str, programmes: Iterable[str], after: str | None, limit: int
+) -> list[RosterEntry]:
+    """Roster entries of these programmes within a region, in entitlement id order after ``after``, the
+    payee's name opened (to be masked)."""
+    query = select(roster).where(
+        roster.c.programme.in_(sorted(programmes)), roster.c.township.startswith(region_prefix)
+    )
+    if after is not None:
+        query = query.where(roster.c.entitlement_id > after)
+    rows = session.execute(query.order_by(roster.c.entitlement_id).limit(limit)).all()
+    return [_roster_from_row(row) for row in rows]

@@ -27,6 +27,16 @@ def get_fund(session: Session, township: str, *, for_update: bool = False) -> Fu
     return _fund_from_row(row) if row else None
 
 
+def funds_within(session: Session, region_prefix: str) -> list[Fund]:
+    """The reserve funds of the townships within a region, in township order."""
+    rows = session.execute(
+        select(reserve_funds)
+        .where(reserve_funds.c.township.startswith(region_prefix))
+        .order_by(reserve_funds.c.township)
+    ).all()
+    return [_fund_from_row(row) for row in rows]
+
+
 def insert_fund(session: Session, fund: Fund) -> None:
     session.execute(
         insert(reserve_funds).values(

@@ -1,0 +1,76 @@
+"""Reading where a month's money stands (fund tracking, DOMAIN §11.1, §11.3) and the month's publication
+list (DOMAIN §11.5); nothing here writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from doudi_common.errors import InvalidArgument
+from doudi_common.period import Period
+from doudi_common.region import RegionCode
+from doudi_disbursement.domain import funds as domain
+from doudi_disbursement.domain.reserve import Fund
+from doudi_disbursement.store import payroll as store
+from doudi_disbursement.store import reserve as reserve_store
+from doudi_runtime.service import Persistence, ServiceContext
+
+#: Roster entries read at a time while filling a page of the publication list.
+_SCAN = 500
+
+
+@dataclass(frozen=True)
+class FundSummary:
+    lines: list[domain.FundLine]
+    total: domain.Amounts
+    reserve_funds: list[Fund]
+
+
+def _region_and_period(region: str, period: str) -> tuple[str, Period]:
+    violations = []
+    prefix = ""
+    month = None
+    try:
+        prefix = RegionCode.parse(region, field="region.code").prefix
+    except InvalidArgument as exc:
+        violations.extend(exc.violations)
+    try:
+        month = Period.parse(period, field="period.month")
+    except InvalidArgument as exc:
+        violations.extend(exc.violations)
+    if violations or month is None:
+        raise InvalidArgument(violations)
+    return prefix, month
+
+
+@dataclass
+class FundReports:
+    context: ServiceContext
+
+    @property
+    def persistence(self) -> Persistence:
+        return self.context.persistence()
+
+    def summary(self, region: str, period: str) -> FundSummary:
+        prefix, month = _region_and_period(region, period)
+        with self.persistence.database.read() as session:
+            lines = domain.fund_lines(store.fund_counts(session, prefix, month))
+            reserves = reserve_store.funds_within(session, prefix)
+        return FundSummary(lines, domain.total(lines), reserves)
+
+    def publication(self, region: str, period: str, after: str | None, limit: int) -> list[domain.Published]:
+        """Up to ``limit`` entries of the month's list after entitlement ``after``, in entitlement order."""
+        prefix, month = _region_and_period(region, period)
+        found: list[domain.Published] = []
+        with self.persistence.database.read() as session:
+            while len(found) < limit:
+                entries = store.roster_to_publish(session, prefix, domain.PUBLISHED_PROGRAMMES, after, _SCAN)
+                for entry in entries:
+                    shown = domain.published(entry, month)
+                    if shown is not None:
+                        found.append(shown)
+                        if len(found) == limit:
+                            break
+                if len(entries) < _SCAN:
+                    break
+                after = entries[-1].entitlement_id
+        return found
