@@ -169,6 +169,8 @@ class FaultPlatform:
                 "PAYROLL_POLL_SECONDS": "0.05",
                 # A shard whose worker was killed is taken over once this lease has run out.
                 "SHARD_LEASE_SECONDS": "1",
+                # So is a bank batch whose sender or asker was killed.
+                "BANK_LEASE_SECONDS": "1",
             },
             disbursement_port,
             logs,

@@ -41,6 +41,9 @@ class DisbursementSettings(ServiceSettings):
     roster_page_size: int = Field(default=1000, ge=1, le=50_000)
     #: A worker holds a shard this long; after it, another replica may take the shard over.
     shard_lease_seconds: float = Field(default=300.0, gt=0)
+    #: A worker holds a bank batch this long while it sends it or asks the bank about it; after it, another
+    #: replica may take the batch over. Keep it above BANK_DEADLINE_SECONDS.
+    bank_lease_seconds: float = Field(default=120.0, gt=0)
     #: How often the payroll workers look for shards to generate, batches to send and results.
     payroll_poll_seconds: float = Field(default=1.0, gt=0)
     #: The day of the month by which a period's money must be paid (DOMAIN §11.1), and how often
@@ -60,6 +63,7 @@ def payroll(context: ServiceContext[DisbursementSettings]) -> PayrollUseCases:
                 context.channels, settings.bank_target, deadline_seconds=settings.bank_deadline_seconds
             ),
             shard_lease=timedelta(seconds=settings.shard_lease_seconds),
+            bank_lease=timedelta(seconds=settings.bank_lease_seconds),
             roster_page_size=settings.roster_page_size,
             batch_size=settings.bank_batch_size,
             pay_day_of_month=settings.pay_day_of_month,
