@@ -148,6 +148,15 @@ def generate(p: Payroll, request_id: str = "gen-1", period: str = "2026-11") -> 
     ).run
 
 
+def released_seven(p: Payroll) -> disbursement_pb2.Run:
+    """The roster of seven, its month generated and released by a second person."""
+    roster_of_seven(p)
+    run = generate(p)
+    p.use_cases.generate_shards()
+    approve(p, get_run(p, run.run_id))
+    return run
+
+
 def get_run(p: Payroll, run_id: str) -> disbursement_pb2.Run:
     return p.stub.GetRun(disbursement_pb2.GetRunRequest(run_id=run_id), metadata=AS_CLERK, timeout=10).run
 
@@ -265,10 +274,7 @@ def test_an_entitlement_event_heard_twice_changes_nothing(disbursement) -> None:
 
 def test_a_bank_that_times_out_after_booking_is_asked_again_and_pays_once(disbursement) -> None:  # type: ignore[no-untyped-def]
     p = disbursement
-    roster_of_seven(p)
-    run = generate(p)
-    p.use_cases.generate_shards()
-    approve(p, get_run(p, run.run_id))
+    run = released_seven(p)
     bank_settings = p.bank._settings
     p.bank._settings = bank_settings.model_copy(update={"sim_timeout_after_commit_rate": 1.0})
     failures_before = bank_failures()
@@ -360,10 +366,7 @@ class _AnsweringInParts:
 
 def test_a_batch_answered_in_parts_settles_each_payment_once(disbursement) -> None:  # type: ignore[no-untyped-def]
     p = disbursement
-    roster_of_seven(p)
-    run = generate(p)
-    p.use_cases.generate_shards()
-    approve(p, get_run(p, run.run_id))
+    run = released_seven(p)
     in_parts = PayrollUseCases(p.context, _AnsweringInParts(p.use_cases.bank))
     while in_parts.send_to_bank():
         pass
@@ -398,10 +401,7 @@ class _CountingBank:
 
 def test_replicas_share_the_batches_one_sends_and_asks_about_each(disbursement) -> None:  # type: ignore[no-untyped-def]
     p = disbursement
-    roster_of_seven(p)
-    run = generate(p)
-    p.use_cases.generate_shards()
-    approve(p, get_run(p, run.run_id))
+    run = released_seven(p)
     now = datetime.now(UTC)
     bank = _CountingBank(p.use_cases.bank)
     replica = PayrollUseCases(p.context, bank, clock=lambda: now)
