@@ -5,7 +5,7 @@ what is reported and what may be published."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from doudi_common.masking import mask_name
 from doudi_common.period import Period
@@ -40,20 +40,7 @@ class Amounts:
     held_count: int = 0
 
     def __add__(self, other: Amounts) -> Amounts:
-        return Amounts(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
-
-
-def _values(amounts: Amounts) -> tuple[int, ...]:
-    return (
-        amounts.settled_fen,
-        amounts.settled_count,
-        amounts.with_bank_fen,
-        amounts.with_bank_count,
-        amounts.returned_fen,
-        amounts.returned_count,
-        amounts.held_fen,
-        amounts.held_count,
-    )
+        return Amounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(Amounts)))
 
 
 def _counted(state: str, count: int, fen: int) -> Amounts:
