@@ -263,6 +263,21 @@ def test_a_worker_that_dies_mid_shard_is_replaced_and_the_totals_are_unchanged(d
     )
 
 
+def test_a_worker_claims_the_next_shard_while_another_is_claiming_one(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    if p.context.database.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer: a second claim waits for the first to commit")
+    roster_of_seven(p)
+    generate(p)
+    now = datetime.now(UTC)
+    with p.context.database.transaction() as first:
+        taken = store.claim_shard(first, now, now + timedelta(minutes=5))
+        with p.context.database.transaction() as second:
+            other = store.claim_shard(second, now, now + timedelta(minutes=5))
+    assert taken is not None and other is not None
+    assert {taken[1], other[1]} == set(TOWNSHIPS), "the run's row is shared, not locked by the first claim"
+
+
 def test_an_entitlement_event_heard_twice_changes_nothing(disbursement) -> None:  # type: ignore[no-untyped-def]
     p = disbursement
     for _ in range(2):

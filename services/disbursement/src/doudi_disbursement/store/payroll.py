@@ -382,7 +382,7 @@ def claim_shard(session: Session, now: datetime, lease_until: datetime) -> tuple
         )
         .order_by(run_shards.c.run_id, run_shards.c.township)
         .limit(1)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=run_shards)
     ).first()
     if row is None:
         return None
