@@ -42,6 +42,32 @@ def test_a_tampered_or_truncated_value_does_not_open() -> None:
             ring.open(broken, context=CONTEXT)
 
 
+@given(st.lists(st.one_of(st.just(""), st.text(max_size=60)), max_size=20), st.booleans())
+def test_opening_many_values_at_once_opens_each_as_alone(values: list[str], rotated: bool) -> None:
+    old = KeyRing.parse(OLD)
+    ring = KeyRing.parse(f"{NEW},{OLD}") if rotated else old
+    tokens = [
+        value and (old if index % 2 else ring).seal(value, context=CONTEXT)
+        for index, value in enumerate(values)
+    ]
+    assert ring.open_many(tokens, context=CONTEXT) == [
+        ring.open(t, context=CONTEXT) if t else t for t in tokens
+    ]
+    assert ring.open_many(tokens, context=CONTEXT) == values
+
+
+def test_opening_many_refuses_a_bad_value_among_good_ones_as_opening_it_alone_does() -> None:
+    ring = KeyRing.parse(OLD)
+    sealed = ring.seal(ID_NUMBER, context=CONTEXT)
+    flipped = sealed[:-2] + ("A" if sealed[-2] != "A" else "B") + sealed[-1]
+    other_key = KeyRing.parse(NEW).seal(ID_NUMBER, context=CONTEXT)
+    for broken in (flipped, sealed[:-6], "v1.k1.", "plain text", "v2" + sealed[2:], "v1.k1.a.b", other_key):
+        with pytest.raises(FieldCryptoError):
+            ring.open_many([sealed, broken, sealed], context=CONTEXT)
+    with pytest.raises(FieldCryptoError):
+        ring.open_many([sealed], context="dispatch.vulnerable_persons.id_number")
+
+
 def test_rotation_seals_new_values_with_the_new_key_and_still_opens_old_ones() -> None:
     before = KeyRing.parse(OLD)
     old_value = before.seal(ID_NUMBER, context=CONTEXT)

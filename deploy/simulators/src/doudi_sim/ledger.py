@@ -91,24 +91,31 @@ class Ledger:
         self, request_id: str, orders: list[Order], control_count: int, control_total_fen: int
     ) -> Accepted:
         self.validate(request_id, orders, control_count, control_total_fen)
+        first_order, arrivals, outcomes = self._first_order, self._arrivals, self._outcomes
         with self._lock:
             for order in orders:
-                self._first_order.setdefault(order.idempotency_key, order)
-                self._arrivals.setdefault(order.idempotency_key, []).append(request_id)
+                key = order.idempotency_key
+                if key not in first_order:
+                    first_order[key] = order
+                    arrivals[key] = [request_id]
+                else:
+                    arrivals[key].append(request_id)
             if request_id in self._batch_of_request:
                 return self._batch_of_request[request_id]
             batch_id = f"batch-{len(self._batches) + 1:06d}"
-            duplicates = tuple(o.idempotency_key for o in orders if o.idempotency_key in self._outcomes)
+            # A batch names each key once (validate), so a key booked before this batch is a duplicate.
+            duplicates = []
+            returning = self._return_ending
             for order in orders:
-                if order.idempotency_key in self._outcomes:
-                    continue
-                if self._return_ending and order.account_number.endswith(self._return_ending):
-                    outcome = Outcome(order.idempotency_key, "RETURNED", "account closed")
+                key = order.idempotency_key
+                if key in outcomes:
+                    duplicates.append(key)
+                elif returning and order.account_number.endswith(returning):
+                    outcomes[key] = Outcome(key, "RETURNED", "account closed")
                 else:
-                    outcome = Outcome(order.idempotency_key, "SETTLED")
-                self._outcomes[order.idempotency_key] = outcome
+                    outcomes[key] = Outcome(key, "SETTLED")
             self._batches[batch_id] = [o.idempotency_key for o in orders]
-            accepted = Accepted(batch_id, duplicates)
+            accepted = Accepted(batch_id, tuple(duplicates))
             self._batch_of_request[request_id] = accepted
             return accepted
 

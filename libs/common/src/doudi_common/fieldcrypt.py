@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -117,6 +117,30 @@ class KeyRing:
             # Tampered, cut short, or sealed for another context: the same answer for all three.
             raise FieldCryptoError("the value does not open with its key in this context") from None
         return plaintext.decode()
+
+    def open_many(self, tokens: Iterable[str], *, context: str) -> list[str]:
+        """:meth:`open` of each token, an empty one staying empty (a page of rows at once): the same answers
+        and errors, with each key's cipher looked up once rather than per value."""
+        associated = _associated(context)
+        decrypts: dict[str, Callable[[bytes, bytes, bytes], bytes]] = {}
+        opened: list[str] = []
+        for token in tokens:
+            if not token:
+                opened.append(token)
+                continue
+            head, _, body = token.rpartition(".")
+            decrypt = decrypts.get(head)
+            if decrypt is None:
+                version, key_id, _body = _split(token)
+                if version != VERSION or key_id not in self.keys:
+                    self.open(token, context=context)  # raises, saying why
+                decrypt = decrypts[head] = _cipher(self.keys[key_id]).decrypt
+            try:
+                raw = binascii.a2b_base64((body + "==="[: -len(body) % 4]).encode().translate(_FROM_URLSAFE))
+                opened.append(decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated).decode())
+            except (InvalidTag, binascii.Error, ValueError):
+                opened.append(self.open(token, context=context))  # raises, as for one value
+        return opened
 
     def key_of(self, token: str) -> str:
         return _split(token)[1]

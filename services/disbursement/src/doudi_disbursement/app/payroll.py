@@ -353,12 +353,12 @@ class PayrollUseCases:
             rows = store.batch_orders(session, batch_request_id)
         # Only a batch carrying RECOVERY lines sends anything but each line's own amount.
         net = (
-            net_amounts([(r.idempotency_key, r.offsets_key, int(r.amount_fen)) for r in rows])
-            if any(r.offsets_key for r in rows)
+            net_amounts([(key, offsets_key, amount) for key, offsets_key, amount, *_ in rows])
+            if any(offsets_key for _, offsets_key, *_ in rows)
             else {}
         )
         orders = [
-            Order(bank_key(key, int(attempt)), name, account, net.get(key, int(amount)))
+            Order(bank_key(key, attempt), name, account, net.get(key, amount))
             for key, offsets_key, amount, attempt, name, account in rows
             if not offsets_key
         ]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Text, type_coerce
 from sqlalchemy.engine import Dialect
 
-from doudi_runtime.store.sealed import Sealed
+from doudi_runtime.store.sealed import Sealed, field_crypto
 
 #: The one context each field is sealed in, on the roster and on the payments.
 NAME_CONTEXT = "disbursement.payee.name"
@@ -41,3 +41,8 @@ def as_stored(column: Any) -> Any:
     """Select a payee column without opening it: its stored text, to be taken as :class:`Carried` (the
     caller marks each value so, which costs less than a result type would per row)."""
     return type_coerce(column, Text).label(column.name)
+
+
+def opened(stored: list[str], context: str) -> list[str]:
+    """Payee values selected :func:`as_stored` (a page of them), opened at once."""
+    return field_crypto().ring.open_many(stored, context=context)

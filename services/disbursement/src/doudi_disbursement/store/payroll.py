@@ -30,7 +30,7 @@ from doudi_disbursement.domain.payments import NO_ACCOUNT_REASON, PaymentLine, P
 from doudi_disbursement.domain.roster import AmountChange, RosterEntry
 from doudi_disbursement.domain.runs import Run, RunState, Totals
 from doudi_disbursement.store import bulk
-from doudi_disbursement.store.payee_sealing import Carried, as_stored
+from doudi_disbursement.store.payee_sealing import ACCOUNT_CONTEXT, NAME_CONTEXT, Carried, as_stored, opened
 from doudi_disbursement.store.tables import (
     TO_RESOLVE_WHERE,
     bank_batches,
@@ -778,23 +778,29 @@ def form_batch(session: Session, run_id: str, size: int, now: datetime, lease_un
     return batch_request_id
 
 
-def batch_orders(session: Session, batch_request_id: str) -> list[Any]:
+def batch_orders(session: Session, batch_request_id: str) -> list[tuple[str, str, int, int, str, str]]:
     """What the bank is sent for a batch, line by line: (idempotency key, offsets key, amount, attempt,
-    payee name, payee account)."""
-    return list(
-        session.execute(
-            select(
-                payments.c.idempotency_key,
-                payments.c.offsets_key,
-                payments.c.amount_fen,
-                payments.c.attempt,
-                payments.c.payee_name,
-                payments.c.payee_account,
-            )
-            .where(_in_batch(payments, batch_request_id))
-            .order_by(payments.c.payment_id)
-        ).all()
-    )
+    payee name, payee account). The payees of the batch are opened together."""
+    rows = session.execute(
+        select(
+            payments.c.idempotency_key,
+            payments.c.offsets_key,
+            payments.c.amount_fen,
+            payments.c.attempt,
+            as_stored(payments.c.payee_name),
+            as_stored(payments.c.payee_account),
+        )
+        .where(_in_batch(payments, batch_request_id))
+        .order_by(payments.c.payment_id)
+    ).all()
+    names = opened([row[4] for row in rows], NAME_CONTEXT)
+    accounts = opened([row[5] for row in rows], ACCOUNT_CONTEXT)
+    return [
+        (key, offsets_key, int(amount), int(attempt), name, account)
+        for (key, offsets_key, amount, attempt, _, _), name, account in zip(
+            rows, names, accounts, strict=True
+        )
+    ]
 
 
 def mark_batch(
