@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from doudi_common.errors import FieldViolation, InvalidArgument, NotFound
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(NamedTuple):
     idempotency_key: str
     account_name: str
     account_number: str
     amount_fen: int
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     idempotency_key: str
     result: str  # SETTLED | RETURNED
     reason: str = ""

@@ -5,7 +5,7 @@ dual-control release, bank submission, reconciliation — and nobody paid twice,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -376,7 +376,7 @@ class _AnsweringInParts:
         if batch_id in self.asked:
             return results
         self.asked.add(batch_id)
-        return [replace(r, result="PENDING") if i else r for i, r in enumerate(results)]
+        return [r._replace(result="PENDING") if i else r for i, r in enumerate(results)]
 
 
 def test_a_batch_answered_in_parts_settles_each_payment_once(disbursement) -> None:  # type: ignore[no-untyped-def]

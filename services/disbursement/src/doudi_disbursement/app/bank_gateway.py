@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from doudi.bank.v1 import bank_pb2, bank_pb2_grpc
 from doudi_runtime.grpc.client import ChannelFactory
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(NamedTuple):
     idempotency_key: str
     account_name: str
     account_number: str
     amount_fen: int
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     idempotency_key: str
     result: str  # PENDING | SETTLED | RETURNED | FAILED
     reason: str
