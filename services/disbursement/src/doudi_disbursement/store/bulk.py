@@ -83,7 +83,9 @@ def _copy_new_rows(
     taken = {
         found
         for (found,) in connection.exec_driver_sql(
-            f"SELECT {key} FROM {table.name} WHERE {key} = ANY(%(keys)s)", {"keys": wanted}
+            # %b: the keys go as a binary array, which the driver builds without quoting each one.
+            f"SELECT {key} FROM {table.name} WHERE {key} = ANY(%(keys)b)",
+            {"keys": wanted},
         )
     }
     fresh: list[tuple[Any, ...]] = []
