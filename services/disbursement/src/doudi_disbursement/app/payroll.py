@@ -436,11 +436,26 @@ class PayrollUseCases:
         if not store.lock_submitted_batch(session, batch_request_id):
             return 0  # another worker recorded these answers first
         answers = {identity_of(r.idempotency_key): r.result for r in results}
-        waiting = store.waiting_in_batch(session, batch_request_id)
-        sent = [row for row in waiting if not row.offsets_key]
-        settled_rows = [row for row in sent if answers.get(row.idempotency_key) == "SETTLED"]
-        answered_whole = all(answers.get(row.idempotency_key) in RESULT_STATES for row in sent)
-        settled, settled_fen = len(settled_rows), sum(int(row.amount_fen) for row in settled_rows)
+        # One pass over the payments waiting in the batch (a RECOVERY line is no order: it follows its
+        # carrier): which the bank settled, for how much, and whether it answered for every order.
+        settled_keys: list[str] = []
+        settled_fen = 0
+        one_offs: list[str] = []
+        answered_whole = True
+        for payment_id, key, amount, programme, offsets_key in store.waiting_in_batch(
+            session, batch_request_id
+        ):
+            if offsets_key:
+                continue
+            answer = answers.get(key)
+            if answer == "SETTLED":
+                settled_keys.append(key)
+                settled_fen += int(amount)
+                if settlement_announced(programme, offsets_key):
+                    one_offs.append(payment_id)
+            elif answer not in RESULT_STATES:
+                answered_whole = False
+        settled = len(settled_keys)
         by_state = {"RETURNED": 0, "FAILED": 0}
         for result in results:
             state = RESULT_STATES.get(result.result)
@@ -462,16 +477,13 @@ class PayrollUseCases:
                 )
         if not answered_whole:
             # The rest of the batch waits: the payments settled so far are settled one by one.
-            store.settle_in_batch(
-                session, batch_request_id, [row.idempotency_key for row in settled_rows], now
-            )
+            store.settle_in_batch(session, batch_request_id, settled_keys, now)
         store.follow_carriers(session, batch_request_id, now)
         if answered_whole:
             # Every payment still waiting in the batch is settled with it (store.PAYMENT_STATE).
             store.mark_batch(session, batch_request_id, store.RECONCILED, bank_batch_id, now)
         else:
             store.release_batch(session, batch_request_id)  # asked again on a later pass
-        one_offs = [r.payment_id for r in settled_rows if settlement_announced(r.programme, r.offsets_key)]
         self.persistence.outbox.add_many(
             session,
             topic=events.TOPIC_PAYMENTS,
