@@ -88,7 +88,7 @@ def _bindings(context: ServiceContext[DisbursementSettings]) -> Sequence[GrpcSer
                 Overpayments(context, payroll(context).clock),
                 Declarations(context, payroll(context).clock),
                 ProviderAccounts(context, payroll(context).clock),
-                FundReports(context),
+                FundReports(context, payroll(context).parameters),
             ),
             disbursement_pb2_grpc.add_DisbursementServiceServicer_to_server,
             policy=policy.policy(context),

@@ -1,5 +1,6 @@
 """Where a month's money stands, by fund source and township (DOMAIN §11.1, §11.3), and the month's
-publication list (DOMAIN §11.5): masked names, persons and amounts of Dibao households only."""
+publication list (DOMAIN §11.5): masked names, persons and amounts of Dibao households, and of a person's
+programme for months the person is an adult throughout."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from .test_payroll_api import (
     COUNTY,
     TOWNSHIPS,
     Payroll,
+    activated,
     approve,
+    deliver,
     disbursement,  # noqa: F401  (the fixture)
     generate,
     get_run,
@@ -114,10 +117,39 @@ def test_the_publication_list_shows_dibao_households_masked_and_pages(disburseme
         67_200,
         87_000,
     ]
-    assert {e.programme for e in shown} == {DIBAO}, "the Tekun beneficiary (possibly a minor) is left off"
+    assert {e.programme for e in shown} == {DIBAO}, "a Tekun beneficiary of no known age is left off"
     assert {e.masked_name for e in shown} == {"户**"}
     text = str(shown)
     assert "6228" not in text and "hh_" not in text, "no account and no identifier is published"
+
+
+def publication(p: Payroll, month: str) -> list[disbursement_pb2.PublishedEntry]:
+    return list(
+        p.stub.ListPublication(
+            disbursement_pb2.ListPublicationRequest(
+                region=types_pb2.RegionCode(code=COUNTY), period=types_pb2.Period(month=month)
+            ),
+            metadata=AS_CLERK,
+            timeout=10,
+        ).entries
+    )
+
+
+def test_a_tekun_adult_is_published_and_a_tekun_minor_only_once_of_age_throughout_a_month(
+    disbursement: Payroll,  # noqa: F811
+) -> None:
+    p = disbursement
+    elder = activated(11, TOWNSHIPS[0], 41_200, care=19_500)
+    elder.entitlement.birth_month.month = "1957-05"
+    youth = activated(12, TOWNSHIPS[1], 41_200, care=8_000)
+    youth.entitlement.birth_month.month = "2008-11"  # 18 on some day of November 2026
+    for event in (elder, youth):
+        deliver(p, event)
+
+    november = {(e.programme, e.monthly_amount.amount_fen, e.persons) for e in publication(p, "2026-11")}
+    assert november == {(TEKUN, 60_700, 1)}, "the elder only: the youth is a minor on some day of November"
+    december = {e.monthly_amount.amount_fen for e in publication(p, "2026-12")}
+    assert december == {60_700, 49_200}, "the youth is an adult all December"
 
 
 def test_a_month_that_is_not_one_is_refused_with_the_field(disbursement: Payroll) -> None:  # noqa: F811

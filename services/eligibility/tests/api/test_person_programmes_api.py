@@ -289,6 +289,9 @@ def test_h04_ma_is_tekun_at_412_basic_plus_195_care_and_the_roster_learns_both_c
         programme_pb2.BENEFIT_COMPONENT_CARE: 19_500,
     }
     assert activated(eligibility, entitlement.entitlement_id).components == entitlement.components
+    assert activated(eligibility, entitlement.entitlement_id).birth_month.month == "1957-05", (
+        "a person's entitlement names the month the person was born, for the publication list (§11.5)"
+    )
 
 
 def test_h04b_a_capable_daughter_fails_k3_and_the_opinion_points_to_dibao(eligibility) -> None:  # type: ignore[no-untyped-def]
@@ -416,6 +419,8 @@ def test_h08_the_girl_has_one_key_on_the_dibao_and_the_fuc_entitlement_and_no_id
         wire = entitlement.SerializeToString()
         assert GIRL[0].encode() not in wire and YANG[0].encode() not in wire
     assert entitlement_of(eligibility, H08_FUC.application_id).covered_person_keys == fuc.covered_person_keys
+    assert not dibao.HasField("birth_month"), "a household's entitlement names no birth month"
+    assert fuc.birth_month.month == "2017-02", "the girl's, from her ID number: the number is not announced"
 
 
 def test_h12_qian_gets_the_care_subsidy_of_100_by_the_short_procedure(eligibility) -> None:  # type: ignore[no-untyped-def]

@@ -3,9 +3,12 @@ list (DOMAIN §11.5); nothing here writes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from doudi_common.errors import InvalidArgument
+from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_common.region import RegionCode
 from doudi_disbursement.domain import funds as domain
@@ -45,6 +48,8 @@ def _region_and_period(region: str, period: str) -> tuple[str, Period]:
 @dataclass
 class FundReports:
     context: ServiceContext
+    #: The parameters in force for a region on a day (the payroll's).
+    parameters: Callable[[str, date], Parameters]
 
     @property
     def persistence(self) -> Persistence:
@@ -61,11 +66,20 @@ class FundReports:
         """Up to ``limit`` entries of the month's list after entitlement ``after``, in entitlement order."""
         prefix, month = _region_and_period(region, period)
         found: list[domain.Published] = []
+        adult_ages: dict[str, int] = {}
+
+        def adult_age(township: str) -> int:
+            """``child.adult_age`` in force in the township on the month's first day."""
+            if township not in adult_ages:
+                in_force = self.parameters(township, month.first_day)
+                adult_ages[township] = in_force.integer("child.adult_age")
+            return adult_ages[township]
+
         with self.persistence.database.read() as session:
             while len(found) < limit:
                 entries = store.roster_to_publish(session, prefix, domain.PUBLISHED_PROGRAMMES, after, _SCAN)
                 for entry in entries:
-                    shown = domain.published(entry, month)
+                    shown = domain.published(entry, month, adult_age(entry.township))
                     if shown is not None:
                         found.append(shown)
                         if len(found) == limit:

@@ -22,10 +22,14 @@ _COLUMN = {
     PaymentState.HELD.value: "held",
 }
 
-#: Programmes on the publication list: households (DOMAIN §11.5 publishes the applicant, the number of
-#: members and the amount). A Tekun beneficiary, an orphan or a child may be a minor, who is never published,
-#: and the roster does not say who is one: their programmes are left off rather than risk it.
-PUBLISHED_PROGRAMMES = frozenset({"DIBAO", "SINGLE_PERSON_DIBAO"})
+#: Programmes on the publication list (DOMAIN §11.5 publishes the applicant, the number of members and the
+#: amount): a Dibao household's, every month it is paid.
+HOUSEHOLD_PROGRAMMES = frozenset({"DIBAO"})
+#: A person's programmes on the list, for the months the person is an adult throughout: a minor is never
+#: published, nor a person whose birth month eligibility did not name. Orphans and children without
+#: support are children's programmes, never published.
+PERSON_PROGRAMMES = frozenset({"SINGLE_PERSON_DIBAO", "TEKUN"})
+PUBLISHED_PROGRAMMES = HOUSEHOLD_PROGRAMMES | PERSON_PROGRAMMES
 
 
 @dataclass(frozen=True)
@@ -84,10 +88,17 @@ class Published:
     programme: str
 
 
-def published(entry: RosterEntry, period: Period) -> Published | None:
+def published(entry: RosterEntry, period: Period, adult_age: int) -> Published | None:
     """The entry as the month's publication list shows it, or None when it is not on it (another
-    programme, or nothing due that month). Only the masked name, the persons and the amount are shown."""
-    if entry.programme not in PUBLISHED_PROGRAMMES:
+    programme, a person not known to be an adult all month — ``adult_age``, the parameter
+    ``child.adult_age`` — or nothing due that month). Only the masked name, the persons and the amount
+    are shown."""
+    persons = entry.persons
+    if entry.programme in PERSON_PROGRAMMES:
+        if not entry.adult_throughout(period, adult_age):
+            return None
+        persons = 1  # a person's entitlement, whatever an older event said it covered
+    elif entry.programme not in HOUSEHOLD_PROGRAMMES:
         return None
     amounts = entry.amounts_for(period)
     if not amounts:
@@ -95,7 +106,7 @@ def published(entry: RosterEntry, period: Period) -> Published | None:
     return Published(
         entry.entitlement_id,
         mask_name(entry.payee_name),
-        entry.persons,
+        persons,
         sum(amounts.values()),
         entry.township,
         entry.programme,

@@ -46,6 +46,14 @@ class RosterEntry:
     household_keys: tuple[str, ...] = ()
     #: How many consecutive ``person_keys`` are one person's.
     person_digests: int = 1
+    #: The month the person of a person's entitlement was born (eligibility reads it from the ID number);
+    #: None for a household, or when eligibility did not say.
+    birth_month: Period | None = None
+
+    def adult_throughout(self, period: Period, adult_age: int) -> bool:
+        """The person is of ``adult_age`` on every day of ``period``: from the month after the birthday's
+        (the day is not known). False when the birth month is not known."""
+        return self.birth_month is not None and period > self.birth_month.plus(12 * adult_age)
 
     def covered(self) -> tuple[tuple[str, ...], ...]:
         """Each covered person's keys: two entries share a person when any of their keys meet."""
@@ -67,6 +75,14 @@ def _components(components: dict[str, int]) -> tuple[tuple[str, int], ...]:
     if any(amount < 0 for amount in components.values()):
         raise ValueError("a monthly component is never negative; recoveries are separate lines")
     return tuple(sorted(components.items()))
+
+
+def with_birth_month(entry: RosterEntry, birth_month: Period | None) -> RosterEntry:
+    """The birth month eligibility named for a person's entitlement; an event naming none leaves the one on
+    record."""
+    if birth_month is None or birth_month == entry.birth_month:
+        return entry
+    return replace(entry, birth_month=birth_month)
 
 
 def with_payee(entry: RosterEntry, payee_name: str, payee_account: str) -> RosterEntry:

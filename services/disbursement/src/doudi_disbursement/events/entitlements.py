@@ -65,6 +65,13 @@ def _period(message_month: str, field: str, entitlement_id: str) -> Period:
         ) from exc
 
 
+def _birth_month(entitlement: eligibility_pb2.Entitlement) -> Period | None:
+    """The birth month a person's entitlement names (none for a household, or in an older event)."""
+    if not entitlement.birth_month.month:
+        return None
+    return _period(entitlement.birth_month.month, "birth_month", entitlement.entitlement_id)
+
+
 def _digests_per_person(entitlement: eligibility_pb2.Entitlement) -> int:
     """How many consecutive covered person keys are one person's (one each in an event announced before
     eligibility named every key of its ring)."""
@@ -203,6 +210,7 @@ def _refresh(session: Session, envelope: EventEnvelope, now: datetime) -> None:
         household_keys=tuple(e.household_person_keys),
         digests_per_person=_digests_per_person(e),
     )
+    refreshed = roster.with_birth_month(refreshed, _birth_month(e))
     if refreshed != entry:
         store.save_roster_entry(session, refreshed, now)
 
@@ -249,6 +257,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
         )
         if delayed and activation.arrears.amount_fen > 0:
             _record_delay_arrears(session, entry, activation, start, now)
+        entry = roster.with_birth_month(entry, _birth_month(e))
     elif kind == "EntitlementChanged":
         event = unpack(envelope, events_pb2.EntitlementChanged)
         e = event.after
@@ -287,6 +296,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
             )
             entry = _gradual_exit(entry, event)
         entry = roster.with_payee(entry, e.payee.account_name, e.payee.account_number)
+        entry = roster.with_birth_month(entry, _birth_month(e))
     elif kind == "EntitlementSuspended":
         event = unpack(envelope, events_pb2.EntitlementSuspended)
         entry = roster.suspended(

@@ -69,22 +69,22 @@ def _payment_rows() -> Any:
 
 
 def _roster_body(entry: RosterEntry) -> str:
-    return json.dumps(
-        {
-            "start": str(entry.start),
-            "last": str(entry.last) if entry.last else None,
-            "suspended_from": str(entry.suspended_from) if entry.suspended_from else None,
-            "persons": entry.persons,
-            "person_keys": list(entry.person_keys),
-            "person_digests": entry.person_digests,
-            "household_keys": list(entry.household_keys),
-            "changes": [
-                {"from": str(c.from_period), "components": dict(c.components), "reason": c.reason}
-                for c in entry.changes
-            ],
-        },
-        ensure_ascii=False,
-    )
+    body: dict[str, Any] = {
+        "start": str(entry.start),
+        "last": str(entry.last) if entry.last else None,
+        "suspended_from": str(entry.suspended_from) if entry.suspended_from else None,
+        "persons": entry.persons,
+        "person_keys": list(entry.person_keys),
+        "person_digests": entry.person_digests,
+        "household_keys": list(entry.household_keys),
+        "changes": [
+            {"from": str(c.from_period), "components": dict(c.components), "reason": c.reason}
+            for c in entry.changes
+        ],
+    }
+    if entry.birth_month is not None:
+        body["birth_month"] = str(entry.birth_month)
+    return json.dumps(body, ensure_ascii=False)
 
 
 @lru_cache(maxsize=4096)
@@ -136,6 +136,7 @@ def _roster_entry(
         tuple(body.get("person_keys", ())),
         tuple(body.get("household_keys", ())),
         int(body.get("person_digests", 1)),
+        _period(body["birth_month"]) if "birth_month" in body else None,
     )
 
 

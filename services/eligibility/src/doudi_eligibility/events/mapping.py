@@ -9,7 +9,9 @@ from datetime import date, datetime
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.eligibility.v1 import eligibility_pb2
+from doudi_common.errors import InvalidArgument
 from doudi_common.fieldcrypt import LookupHasher
+from doudi_common.idcard import parse_id_number
 from doudi_common.parameters import ParameterUse
 from doudi_common.period import Period
 from doudi_eligibility.domain.explain import Category, Check, Decision, Outcome
@@ -223,7 +225,20 @@ def entitlement_pb(record: EntitlementRecord, *, person_keys: bool = True) -> el
         household_person_keys=covered_person_keys(record.household, hasher) if person_keys else (),
         digests_per_person=len(hasher.keys),
         near_relative_registered=record.near_relative,
+        birth_month=period_pb(birth_month(record)),
     )
+
+
+def birth_month(record: EntitlementRecord) -> Period | None:
+    """The month the one person of a person's entitlement was born (DOMAIN §11.5: disbursement publishes
+    nobody for a month they are a minor in); None for a Dibao household's."""
+    if record.entitlement.programme.value == "DIBAO" or len(record.persons) != 1:
+        return None
+    try:
+        born = parse_id_number(record.persons[0]).birth_date
+    except InvalidArgument:
+        return None  # never published rather than guessed
+    return Period.of(born)
 
 
 def entitlement_change_pbs(
