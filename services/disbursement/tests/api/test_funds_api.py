@@ -152,6 +152,19 @@ def test_a_tekun_adult_is_published_and_a_tekun_minor_only_once_of_age_throughou
     assert december == {60_700, 49_200}, "the youth is an adult all December"
 
 
+def test_a_birth_month_that_is_not_one_keeps_the_person_paid_and_off_the_list(
+    disbursement: Payroll,  # noqa: F811
+) -> None:
+    p = disbursement
+    event = activated(13, TOWNSHIPS[0], 41_200, care=19_500)
+    event.entitlement.birth_month.month = "1957-13"
+    deliver(p, event)
+    run = generate(p)
+    p.use_cases.generate_shards()
+    assert get_run(p, run.run_id).total_fen == 60_700, "paid as announced"
+    assert publication(p, "2026-11") == [], "an age not known is never published"
+
+
 def test_a_month_that_is_not_one_is_refused_with_the_field(disbursement: Payroll) -> None:  # noqa: F811
     p = disbursement
     with pytest.raises(grpc.RpcError) as refused:

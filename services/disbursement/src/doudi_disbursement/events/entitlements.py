@@ -13,6 +13,7 @@ from doudi.common.v1 import programme_pb2
 from doudi.common.v1.envelope_pb2 import EventEnvelope
 from doudi.eligibility.v1 import eligibility_pb2, events_pb2
 from doudi_common.calendar import china_date
+from doudi_common.errors import InvalidArgument
 from doudi_common.period import Period
 from doudi_contracts.topics import topic
 from doudi_disbursement.domain import arrears, roster
@@ -66,10 +67,19 @@ def _period(message_month: str, field: str, entitlement_id: str) -> Period:
 
 
 def _birth_month(entitlement: eligibility_pb2.Entitlement) -> Period | None:
-    """The birth month a person's entitlement names (none for a household, or in an older event)."""
+    """The birth month a person's entitlement names (none for a household, or in an older event). It only
+    decides publication: one that is not a month is left unknown (never published) rather than hold up the
+    payments."""
     if not entitlement.birth_month.month:
         return None
-    return _period(entitlement.birth_month.month, "birth_month", entitlement.entitlement_id)
+    try:
+        return Period.parse(entitlement.birth_month.month)
+    except InvalidArgument:
+        log.warning(
+            "entitlement names a birth month that is not one; left off the publication list",
+            extra={"entitlement": entitlement.entitlement_id},
+        )
+        return None
 
 
 def _digests_per_person(entitlement: eligibility_pb2.Entitlement) -> int:
