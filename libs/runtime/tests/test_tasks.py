@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from doudi_runtime.service import ServiceContext, ServiceDefinition, Task, main
+from doudi_runtime.service import GC_THRESHOLDS, ServiceContext, ServiceDefinition, Task, main
 from doudi_runtime.settings import ServiceSettings
 
 
@@ -54,12 +54,15 @@ def test_a_role_no_service_declares_is_refused() -> None:
     assert refused.value.code == 2, "the command line names the roles it accepts"
 
 
-def test_a_task_sets_the_objects_built_at_start_up_aside_from_the_collector() -> None:
+def test_a_task_sets_the_objects_built_at_start_up_aside_from_the_collector_and_sweeps_less_often() -> None:
     gc.unfreeze()
+    before = gc.get_threshold()
     seen: list[int] = []
+    thresholds: list[tuple[int, ...]] = []
 
     def count_frozen(_context: ServiceContext[ServiceSettings]) -> str:
         seen.append(gc.get_freeze_count())
+        thresholds.append(gc.get_threshold())
         return "counted"
 
     counting = ServiceDefinition(
@@ -73,4 +76,6 @@ def test_a_task_sets_the_objects_built_at_start_up_aside_from_the_collector() ->
         assert main(counting, ["count"]) == 0
     finally:
         gc.unfreeze()
+        gc.set_threshold(*before)
     assert seen and seen[0] > 0, "the task ran with its start-up objects frozen"
+    assert thresholds == [GC_THRESHOLDS]
