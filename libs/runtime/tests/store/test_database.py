@@ -22,7 +22,7 @@ from sqlalchemy import (
     text,
 )
 
-from doudi_runtime.store import Database, current_revision, run_migrations
+from doudi_runtime.store import Database, current_revision, redone_if_lost, run_migrations
 from doudi_runtime.store.database import SQLITE_CHECKPOINT_INTERVAL_SECONDS
 
 MIGRATIONS = Path(__file__).parent / "migrations_fixture"
@@ -50,6 +50,24 @@ def test_a_failed_transaction_writes_nothing(database_url: str) -> None:
     with database.transaction() as session:
         bodies = session.execute(select(notes.c.body)).scalars().all()
     assert bodies == ["kept"]
+    database.dispose()
+
+
+def test_work_redone_if_lost_commits_without_waiting_for_the_disk_and_only_itself(database_url: str) -> None:
+    database = Database(database_url)
+    metadata.create_all(database.engine)
+    postgres = database.dialect == "postgresql"
+    with database.transaction() as session:
+        usual = session.execute(text("SHOW synchronous_commit")).scalar() if postgres else None
+    with database.transaction() as session:
+        redone_if_lost(session)
+        session.execute(insert(notes).values(body="a page"))
+        if postgres:
+            assert session.execute(text("SHOW synchronous_commit")).scalar() == "off"
+    with database.transaction() as session:
+        assert session.execute(select(notes.c.body)).scalars().all() == ["a page"], "committed all the same"
+        if postgres:
+            assert session.execute(text("SHOW synchronous_commit")).scalar() == usual, "the next is as usual"
     database.dispose()
 
 

@@ -1,6 +1,6 @@
 """A service's own store: SQLAlchemy 2 engine, transactions and migrations."""
 
-from doudi_runtime.store.database import Database, before_commit, create_engine_for
+from doudi_runtime.store.database import Database, before_commit, create_engine_for, redone_if_lost
 from doudi_runtime.store.migrations import current_revision, run_migrations
 from doudi_runtime.store.types import UtcDateTime
 
@@ -10,5 +10,6 @@ __all__ = [
     "before_commit",
     "create_engine_for",
     "current_revision",
+    "redone_if_lost",
     "run_migrations",
 ]

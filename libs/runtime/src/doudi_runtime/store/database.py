@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Executable, RowMapping, create_engine, event
+from sqlalchemy import Engine, Executable, RowMapping, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -72,6 +72,15 @@ def _prepare_sqlite(engine: Engine) -> None:
         if options.get(SINGLE_STATEMENT_OPTION, False):
             return  # the driver is in autocommit mode (isolation_level None): the statement runs on its own
         connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY_OPTION, False) else "BEGIN IMMEDIATE")
+
+
+def redone_if_lost(session: Session) -> None:
+    """Let this transaction's commit return before the write-ahead log reaches the disk (PostgreSQL's
+    ``synchronous_commit`` off, for it alone), for work that is redone when lost. A server crash loses at
+    most the last such commits, in the order they were made, and a later commit that does wait flushes them
+    with it. SQLite's commits already return before the disk does (synchronous=NORMAL under WAL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def create_engine_for(url: str, *, pool_size: int = 5) -> Engine:

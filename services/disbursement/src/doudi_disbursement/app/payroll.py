@@ -41,6 +41,7 @@ from doudi_disbursement.store import payroll as store
 from doudi_runtime.events.outbox import PendingEvent
 from doudi_runtime.idempotency import fingerprint_of, run_once, validate_request_id
 from doudi_runtime.service import Persistence, ServiceContext
+from doudi_runtime.store import redone_if_lost
 from doudi_runtime.store.hooks import after_commit
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,9 @@ class PayrollUseCases:
             pages = store.roster_pages(reader, township, self.roster_page_size)
             for number, page in enumerate(pages, start=1):
                 with database.transaction() as session:
+                    # A page lost in a server crash is generated again: the shard is not finished (that
+                    # commit waits for the disk, and for every page before it).
+                    redone_if_lost(session)
                     generated = page_lines(session, page, run, self.max_share, due)
                     batches = plan_batches(
                         generated.lines, self._page_prefix(run_id, township, number), self.batch_size
