@@ -1,7 +1,7 @@
 """Statements over many rows at once, in the fastest plain form each store offers: plain tuples through
-executemany on SQLite, COPY on PostgreSQL (after one look-up of the keys already taken, since COPY cannot
-skip a conflicting row), and a set of keys bound as one parameter (a JSON array on SQLite, an array on
-PostgreSQL) rather than one parameter per key."""
+executemany on SQLite, COPY on PostgreSQL (under a savepoint, and again after one look-up of the keys
+already taken should any be, since COPY cannot skip a conflicting row), and a set of keys bound as one
+parameter (a JSON array on SQLite, an array on PostgreSQL) rather than one parameter per key."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import ColumnElement, String, Table, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
@@ -48,15 +49,9 @@ def insert_once(
     processors = [(i, p) for i, p in processors if p is not None]
     columns = ", ".join(names)
     if dialect.name == "postgresql":
-        return _copy_new_rows(connection, table, names, rows, processors, fixed, varying.index(conflict))
+        return _copy_new_rows(session, table, names, rows, processors, fixed, varying.index(conflict))
     if processors:
-        converted = []
-        for row in rows:
-            values = list(row)
-            for index, processor in processors:
-                values[index] = processor(values[index])
-            converted.append(tuple(values))
-        rows = converted
+        rows = [_bound(row, processors) for row in rows]
     # The driver would adapt a shared value (a timestamp) once per row: it is adapted once, as it would be.
     fixed = tuple(_adapted_once(value) for value in fixed)
     placeholders = ", ".join("?" * len(names))
@@ -68,7 +63,7 @@ def insert_once(
 
 
 def _copy_new_rows(
-    connection: Any,
+    session: Session,
     table: Table,
     names: Sequence[str],
     rows: Sequence[tuple[Any, ...]],
@@ -76,36 +71,53 @@ def _copy_new_rows(
     fixed: tuple[Any, ...],
     key_index: int,
 ) -> int:
-    """COPY the rows whose key is not taken yet. The unique key still guards the table: a row another
-    worker wrote since the look-up fails the COPY, and its transaction with it, rather than paying twice."""
+    """COPY the rows whose key is not taken yet. All of them are tried first, under a savepoint: a month
+    generated for the first time takes no key, and needs no look-up. Should any key be taken (a page written
+    again after a crash), the savepoint undoes the COPY, and the rows whose keys one look-up does not find
+    are copied. The unique key guards the table throughout: a row another worker wrote since the look-up
+    fails the COPY, and its transaction with it, rather than paying twice."""
+    bound = [_bound(row, processors) + fixed for row in rows]
+    try:
+        with session.begin_nested():
+            _copy(session, table, names, bound)
+        return len(bound)
+    except psycopg.errors.UniqueViolation:
+        pass
     key = names[key_index]
-    wanted = list(dict.fromkeys(row[key_index] for row in rows))
+    wanted = list(dict.fromkeys(row[key_index] for row in bound))
     taken = {
         found
-        for (found,) in connection.exec_driver_sql(
+        for (found,) in session.connection().exec_driver_sql(
             # %b: the keys go as a binary array, which the driver builds without quoting each one.
             f"SELECT {key} FROM {table.name} WHERE {key} = ANY(%(keys)b)",
             {"keys": wanted},
         )
     }
     fresh: list[tuple[Any, ...]] = []
-    for row in rows:
-        if row[key_index] in taken:
-            continue
-        taken.add(row[key_index])
-        if processors:
-            values = list(row)
-            for index, processor in processors:
-                values[index] = processor(values[index])
-            row = tuple(values)
-        fresh.append(row + fixed)
-    if not fresh:
-        return 0
-    driver = connection.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in fresh:
-            copy.write_row(row)
+    for row in bound:
+        if row[key_index] not in taken:
+            taken.add(row[key_index])
+            fresh.append(row)
+    _copy(session, table, names, fresh)
     return len(fresh)
+
+
+def _bound(row: tuple[Any, ...], processors: Sequence[tuple[int, Any]]) -> tuple[Any, ...]:
+    if not processors:
+        return row
+    values = list(row)
+    for index, processor in processors:
+        values[index] = processor(values[index])
+    return tuple(values)
+
+
+def _copy(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _adapted_once(value: Any) -> Any:
