@@ -213,9 +213,6 @@ class PayrollUseCases:
             pages = store.roster_pages(reader, township, self.roster_page_size)
             for number, page in enumerate(pages, start=1):
                 with database.transaction() as session:
-                    # A page lost in a server crash is generated again: the shard is not finished (that
-                    # commit waits for the disk, and for every page before it).
-                    redone_if_lost(session)
                     generated = page_lines(session, page, run, self.max_share, due)
                     batches = plan_batches(
                         generated.lines, self._page_prefix(run_id, township, number), self.batch_size
@@ -224,6 +221,10 @@ class PayrollUseCases:
                         session, run_id, generated.lines, self.clock(), batches
                     )
                     self._announce_held(session, inserted.held, run_id)
+                    if not inserted.held:
+                        # Announcing nothing, a page lost in a server crash is generated again unseen: its
+                        # shard is not finished (that commit waits for the disk, and for every page before).
+                        redone_if_lost(session)
                     for key, taken in generated.recoveries.items():
                         derived_store.record_recoveries(session, key, taken)
                         OFFSET_FEN.inc(sum(part for _, part in taken))
@@ -446,10 +447,12 @@ class PayrollUseCases:
         settled_fen = 0
         one_offs: list[str] = []
         answered_whole = True
+        carries_recoveries = False
         for payment_id, key, amount, programme, offsets_key in store.waiting_in_batch(
             session, batch_request_id
         ):
             if offsets_key:
+                carries_recoveries = True
                 continue
             answer = answers.get(key)
             if answer == "SETTLED":
@@ -482,7 +485,8 @@ class PayrollUseCases:
         if not answered_whole:
             # The rest of the batch waits: the payments settled so far are settled one by one.
             store.settle_in_batch(session, batch_request_id, settled_keys, now)
-        store.follow_carriers(session, batch_request_id, now)
+        if carries_recoveries:
+            store.follow_carriers(session, batch_request_id, now)
         if answered_whole:
             # Every payment still waiting in the batch is settled with it (store.PAYMENT_STATE).
             store.mark_batch(session, batch_request_id, store.RECONCILED, bank_batch_id, now)
