@@ -346,6 +346,7 @@ class PayrollUseCases:
         out if the worker dies)."""
         now = self.clock()
         with self.persistence.database.transaction() as session:
+            redone_if_lost(session)  # a lease lost in a server crash is a batch another worker may take
             return store.claim_batch(session, batch_request_id, state, now, now + self.bank_lease)
 
     def _let_go(self, batch_request_id: str) -> None:
@@ -378,6 +379,9 @@ class PayrollUseCases:
             self._let_go(batch_request_id)
             return 0
         with database.transaction() as session:
+            # Lost in a server crash, the batch is sent again under its request id, which the bank answers
+            # with the batch it booked.
+            redone_if_lost(session)
             store.mark_batch(session, batch_request_id, store.SUBMITTED, bank_batch_id, self.clock())
         PAYMENTS.labels("SUBMITTED").inc(len(orders))
         PAYMENT_FEN.labels("SUBMITTED").inc(sum(o.amount_fen for o in orders))
