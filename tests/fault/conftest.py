@@ -1,6 +1,7 @@
 """Real processes for the fault tests: the broker, the bank simulator and disbursement, each one killable.
 
-Every process listens on a free loopback port and keeps its data under the test's temporary folder.
+Every process listens on a free loopback port and keeps its data under the test's temporary folder;
+disbursement's store is a SQLite file there, or a fresh PostgreSQL database with FAULT_STORE=postgresql.
 The broker keeps its topics in memory: a restart loses them, so the harness creates the catalogue's
 topics again, restarts disbursement (see ``FaultPlatform.restart_broker``) and re-publishes the
 events the test owns (same envelopes, so the same event ids: the consumer's inbox turns what it had
@@ -34,6 +35,11 @@ from doudi.simulator.v1 import bank_pb2_grpc as simulator_pb2_grpc
 from doudi_platform.broker import create_topics
 from doudi_runtime.events.envelope import encode
 from doudi_runtime.testing.broker import BrokerProcess, free_port
+from doudi_runtime.testing.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    postgres_reachable,
+)
 
 ResponseT = TypeVar("ResponseT")
 
@@ -42,6 +48,8 @@ TOKENS = {CLERK: "county-clerk", FINANCE: "finance-officer", PLATFORM: "platform
 ENTITLEMENT_TOPIC = "doudi.eligibility.entitlement.v1"
 CONSUMER_GROUP = "doudi-disbursement"
 START_TIMEOUT_SECONDS = 30.0
+#: Disbursement's store: ``sqlite`` (a file) or ``postgresql`` (a database made for the run, dropped after).
+FAULT_STORE = os.environ.get("FAULT_STORE", "sqlite")
 #: Answers a test waits out while a process it killed comes back.
 TRANSIENT = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
@@ -141,6 +149,11 @@ class FaultPlatform:
             "LOG_LEVEL": os.environ.get("FAULT_LOG_LEVEL", "WARNING"),
             "SHUTDOWN_GRACE_SECONDS": "1",
         }
+        self._postgres_url = ""
+        if FAULT_STORE == "postgresql":
+            if not postgres_reachable():
+                pytest.skip("FAULT_STORE=postgresql, and PostgreSQL is not reachable at 127.0.0.1:5432")
+            self._postgres_url = create_postgres_database()
         bank_port, disbursement_port = free_port(), free_port()
         self.bank = ServiceProcess(
             "bank",
@@ -156,7 +169,7 @@ class FaultPlatform:
                 **common,
                 "GRPC_PORT": str(disbursement_port),
                 "DATA_DIR": str(root),
-                "DATABASE_URL": f"sqlite:///{root / 'disbursement.db'}",
+                "DATABASE_URL": self._postgres_url or f"sqlite:///{root / 'disbursement.db'}",
                 "KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
                 # A killed member leaves the group when its session runs out: keep that short.
                 "KAFKA_SESSION_TIMEOUT_MS": "2000",
@@ -223,6 +236,8 @@ class FaultPlatform:
         self.disbursement.stop()
         self.bank.stop()
         self.broker.stop()
+        if self._postgres_url:
+            drop_postgres_database(self._postgres_url)
 
     # -- events -----------------------------------------------------------------------------------
 

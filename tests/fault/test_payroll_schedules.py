@@ -1,10 +1,10 @@
-"""Seeded fault schedules against real processes (issue 5): a real broker, the bank simulator and
-disbursement as OS processes on a SQLite store. Each schedule publishes a county's entitlement events
-(every one twice, the second copies out of order and some late), runs the month's payroll through the
-gRPC API and, at points its seed picks, SIGKILLs disbursement and starts it again, restarts the broker,
-makes the bank time out after booking, fail, or go down. Afterwards, read only through disbursement's
-API and the bank simulator's books: every (beneficiary, programme, period, component) due is paid once,
-in one bank batch, with the roster's amount, and the run's totals are the roster's.
+"""Seeded fault schedules against real processes: a real broker, the bank simulator and disbursement as OS
+processes on a SQLite store (a PostgreSQL one with FAULT_STORE=postgresql). Each schedule publishes a
+county's entitlement events (every one twice, the second copies out of order and some late), runs the
+month's payroll through the gRPC API and, at points its seed picks, SIGKILLs disbursement and starts it
+again, restarts the broker, makes the bank time out after booking, fail, or go down. Afterwards, read only
+through disbursement's API and the bank simulator's books: every (beneficiary, programme, period, component)
+due is paid once, in one bank batch, with the roster's amount, and the run's totals are the roster's.
 
 FAULT_SCHEDULES sets how many schedules run (50 by default; `make bench` runs more), FAULT_SEED the
 first seed; a failing schedule is replayed by its seed.
