@@ -8,6 +8,7 @@ from typing import TypeVar, overload
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from doudi.common.v1 import programme_pb2, types_pb2
 from doudi_common.errors import InvalidArgument
 
 E = TypeVar("E", bound=StrEnum)
@@ -26,6 +27,21 @@ def timestamp(moment: datetime | None) -> Timestamp | None:
     result = Timestamp()
     result.FromDatetime(moment)
     return result
+
+
+def money(fen: int) -> types_pb2.Money:
+    """An amount in fen as the API's Money."""
+    return types_pb2.Money(amount_fen=fen)
+
+
+def programme_pb(name: str) -> int:
+    """The proto Programme of a domain programme name (``DIBAO`` → ``PROGRAMME_DIBAO``)."""
+    return programme_pb2.Programme.Value(f"PROGRAMME_{name}")
+
+
+def programme_name(value: int) -> str:
+    """The domain programme name of a proto Programme (``PROGRAMME_DIBAO`` → ``DIBAO``)."""
+    return programme_pb2.Programme.Name(value).removeprefix("PROGRAMME_")
 
 
 def domain_enum(domain: type[E], enum_type: object, value: int, prefix: str, field: str) -> E | None:

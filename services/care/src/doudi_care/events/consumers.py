@@ -9,7 +9,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from doudi.common.v1 import programme_pb2
 from doudi.common.v1.envelope_pb2 import EventEnvelope
 from doudi.eligibility.v1 import eligibility_pb2
 from doudi.eligibility.v1 import events_pb2 as eligibility_events
@@ -20,6 +19,7 @@ from doudi_care.domain.entitlements import Standing
 from doudi_contracts.topics import topic
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
+from doudi_runtime.grpc.convert import programme_name
 
 TOPIC_ENTITLEMENTS = topic("doudi.eligibility.entitlement.v1").name
 TOPIC_ALERTS = topic("doudi.verification.alert.v1").name
@@ -64,7 +64,7 @@ def entitlement_fact(envelope: EventEnvelope) -> EntitlementFact | None:
         standing=standing,
         entitlement_id=e.entitlement_id,
         subject_id=e.subject_id,
-        programme=programme_pb2.Programme.Name(e.programme).removeprefix("PROGRAMME_"),
+        programme=programme_name(e.programme),
         region=e.region.code,
         payee_name=e.payee.account_name,
         guardian_name=e.payee.guardian_name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.common.v1 import types_pb2
 from doudi.disbursement.v1 import disbursement_pb2, disbursement_pb2_grpc
 from doudi_common.errors import InvalidArgument
 from doudi_disbursement.app.declarations import Declarations
@@ -22,32 +22,26 @@ from doudi_disbursement.events.payroll import payment_to_proto, run_to_proto
 from doudi_disbursement.events.providers import account_to_proto, fee_to_proto
 from doudi_disbursement.store import payroll as store
 from doudi_runtime.grpc import context as call_context
+from doudi_runtime.grpc.convert import money, programme_name, programme_pb
 from doudi_runtime.paging import next_token, parse_page
 
 
 def _programme(value: int) -> str:
-    return "" if not value else programme_pb2.Programme.Name(value).removeprefix("PROGRAMME_")
-
-
-def _fen(amount: int) -> types_pb2.Money:
-    return types_pb2.Money(amount_fen=amount)
+    """A request's programme name; empty when it names none."""
+    return programme_name(value) if value else ""
 
 
 def _amounts(amounts: Amounts) -> disbursement_pb2.FundAmounts:
     return disbursement_pb2.FundAmounts(
-        settled=_fen(amounts.settled_fen),
+        settled=money(amounts.settled_fen),
         settled_count=amounts.settled_count,
-        with_bank=_fen(amounts.with_bank_fen),
+        with_bank=money(amounts.with_bank_fen),
         with_bank_count=amounts.with_bank_count,
-        returned=_fen(amounts.returned_fen),
+        returned=money(amounts.returned_fen),
         returned_count=amounts.returned_count,
-        held=_fen(amounts.held_fen),
+        held=money(amounts.held_fen),
         held_count=amounts.held_count,
     )
-
-
-def _programme_pb(name: str) -> int:
-    return programme_pb2.Programme.Value(f"PROGRAMME_{name}")
 
 
 def _overpayment(view: OverpaymentView) -> disbursement_pb2.Overpayment:
@@ -276,7 +270,7 @@ class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
         return disbursement_pb2.GetFundSummaryResponse(
             lines=[
                 disbursement_pb2.FundLine(
-                    programme=_programme_pb(line.programme),
+                    programme=programme_pb(line.programme),
                     township=types_pb2.RegionCode(code=line.township),
                     amounts=_amounts(line.amounts),
                 )
@@ -286,8 +280,8 @@ class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
             reserve_funds=[
                 disbursement_pb2.ReserveFundPosition(
                     township=types_pb2.RegionCode(code=fund.township),
-                    balance=_fen(fund.balance_fen),
-                    advanced=_fen(fund.outstanding_fen),
+                    balance=money(fund.balance_fen),
+                    advanced=money(fund.outstanding_fen),
                 )
                 for fund in summary.reserve_funds
             ],
@@ -303,9 +297,9 @@ class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
                 disbursement_pb2.PublishedEntry(
                     masked_name=entry.masked_name,
                     persons=entry.persons,
-                    monthly_amount=_fen(entry.monthly_amount_fen),
+                    monthly_amount=money(entry.monthly_amount_fen),
                     township=types_pb2.RegionCode(code=entry.township),
-                    programme=_programme_pb(entry.programme),
+                    programme=programme_pb(entry.programme),
                 )
                 for entry in shown[: page.size]
             ],

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from doudi_common.errors import InvalidArgument
 from doudi_common.parameters import Parameters
 from doudi_common.period import Period
 from doudi_common.region import RegionCode
+from doudi_common.validation import validate_together
 from doudi_disbursement.domain import funds as domain
 from doudi_disbursement.domain.reserve import Fund
 from doudi_disbursement.store import payroll as store
@@ -29,20 +29,11 @@ class FundSummary:
 
 
 def _region_and_period(region: str, period: str) -> tuple[str, Period]:
-    violations = []
-    prefix = ""
-    month = None
-    try:
-        prefix = RegionCode.parse(region, field="region.code").prefix
-    except InvalidArgument as exc:
-        violations.extend(exc.violations)
-    try:
-        month = Period.parse(period, field="period.month")
-    except InvalidArgument as exc:
-        violations.extend(exc.violations)
-    if violations or month is None:
-        raise InvalidArgument(violations)
-    return prefix, month
+    validate_together(
+        lambda: RegionCode.parse(region, field="region.code"),
+        lambda: Period.parse(period, field="period.month"),
+    )
+    return RegionCode.parse(region).prefix, Period.parse(period)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from doudi_common.ids import new_id
 from doudi_common.parameters import Parameters, shipped_registry
 from doudi_common.period import Period
 from doudi_common.region import RegionCode, RegionLevel
+from doudi_common.validation import validate_together
 from doudi_disbursement.app.bank_gateway import Order, Result
 from doudi_disbursement.app.derived_lines import page_lines, shard_due
 from doudi_disbursement.app.provider_lines import provider_fee_lines, provider_fees_due
@@ -137,18 +138,11 @@ class PayrollUseCases:
 
     def generate_run(self, request_id: str, period_text: str, region: str, created_by: str) -> Run:
         """Open the county's run for a month, one shard per township on the roster (DOMAIN §11.2)."""
-        violations = []
-        for check in (
+        validate_together(
             lambda: validate_request_id(request_id),
             lambda: Period.parse(period_text, field="period"),
             lambda: _county(region),
-        ):
-            try:
-                check()
-            except InvalidArgument as exc:
-                violations.extend(exc.violations)
-        if violations:
-            raise InvalidArgument(violations)
+        )
         period = Period.parse(period_text)
         now = self.clock()
         with self.persistence.database.transaction() as session:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.common.v1 import types_pb2
 from doudi.disbursement.v1 import disbursement_pb2, events_pb2
 from doudi_disbursement.domain.derived import Declaration
 from doudi_disbursement.events.payroll import TOPIC_PAYROLL
+from doudi_runtime.grpc.convert import money, programme_pb
 
 __all__ = ["TOPIC_PAYROLL", "declaration_to_proto", "declared"]
 
@@ -22,8 +23,8 @@ def declaration_to_proto(declaration: Declaration) -> disbursement_pb2.DerivedPa
         period=types_pb2.Period(month=str(declaration.period)),
         amounts=[
             disbursement_pb2.DerivedAmount(
-                programme=programme_pb2.Programme.Value(f"PROGRAMME_{programme}"),
-                amount=types_pb2.Money(amount_fen=fen),
+                programme=programme_pb(programme),
+                amount=money(fen),
             )
             for programme, fen in sorted(declaration.amounts.items())
         ],

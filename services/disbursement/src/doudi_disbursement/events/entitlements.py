@@ -25,6 +25,7 @@ from doudi_disbursement.store import exit_bonuses as bonus_store
 from doudi_disbursement.store import payroll as store
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
+from doudi_runtime.grpc.convert import programme_name
 
 TOPIC_ENTITLEMENTS = topic("doudi.eligibility.entitlement.v1").name
 log = logging.getLogger(__name__)
@@ -253,7 +254,7 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
         entry = roster.activated(
             entitlement_id=e.entitlement_id,
             beneficiary_id=e.subject_id,
-            programme=programme_pb2.Programme.Name(e.programme).removeprefix("PROGRAMME_"),
+            programme=programme_name(e.programme),
             township=e.region.code,
             payee_name=e.payee.account_name,
             payee_account=e.payee.account_number,

@@ -6,9 +6,10 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.common.v1 import types_pb2
 from doudi.disbursement.v1 import disbursement_pb2, events_pb2
 from doudi_disbursement.events.payroll import TOPIC_PAYMENTS
+from doudi_runtime.grpc.convert import money, programme_pb
 
 __all__ = ["TOPIC_PAYMENTS", "overpayment_detected", "overpayment_to_proto"]
 
@@ -32,11 +33,11 @@ def overpayment_to_proto(
     return disbursement_pb2.Overpayment(
         overpayment_id=row.overpayment_id,
         beneficiary_id=row.beneficiary_id,
-        programme=programme_pb2.Programme.Value(f"PROGRAMME_{row.programme}"),
-        amount=types_pb2.Money(amount_fen=int(row.amount_fen)),
-        recovered=types_pb2.Money(amount_fen=recovered_fen),
-        repaid=types_pb2.Money(amount_fen=repaid_fen),
-        balance=types_pb2.Money(amount_fen=balance),
+        programme=programme_pb(row.programme),
+        amount=money(int(row.amount_fen)),
+        recovered=money(recovered_fen),
+        repaid=money(repaid_fen),
+        balance=money(balance),
         reason=row.reason,
         decision_reference=row.decision_reference,
         township=types_pb2.RegionCode(code=row.township),
@@ -49,7 +50,7 @@ def overpayment_to_proto(
             disbursement_pb2.Offset(
                 payment_id=o.payment_id,
                 period=types_pb2.Period(month=o.period),
-                amount=types_pb2.Money(amount_fen=int(o.amount_fen)),
+                amount=money(int(o.amount_fen)),
                 run_id=o.run_id,
             )
             for o in offsets

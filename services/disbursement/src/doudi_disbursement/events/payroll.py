@@ -12,6 +12,7 @@ from doudi_common.masking import mask_bank_account
 from doudi_contracts.topics import topic
 from doudi_disbursement.domain.payments import bank_key
 from doudi_disbursement.domain.runs import Run
+from doudi_runtime.grpc.convert import money, programme_pb
 
 TOPIC_PAYROLL = topic("doudi.disbursement.payroll.v1").name
 TOPIC_PAYMENTS = topic("doudi.disbursement.payment.v1").name
@@ -58,10 +59,10 @@ def payment_to_proto(row: Any) -> disbursement_pb2.Payment:
     return disbursement_pb2.Payment(
         payment_id=row.payment_id,
         beneficiary_id=row.beneficiary_id,
-        programme=programme_pb2.Programme.Value(f"PROGRAMME_{row.programme}"),
+        programme=programme_pb(row.programme),
         period=types_pb2.Period(month=row.period),
         component=programme_pb2.BenefitComponent.Value(f"BENEFIT_COMPONENT_{row.component}"),
-        amount=types_pb2.Money(amount_fen=int(row.amount_fen)),
+        amount=money(int(row.amount_fen)),
         state=disbursement_pb2.PaymentState.Value(f"PAYMENT_STATE_{row.state}"),
         reason=row.reason,
         idempotency_key=row.idempotency_key,

@@ -9,20 +9,16 @@ from doudi.disbursement.v1 import events_pb2, reserve_pb2
 from doudi_common.masking import mask_bank_account, mask_id_number
 from doudi_disbursement.domain.reserve import Advance, AdvanceState, Fund, Method, beneficiary_of
 from doudi_disbursement.events.payroll import TOPIC_PAYMENTS
-from doudi_runtime.grpc.convert import timestamp
+from doudi_runtime.grpc.convert import money, timestamp
 
 __all__ = ["TOPIC_PAYMENTS"]
-
-
-def _money(fen: int) -> types_pb2.Money:
-    return types_pb2.Money(amount_fen=fen)
 
 
 def fund_to_proto(fund: Fund) -> reserve_pb2.ReserveFund:
     return reserve_pb2.ReserveFund(
         township=types_pb2.RegionCode(code=fund.township),
-        balance=_money(fund.balance_fen),
-        outstanding=_money(fund.outstanding_fen),
+        balance=money(fund.balance_fen),
+        outstanding=money(fund.outstanding_fen),
         opened_at=timestamp(fund.opened_at),
     )
 
@@ -34,7 +30,7 @@ def advance_to_proto(advance: Advance, *, reveal_person: bool) -> reserve_pb2.Ad
         advance_id=advance.advance_id,
         township=types_pb2.RegionCode(code=advance.township),
         person=types_pb2.Person(id_number=types_pb2.IdNumber(value=person_id), name=advance.person_name),
-        amount=_money(advance.amount_fen),
+        amount=money(advance.amount_fen),
         method=reserve_pb2.AdvanceMethod.Value(f"ADVANCE_METHOD_{advance.method.value}"),
         reason=advance.reason,
         case_reference=advance.case_reference,
@@ -46,7 +42,7 @@ def advance_to_proto(advance: Advance, *, reveal_person: bool) -> reserve_pb2.Ad
         decision_reference=advance.decision_reference,
     )
     if advance.approved_fen is not None:
-        message.approved.CopyFrom(_money(advance.approved_fen))
+        message.approved.CopyFrom(money(advance.approved_fen))
     return message
 
 
@@ -77,8 +73,8 @@ def entry_to_proto(row: Any, note: str) -> reserve_pb2.ReserveEntry:
     return reserve_pb2.ReserveEntry(
         sequence=int(row.sequence),
         kind=reserve_pb2.ReserveEntryKind.Value(f"RESERVE_ENTRY_KIND_{row.kind}"),
-        amount=_money(int(row.amount_fen)),
-        balance_after=_money(int(row.balance_after_fen)),
+        amount=money(int(row.amount_fen)),
+        balance_after=money(int(row.balance_after_fen)),
         advance_id=row.advance_id,
         note=note,
         recorded_by=row.recorded_by,

@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from doudi.common.v1 import programme_pb2
 from doudi.eligibility.v1 import eligibility_pb2, events_pb2
 from doudi_common.calendar import WorkingDayCalendar, china_date, load_cn_calendar
 from doudi_common.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound
@@ -64,6 +63,7 @@ from doudi_eligibility.domain.ta_case import TA_PROGRAMMES, Approver, TaCase, as
 from doudi_eligibility.events import mapping
 from doudi_eligibility.store import records as store
 from doudi_eligibility.store.records import CaseRecord, EntitlementRecord
+from doudi_runtime.grpc.convert import programme_name
 
 #: Programmes whose procedure this service runs end to end today: Dibao and Tekun (§7.2), the disability
 #: subsidies and the child allowances (§7.5), temporary assistance (§7.4).
@@ -985,7 +985,7 @@ class ProcedureUseCases:
             decision_id=decision.decision_id,
             application_id=decision.application_id,
             stage=stage,
-            programme=programme_pb2.Programme.Name(decision.programme).removeprefix("PROGRAMME_"),
+            programme=programme_name(decision.programme),
             outcome=eligibility_pb2.DecisionOutcome.Name(decision.outcome).removeprefix("DECISION_OUTCOME_"),
             decided_at=decision.decided_at.ToDatetime(UTC),
             body=decision.SerializeToString(),

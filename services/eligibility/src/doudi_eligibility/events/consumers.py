@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from doudi.common.v1 import programme_pb2
 from doudi.common.v1.envelope_pb2 import EventEnvelope
 from doudi.disbursement.v1 import events_pb2 as disbursement_events
 from doudi.intake.v1 import events_pb2 as intake_events
@@ -37,6 +36,7 @@ from doudi_eligibility.domain.case_file import (
 from doudi_eligibility.domain.rules.facts import HouseholdType
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
+from doudi_runtime.grpc.convert import programme_name
 
 TOPIC_APPLICATIONS = topic("doudi.intake.application.v1").name
 TOPIC_REPORTS = topic("doudi.verification.report.v1").name
@@ -84,7 +84,7 @@ def application_facts(event: intake_events.ApplicationAccepted, now: datetime) -
     )
     return ApplicationFacts(
         application_id=event.application_id,
-        programme=programme_pb2.Programme.Name(application.programme).removeprefix("PROGRAMME_"),
+        programme=programme_name(application.programme),
         township=application.township.code,
         region=application.household.residence_region.code,
         household_type=HouseholdType(household_type),

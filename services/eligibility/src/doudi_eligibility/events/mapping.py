@@ -18,7 +18,7 @@ from doudi_eligibility.domain.explain import Category, Check, Decision, Outcome
 from doudi_eligibility.domain.machines.procedure import FINAL
 from doudi_eligibility.store.records import CaseRecord, EntitlementRecord
 from doudi_eligibility.store.ta_lifecycles import TaRecord
-from doudi_runtime.grpc.convert import timestamp
+from doudi_runtime.grpc.convert import programme_pb, timestamp
 from doudi_runtime.store.sealed import field_crypto
 
 _OUTCOMES = {
@@ -41,11 +41,6 @@ def date_pb(day: date | None) -> types_pb2.Date | None:
 
 def period_pb(month: Period | None) -> types_pb2.Period | None:
     return None if month is None else types_pb2.Period(month=str(month))
-
-
-@functools.cache
-def programme_pb(name: str) -> int:
-    return programme_pb2.Programme.Value(f"PROGRAMME_{name}")
 
 
 @functools.cache

@@ -10,7 +10,6 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from doudi.common.v1 import programme_pb2
 from doudi.common.v1.envelope_pb2 import EventEnvelope
 from doudi.dispatch.v1 import events_pb2 as dispatch_events
 from doudi.verification.v1 import events_pb2 as verification_events
@@ -19,6 +18,7 @@ from doudi_intake.app.leads import LeadUseCases
 from doudi_intake.domain.leads import LeadReport
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
+from doudi_runtime.grpc.convert import programme_name
 
 TOPIC_INCIDENTS = topic("doudi.dispatch.incident.v1").name
 TOPIC_ALERTS = topic("doudi.verification.alert.v1").name
@@ -64,7 +64,7 @@ def leads_from_disposal(event: verification_events.AlertDisposed) -> list[LeadRe
 
 
 def _with_programme(programme: int, reason: str) -> str:
-    name = programme_pb2.Programme.Name(programme).removeprefix("PROGRAMME_")
+    name = programme_name(programme)
     return f"{name}: {reason.strip()}" if name != "UNSPECIFIED" else reason.strip()
 
 

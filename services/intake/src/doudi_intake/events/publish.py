@@ -12,7 +12,7 @@ from doudi_contracts.topics import topic
 from doudi_intake.domain.application import Application, DuplicateFlag, MemberDeclaration
 from doudi_intake.domain.leads import Lead
 from doudi_intake.domain.referrals import Referral
-from doudi_runtime.grpc.convert import timestamp
+from doudi_runtime.grpc.convert import programme_pb, timestamp
 
 TOPIC_APPLICATIONS = topic("doudi.intake.application.v1").name
 TOPIC_LEADS = topic("doudi.intake.lead.v1").name
@@ -45,15 +45,11 @@ def _member_to_proto(member: MemberDeclaration) -> intake_pb2.HouseholdMember:
     )
 
 
-def _programme(value: str) -> int:
-    return programme_pb2.Programme.Value(f"PROGRAMME_{value}")
-
-
 def _duplicate_to_proto(flag: DuplicateFlag) -> intake_pb2.DuplicateFlag:
     return intake_pb2.DuplicateFlag(
         member_index=flag.member_index,
         masked_id_number=mask_id_number(flag.id_number),
-        programme=_programme(flag.programme.value),
+        programme=programme_pb(flag.programme.value),
         scope=intake_pb2.DuplicateScope.Value(f"DUPLICATE_SCOPE_{flag.scope.value}"),
         region=types_pb2.RegionCode(code=flag.region),
         other_application_id=flag.other_application_id,
@@ -74,7 +70,7 @@ def _payee_to_proto(payee: PayeeAccount | None) -> intake_pb2.PayeeAccount | Non
 def application_to_proto(application: Application) -> intake_pb2.Application:
     message = intake_pb2.Application(
         application_id=application.application_id,
-        programme=_programme(application.programme.value),
+        programme=programme_pb(application.programme.value),
         channel=programme_pb2.Channel.Value(f"CHANNEL_{application.channel.value}"),
         township=types_pb2.RegionCode(code=application.township),
         household=intake_pb2.Household(

@@ -16,7 +16,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.orm import Session
 
-from doudi.common.v1 import programme_pb2, types_pb2
+from doudi.common.v1 import types_pb2
 from doudi.common.v1.envelope_pb2 import EventEnvelope
 from doudi.verification.v1 import events_pb2, monitoring_pb2
 from doudi_common.calendar import china_date
@@ -24,7 +24,7 @@ from doudi_common.validation import Violations
 from doudi_contracts.topics import topic
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
-from doudi_runtime.grpc.convert import timestamp
+from doudi_runtime.grpc.convert import programme_pb, timestamp
 from doudi_verification.domain.alerts import (
     Alert,
     AlertState,
@@ -318,7 +318,7 @@ def alert_disposed(alert: Alert) -> events_pb2.AlertDisposed:
         reason=alert.disposal_reason,
         leads=[
             monitoring_pb2.AlertLead(
-                programme=programme_pb2.Programme.Value(f"PROGRAMME_{lead.programme}"),
+                programme=programme_pb(lead.programme),
                 person=_id(lead.person_id),
                 residence_region=_region(lead.residence_region),
                 reason=lead.reason,

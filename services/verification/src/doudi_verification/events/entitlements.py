@@ -18,6 +18,7 @@ from doudi_common.period import Period
 from doudi_contracts.topics import topic
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
+from doudi_runtime.grpc.convert import programme_name
 from doudi_verification.app.monitored import MonitoredUseCases
 from doudi_verification.app.reviews import ReviewUseCases
 from doudi_verification.domain.monitored import Exit
@@ -44,7 +45,7 @@ def facts_of(entitlement: eligibility_pb2.Entitlement, state: str | None = None)
         entitlement_id=entitlement.entitlement_id,
         household_id=entitlement.subject_id,
         application_id=entitlement.application_id,
-        programme=programme_pb2.Programme.Name(entitlement.programme).removeprefix("PROGRAMME_"),
+        programme=programme_name(entitlement.programme),
         state=state
         or eligibility_pb2.EntitlementState.Name(entitlement.state).removeprefix("ENTITLEMENT_STATE_"),
         category=Category.__members__.get(category),

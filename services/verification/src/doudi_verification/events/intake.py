@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from doudi.common.v1 import programme_pb2
 from doudi.common.v1.envelope_pb2 import EventEnvelope
 from doudi.intake.v1 import events_pb2, intake_pb2
 from doudi_contracts.topics import topic
 from doudi_runtime.events.consumer import Subscription
 from doudi_runtime.events.envelope import unpack
+from doudi_runtime.grpc.convert import programme_name
 from doudi_verification.app.checks import VerificationUseCases
 from doudi_verification.domain.case import Case, CaseState, Member
 from doudi_verification.domain.policy import HouseholdType
@@ -47,7 +47,7 @@ def case_from_accepted(event: events_pb2.ApplicationAccepted, now: datetime) -> 
     accepted_at = application.accepted_at.ToDatetime(UTC) if application.HasField("accepted_at") else now
     return Case(
         application_id=event.application_id,
-        programme=programme_pb2.Programme.Name(application.programme).removeprefix("PROGRAMME_"),
+        programme=programme_name(application.programme),
         township=application.township.code,
         residence_region=application.household.residence_region.code,
         household_type=HouseholdType(household_type),
