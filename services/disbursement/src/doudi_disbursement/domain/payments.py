@@ -7,12 +7,12 @@ generating a month twice, restarting mid-run or hearing an event twice can never
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
 from doudi_common.errors import FailedPrecondition
 from doudi_common.period import Period
+from doudi_common.records import frozen
 from doudi_disbursement.domain.roster import RosterEntry
 
 
@@ -42,7 +42,7 @@ def settlement_announced(programme: str, offsets_key: str) -> bool:
     return programme in ONE_OFF_PROGRAMMES and not offsets_key
 
 
-@dataclass(frozen=True)
+@frozen
 class PaymentLine:
     beneficiary_id: str
     programme: str

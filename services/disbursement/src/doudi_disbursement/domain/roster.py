@@ -7,13 +7,14 @@ eligibility again, and a run for an earlier month pays what was due then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from doudi_common.errors import FailedPrecondition
 from doudi_common.period import Period
+from doudi_common.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class AmountChange:
     """From ``from_period`` on, the entitlement pays these components (fen per month)."""
 
@@ -22,7 +23,7 @@ class AmountChange:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class RosterEntry:
     entitlement_id: str
     beneficiary_id: str
