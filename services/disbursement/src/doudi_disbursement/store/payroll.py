@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     and_,
     case,
@@ -84,7 +84,7 @@ def _roster_body(entry: RosterEntry) -> str:
     }
     if entry.birth_month is not None:
         body["birth_month"] = str(entry.birth_month)
-    return json.dumps(body, ensure_ascii=False)
+    return orjson.dumps(body).decode()
 
 
 @lru_cache(maxsize=4096)
@@ -114,7 +114,7 @@ def _roster_entry(
     payee_account: str,
     body_text: str,
 ) -> RosterEntry:
-    body = json.loads(body_text)
+    body = orjson.loads(body_text)
     last, suspended_from = body["last"], body["suspended_from"]
     return RosterEntry(
         entitlement_id,
