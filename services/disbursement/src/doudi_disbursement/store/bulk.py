@@ -1,5 +1,5 @@
 """Statements over many rows at once, in the fastest plain form each store offers: plain tuples through
-executemany on SQLite, COPY on PostgreSQL (under a savepoint, and again after one look-up of the keys
+executemany on SQLite, binary COPY on PostgreSQL (under a savepoint, and again after one look-up of the keys
 already taken should any be, since COPY cannot skip a conflicting row), and a set of keys bound as one
 parameter (a JSON array on SQLite, an array on PostgreSQL) rather than one parameter per key."""
 
@@ -112,12 +112,36 @@ def _bound(row: tuple[Any, ...], processors: Sequence[tuple[int, Any]]) -> tuple
 
 
 def _copy(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """COPY in binary: neither side spells each value out as text (nor the server parses it back)."""
     if not rows:
         return
     driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+    types = _column_types(driver, table.name, names)
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.set_types(types)
         for row in rows:
             copy.write_row(row)
+
+
+#: The type of each column COPY writes, by (database, table, columns): binary values must be of it exactly.
+_COPY_TYPES: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
+
+
+def _column_types(driver: psycopg.Connection[Any], table: str, names: Sequence[str]) -> list[int]:
+    info = driver.info
+    key = (f"{info.host}:{info.port}/{info.dbname}", table, tuple(names))
+    types = _COPY_TYPES.get(key)
+    if types is None:
+        found = dict(
+            driver.execute(
+                "SELECT attname, atttypid FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (table,),
+            ).fetchall()
+        )
+        types = _COPY_TYPES[key] = [int(found[name]) for name in names]
+    return types
 
 
 def _adapted_once(value: Any) -> Any:
