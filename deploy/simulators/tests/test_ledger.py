@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from doudi_common.errors import InvalidArgument, NotFound
-from doudi_sim.ledger import Ledger, Order
+from doudi_sim.ledger import Ledger, Order, batch_violations, plainly_valid
 
 
 def orders(*keys_and_amounts: tuple[str, int], account: str = "6222020000001234") -> list[Order]:
@@ -66,3 +68,25 @@ def test_an_invalid_batch_books_nothing() -> None:
     with pytest.raises(InvalidArgument):
         ledger.submit("r1", orders(("k1", 100)), 2, 100)
     assert ledger.bookings() == []
+
+
+batches = st.lists(
+    st.builds(
+        Order,
+        st.sampled_from(["", "k1", "k2", "k3", "k4"]),
+        st.just("张三"),
+        st.sampled_from(["", "6222020000001234"]),
+        st.integers(min_value=-1, max_value=3),
+    ),
+    max_size=5,
+)
+
+
+@given(st.sampled_from(["", "r1"]), batches, st.integers(0, 6), st.integers(-2, 12))
+@example("r1", [Order("k1", "张三", "6222020000001234", 3), Order("k2", "张三", "6222020000001234", 1)], 2, 4)
+def test_a_batch_passes_the_quick_check_exactly_when_the_detailed_one_finds_nothing(
+    request_id: str, batch: list[Order], control_count: int, control_total_fen: int
+) -> None:
+    assert plainly_valid(request_id, batch, control_count, control_total_fen) == (
+        not batch_violations(request_id, batch, control_count, control_total_fen)
+    )
