@@ -44,6 +44,9 @@ class DisbursementSettings(ServiceSettings):
     #: A worker holds a bank batch this long while it sends it or asks the bank about it; after it, another
     #: replica may take the batch over. Keep it above BANK_DEADLINE_SECONDS.
     bank_lease_seconds: float = Field(default=120.0, gt=0)
+    #: Batches a worker sends, or asks the bank about, at the same time (each on its own connection to the
+    #: store: keep it within the store's pool, 5 on PostgreSQL).
+    bank_batches_in_flight: int = Field(default=4, ge=1, le=5)
     #: How often the payroll workers look for shards to generate, batches to send and results.
     payroll_poll_seconds: float = Field(default=1.0, gt=0)
     #: The day of the month by which a period's money must be paid (DOMAIN §11.1), and how often
@@ -66,6 +69,7 @@ def payroll(context: ServiceContext[DisbursementSettings]) -> PayrollUseCases:
             bank_lease=timedelta(seconds=settings.bank_lease_seconds),
             roster_page_size=settings.roster_page_size,
             batch_size=settings.bank_batch_size,
+            bank_batches_in_flight=settings.bank_batches_in_flight,
             pay_day_of_month=settings.pay_day_of_month,
         )
 

@@ -5,6 +5,7 @@ the roster is paid exactly once and the sums match (issue: "≥ 50 randomized sc
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -170,15 +171,18 @@ def store_run(context: ServiceContext, run_id: str):  # type: ignore[no-untyped-
         return store.get_run(session, run_id)
 
 
-def released_run(context: ServiceContext, bank: UnreliableBank, events: list, now: datetime):  # type: ignore[no-untyped-def]
-    """A county's December run generated from ``events`` and released by a second person."""
+def released_run(
+    context: ServiceContext, bank: UnreliableBank, events: list, now: datetime, batch_size: int = 1000
+):  # type: ignore[no-untyped-def]
+    """A county's December run generated from ``events`` in batches of ``batch_size``, and released by a
+    second person."""
     subscription, *_others = DEFINITION.subscriptions(context)
     for event in events:
         envelope = new_envelope(event, producer="eligibility", subject_key="k")
         envelope.occurred_at.FromDatetime(now)
         with context.database.transaction() as session:
             subscription.handler(session, envelope)
-    use_cases = PayrollUseCases(context, bank, clock=lambda: now)
+    use_cases = PayrollUseCases(context, bank, batch_size=batch_size, clock=lambda: now)
     run = use_cases.generate_run("gen", "2026-12", COUNTY, "county-clerk")
     use_cases.generate_shards()
     opened = store_run(context, run.run_id)
@@ -220,3 +224,59 @@ def test_a_run_whose_closing_was_interrupted_closes_at_the_next_reconciliation(
     PayrollUseCases(context, bank, clock=lambda: now).reconcile()
     assert store_run(context, run_id).state is RunState.CLOSED
     assert bank.ledger.paid_count() == 4
+
+
+class CrowdedBank(UnreliableBank):
+    """A bank that lets no batch through until ``together`` batches are on their way to it at once, and
+    refuses each batch in ``refused`` the first time it arrives."""
+
+    def __init__(self, together: int, refused: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        super().__init__(random.Random(0), 0.0)
+        self.arrived = threading.Barrier(together, timeout=10)
+        self.refused = set(refused)
+        self.requests: list[str] = []
+
+    def submit(self, request_id: str, orders: list[Order]) -> str:
+        self.requests.append(request_id)
+        if request_id in self.refused:
+            self.refused.discard(request_id)
+            raise _Unavailable()
+        self.arrived.wait()
+        return super().submit(request_id, orders)
+
+    def status(self, batch_id: str) -> list[Result]:
+        self.arrived.wait()
+        return super().status(batch_id)
+
+
+def test_a_worker_has_several_batches_on_their_way_to_the_bank_at_once(context: ServiceContext) -> None:
+    """Three batches in flight: the bank sees three at a time (it holds each until three are there), each
+    batch goes once, and every payment is paid once and settled."""
+    now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+    rng = random.Random(9)
+    bank = CrowdedBank(together=3)
+    _, run_id = released_run(context, bank, [entitlement(i, rng) for i in range(12)], now, batch_size=1)
+    worker = PayrollUseCases(context, bank, batch_size=1, bank_batches_in_flight=3, clock=lambda: now)
+    assert worker.send_to_bank() == 12
+    assert sorted(bank.requests) == sorted(set(bank.requests)) and len(bank.requests) == 12
+    assert worker.reconcile() == 12
+    assert store_run(context, run_id).state is RunState.CLOSED
+    assert bank.ledger.paid_count() == 12
+
+
+def test_a_batch_the_bank_refuses_ends_the_pass_and_goes_again_in_the_next(context: ServiceContext) -> None:
+    now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+    rng = random.Random(10)
+    bank = CrowdedBank(together=1)
+    _, run_id = released_run(context, bank, [entitlement(i, rng) for i in range(12)], now, batch_size=1)
+    worker = PayrollUseCases(context, bank, batch_size=1, bank_batches_in_flight=3, clock=lambda: now)
+    with context.database.read() as session:
+        batches = [row.batch_request_id for row in store.open_batches(session, store.FORMED)]
+    bank.refused = {batches[4]}
+    first_pass = worker.send_to_bank()
+    assert first_pass < 12, "the pass went on past the batch the bank refused"
+    assert worker.send_to_bank() == 12 - first_pass
+    worker.reconcile()
+    assert store_run(context, run_id).state is RunState.CLOSED
+    assert bank.ledger.paid_count() == 12
+    assert all(len(batches) == 1 for batches in bank.submissions.values())

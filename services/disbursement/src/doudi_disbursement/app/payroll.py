@@ -5,11 +5,13 @@ their idempotency key, bank batches carry deterministic request ids, and workers
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -79,6 +81,9 @@ RESULT_STATES = {
 }
 
 
+T = TypeVar("T")
+
+
 class Bank(Protocol):
     def submit(self, request_id: str, orders: list[Order]) -> str: ...
     def status(self, batch_id: str) -> list[Result]: ...
@@ -93,6 +98,9 @@ class PayrollUseCases:
     bank_lease: timedelta = timedelta(minutes=2)
     roster_page_size: int = 1000
     batch_size: int = 1000
+    #: Batches a worker sends, or asks the bank about, at the same time: while the bank books one, the
+    #: worker reads and opens the next.
+    bank_batches_in_flight: int = 1
     pay_day_of_month: int = 10
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     #: The parameters in force for a region on a day (the shipped parameter sets by default).
@@ -308,17 +316,24 @@ class PayrollUseCases:
     def send_to_bank(self) -> int:
         """Send the batches of released runs (again, after a crash or a timeout), then form and send batches
         for payments waiting outside one (re-issued); a pass stops at the first batch the bank does not
-        confirm. Each batch is sent by the worker that takes it: replicas share the batches."""
+        confirm. Each batch is sent by the worker that takes it: replicas share the batches, and a worker
+        has up to ``bank_batches_in_flight`` of them on the way at once."""
         database = self.persistence.database
-        sent = 0
         with database.read() as session:
             formed = [row.batch_request_id for row in store.open_batches(session, store.FORMED)]
-        for batch_request_id in formed:
-            if not self._take(batch_request_id, store.FORMED):
-                continue  # another worker is sending it
-            if not self._send(batch_request_id):
-                return sent  # the bank did not answer: the rest waits for the next pass
-            sent += 1
+        refused = threading.Event()
+
+        def send_formed(batch_request_id: str) -> int:
+            if refused.is_set() or not self._take(batch_request_id, store.FORMED):
+                return 0  # the bank is not answering, or another worker is sending it
+            if self._send(batch_request_id):
+                return 1
+            refused.set()  # the rest waits for the next pass
+            return 0
+
+        sent = sum(self._in_flight(send_formed, formed))
+        if refused.is_set():
+            return sent
         with database.read() as session:
             released = store.runs_with_unsent_payments(session)
         for run_id in released:
@@ -334,6 +349,15 @@ class PayrollUseCases:
                     break
                 sent += 1
         return sent
+
+    def _in_flight(self, step: Callable[[str], T], batch_request_ids: list[str]) -> Iterable[T]:
+        """``step`` for each batch, up to ``bank_batches_in_flight`` at a time, answers in the batches'
+        order; a step that raises raises here."""
+        if self.bank_batches_in_flight <= 1 or len(batch_request_ids) <= 1:
+            return [step(batch_request_id) for batch_request_id in batch_request_ids]
+        workers = min(self.bank_batches_in_flight, len(batch_request_ids))
+        with ThreadPoolExecutor(workers, thread_name_prefix="bank") as pool:
+            return list(pool.map(step, batch_request_ids))
 
     def _take(self, batch_request_id: str, state: str) -> bool:
         """Hold a batch while this worker sends it or asks the bank about it (released after, or left to run
@@ -385,15 +409,16 @@ class PayrollUseCases:
         """Close every payment the bank has answered; close runs with nothing left open."""
         database = self.persistence.database
         with database.read() as session:
-            submitted = [
-                (row.batch_request_id, row.bank_batch_id, row.run_id)
+            submitted = {
+                row.batch_request_id: (row.bank_batch_id, row.run_id)
                 for row in store.open_batches(session, store.SUBMITTED)
-            ]
-        closed = 0
-        touched_runs: set[str] = set()
-        for batch_request_id, bank_batch_id, run_id in submitted:
+            }
+
+        def ask(batch_request_id: str) -> int | None:
+            """The payments the bank's answers closed, or None when this worker did not ask."""
+            bank_batch_id, run_id = submitted[batch_request_id]
             if not self._take(batch_request_id, store.SUBMITTED):
-                continue  # another worker is asking the bank about it
+                return None  # another worker is asking the bank about it
             try:
                 results = self.bank.status(bank_batch_id)
             except grpc.RpcError as error:
@@ -402,10 +427,13 @@ class PayrollUseCases:
                     "bank status unavailable", extra={"batch": batch_request_id, "code": error.code().name}
                 )
                 self._let_go(batch_request_id)
-                continue
+                return None
             with database.transaction() as session:
-                closed += self._record_results(session, run_id, batch_request_id, bank_batch_id, results)
-            touched_runs.add(run_id)
+                return self._record_results(session, run_id, batch_request_id, bank_batch_id, results)
+
+        answered = dict(zip(submitted, self._in_flight(ask, list(submitted)), strict=True))
+        closed = sum(count for count in answered.values() if count is not None)
+        touched_runs = {submitted[batch][1] for batch, count in answered.items() if count is not None}
         # Released runs with no batch open close here too: one with nothing to pay, and one whose
         # last answers were recorded by a process that died before it closed the run.
         with database.read() as session:
