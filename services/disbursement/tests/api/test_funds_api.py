@@ -9,6 +9,8 @@ import pytest
 
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.disbursement.v1 import disbursement_pb2
+from doudi_common.fieldcrypt import KeyRing
+from doudi_disbursement.store.payee_sealing import NAME_CONTEXT
 from doudi_runtime.grpc.errors import field_violations_from
 
 from .test_payroll_api import (
@@ -121,6 +123,24 @@ def test_the_publication_list_shows_dibao_households_masked_and_pages(disburseme
     assert {e.masked_name for e in shown} == {"户**"}
     text = str(shown)
     assert "6228" not in text and "hh_" not in text, "no account and no identifier is published"
+
+
+def test_the_list_opens_each_name_it_masks_and_no_account(
+    disbursement: Payroll,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    p = disbursement
+    roster_of_seven(p)
+    opened: list[str] = []
+    open_one = KeyRing.open
+
+    def recording(ring: KeyRing, token: str, *, context: str) -> str:
+        opened.append(context)
+        return open_one(ring, token, context=context)
+
+    monkeypatch.setattr(KeyRing, "open", recording)
+    shown = publication(p, "2026-11")
+    assert shown and set(opened) == {NAME_CONTEXT}, "the list shows no account: none is opened for it"
 
 
 def publication(p: Payroll, month: str) -> list[disbursement_pb2.PublishedEntry]:

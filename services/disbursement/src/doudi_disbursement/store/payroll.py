@@ -153,6 +153,17 @@ _ROSTER_ENTRY = (
     roster.c.body,
 )
 
+#: A roster entry as the publication list reads it: the name opened by its column, the account as stored.
+_PUBLISHED_ENTRY = (
+    roster.c.entitlement_id,
+    roster.c.beneficiary_id,
+    roster.c.programme,
+    roster.c.township,
+    roster.c.payee_name,
+    as_stored(roster.c.payee_account),
+    roster.c.body,
+)
+
 
 def get_roster_entry(session: Session, entitlement_id: str) -> RosterEntry | None:
     row = session.execute(select(roster).where(roster.c.entitlement_id == entitlement_id)).one_or_none()
@@ -1063,11 +1074,14 @@ def roster_to_publish(
     session: Session, region_prefix: str, programmes: Iterable[str], after: str | None, limit: int
 ) -> list[RosterEntry]:
     """Roster entries of these programmes within a region, in entitlement id order after ``after``, the
-    payee's name opened (to be masked)."""
-    query = select(roster).where(
+    payee's name opened (to be masked); the account, which the list never shows, stays sealed."""
+    query = select(*_PUBLISHED_ENTRY).where(
         roster.c.programme.in_(sorted(programmes)), roster.c.township.startswith(region_prefix)
     )
     if after is not None:
         query = query.where(roster.c.entitlement_id > after)
     rows = session.execute(query.order_by(roster.c.entitlement_id).limit(limit)).all()
-    return [_roster_from_row(row) for row in rows]
+    return [
+        _roster_entry(entitlement, beneficiary, programme, place, name, Carried(account), body)
+        for entitlement, beneficiary, programme, place, name, account, body in rows
+    ]
