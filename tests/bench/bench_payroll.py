@@ -1,6 +1,7 @@
 """Benchmark: a monthly payroll from roster to bank acknowledgement and reconciliation, on SQLite and on
 PostgreSQL (when 127.0.0.1:5432 answers), against a raw bulk write of the same number of payment rows
-measured in the same run (SQLite: executemany in one transaction; PostgreSQL: COPY).
+measured in the same run (SQLite: executemany in one transaction; PostgreSQL: COPY), before and after
+each run: a run is set against the mean of the two.
 
 The roster is loaded directly (not timed). The timed run is what production does: open the run, generate
 every township shard page by page, release it, send it to the bank in batches under deterministic request
@@ -373,17 +374,23 @@ def _fresh_store(name: str, work: Path) -> Iterator[str]:
 
 
 def _measure(name: str, count: int) -> list[str]:
-    """The raw write, then the run by one worker and by ``REPLICAS``, each on a fresh store and bank."""
-    with tempfile.TemporaryDirectory() as tmp, _fresh_store(name, Path(tmp)) as url:
-        raw = _raw_write_seconds(url, count)
-    lines = [
-        f"{name}: raw bulk write of {count} payment rows (baseline): {raw:7.1f} s ({count / raw:8.0f} rows/s)"
-    ]
+    """The run by one worker and by ``REPLICAS``, each on a fresh store and bank, with a raw write before
+    and after each: the machine's speed drifts, so each run is set against the mean of the raw writes on
+    either side of it."""
+
+    def raw_write() -> float:
+        with tempfile.TemporaryDirectory() as tmp, _fresh_store(name, Path(tmp)) as url:
+            return _raw_write_seconds(url, count)
+
+    raws = [raw_write()]
+    lines = [f"{name}: raw bulk write of {count} payment rows (baseline): {raws[0]:7.1f} s"]
     for replicas in dict.fromkeys((1, REPLICAS)):
         with tempfile.TemporaryDirectory() as tmp, _fresh_store(name, Path(tmp)) as url:
             measured = _payroll_seconds(url, Path(tmp), count, replicas)
         if measured.paid != count:
             raise RuntimeError(f"{name}: the bank booked {measured.paid} payments for {count} beneficiaries")
+        raws.append(raw_write())
+        raw = (raws[-2] + raws[-1]) / 2
         phases = measured.phases
         run = phases.total
         who = "one worker" if replicas == 1 else f"{replicas} replicas"
@@ -392,7 +399,9 @@ def _measure(name: str, count: int) -> list[str]:
             f" ({count / run:8.0f} payments/s)",
             f"{name}, {who}: of which generating {phases.generating:.1f} s, approving and sending"
             f" {phases.approving_and_sending:.1f} s, reconciling {phases.reconciling:.1f} s",
-            f"{name}, {who}: run / raw write time ratio: {run / raw:.1f}",
+            f"{name}: raw bulk write of {count} payment rows (baseline) again: {raws[-1]:7.1f} s",
+            f"{name}, {who}: run / raw write time ratio: {run / raw:.1f}"
+            f" (against {raw:.1f} s, the mean of the raw writes before and after it)",
             f"{name}, {who}: peak RSS of the bank's process (its books of {count} orders):"
             f" {measured.bank_peak:.0f} MiB",
         ]
