@@ -124,24 +124,17 @@ def _copy(session: Session, table: Table, names: Sequence[str], rows: Sequence[t
             copy.write_row(row)
 
 
-#: The type of each column COPY writes, by (database, table, columns): binary values must be of it exactly.
-_COPY_TYPES: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
-
-
 def _column_types(driver: psycopg.Connection[Any], table: str, names: Sequence[str]) -> list[int]:
-    info = driver.info
-    key = (f"{info.host}:{info.port}/{info.dbname}", table, tuple(names))
-    types = _COPY_TYPES.get(key)
-    if types is None:
-        found = dict(
-            driver.execute(
-                "SELECT attname, atttypid FROM pg_attribute"
-                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
-                (table,),
-            ).fetchall()
-        )
-        types = _COPY_TYPES[key] = [int(found[name]) for name in names]
-    return types
+    """The type of each column COPY writes, as the table has it now (binary values must be of it exactly);
+    one look-up a page costs little beside the page."""
+    found = dict(
+        driver.execute(
+            "SELECT attname, atttypid FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            (table,),
+        ).fetchall()
+    )
+    return [int(found[name]) for name in names]
 
 
 def _adapted_once(value: Any) -> Any:
