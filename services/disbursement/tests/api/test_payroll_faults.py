@@ -230,7 +230,7 @@ class CrowdedBank(UnreliableBank):
     """A bank that lets no batch through until ``together`` batches are on their way to it at once, and
     refuses each batch in ``refused`` the first time it arrives."""
 
-    def __init__(self, together: int, refused: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    def __init__(self, together: int, refused: frozenset[str] = frozenset()) -> None:
         super().__init__(random.Random(0), 0.0)
         self.arrived = threading.Barrier(together, timeout=10)
         self.refused = set(refused)
