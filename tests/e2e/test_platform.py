@@ -30,7 +30,8 @@ from doudi_runtime.events.envelope import decode, unpack
 from doudi_runtime.grpc.errors import field_violations_from
 from doudi_sim.fixtures import example_households
 
-pytestmark = pytest.mark.platform
+# The platform listens on fixed ports (the offset below): its tests run on one pytest worker.
+pytestmark = [pytest.mark.platform, pytest.mark.xdist_group("platform-e2e")]
 
 PORT_OFFSET = 3000
 START_TIMEOUT_SECONDS = 150

@@ -21,6 +21,8 @@ from doudi_platform.readiness import is_serving
 
 HERE = Path(__file__).resolve().parent
 OFFSET = 11000
+# The runners listen on fixed ports (the offset above): these tests run on one pytest worker.
+pytestmark = pytest.mark.xdist_group("platform-runner")
 
 
 def start_runner(run_dir: Path, *extra: str) -> subprocess.Popen[str]:

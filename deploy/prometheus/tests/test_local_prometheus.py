@@ -24,7 +24,8 @@ from doudi_platform.ports import GRPC_PORTS, PortPlan
 from doudi_platform.runner import Platform
 from doudi_sim.fixtures import example_households
 
-pytestmark = pytest.mark.platform
+# The platform listens on fixed ports (the offset below): its tests run on one pytest worker.
+pytestmark = [pytest.mark.platform, pytest.mark.xdist_group("platform-prometheus")]
 
 PORT_OFFSET = 5000
 SCRAPE_SECONDS = 1.0

@@ -90,6 +90,7 @@ def test_rotation_seals_new_values_with_the_new_key_and_still_opens_old_ones() -
         (f"{OLD},{OLD}", "twice"),
         ("k 1:AAAA", "<id>:<base64"),
     ],
+    ids=["empty", "no-key", "short-key", "key-twice", "space-in-id"],
 )
 def test_malformed_key_rings_are_refused(text: str, problem: str) -> None:
     with pytest.raises(FieldCryptoError, match=problem):
