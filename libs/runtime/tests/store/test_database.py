@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -51,6 +52,47 @@ def test_a_failed_transaction_writes_nothing(database_url: str) -> None:
         bodies = session.execute(select(notes.c.body)).scalars().all()
     assert bodies == ["kept"]
     database.dispose()
+
+
+def test_sqlite_writers_of_one_process_queue_before_their_transaction_starts(tmp_path: Path) -> None:
+    """The second writer starts only once the first has committed, and then sees what the first wrote."""
+    database = Database(f"sqlite:///{tmp_path / 'svc.db'}")
+    metadata.create_all(database.engine)
+    second_inside = threading.Event()
+    seen: list[list[str]] = []
+
+    def second_writer() -> None:
+        with database.transaction() as session:
+            second_inside.set()
+            seen.append(list(session.execute(select(notes.c.body)).scalars()))
+            session.execute(insert(notes).values(body="second"))
+
+    with database.transaction() as session:
+        session.execute(insert(notes).values(body="first"))
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        assert not second_inside.wait(0.3)
+    writer.join(timeout=10)
+    assert seen == [["first"]]
+    with database.read() as session:
+        written = session.execute(select(notes.c.body).order_by(notes.c.id)).scalars().all()
+    assert written == ["first", "second"]
+    database.dispose()
+
+
+def test_a_writer_may_open_a_transaction_on_another_store_inside_its_own(tmp_path: Path) -> None:
+    """Each store has its own queue of writers: an audit store written inside a service's transaction."""
+    service, audit = (Database(f"sqlite:///{tmp_path / name}") for name in ("svc.db", "audit.db"))
+    for database in (service, audit):
+        metadata.create_all(database.engine)
+    with service.transaction() as outer:
+        outer.execute(insert(notes).values(body="work"))
+        with audit.transaction() as inner:
+            inner.execute(insert(notes).values(body="record"))
+    for database, body in ((service, "work"), (audit, "record")):
+        with database.read() as session:
+            assert session.execute(select(notes.c.body)).scalars().all() == [body]
+        database.dispose()
 
 
 def test_work_redone_if_lost_commits_without_waiting_for_the_disk_and_only_itself(database_url: str) -> None:

@@ -162,6 +162,10 @@ class Database:
             single["isolation_level"] = "AUTOCOMMIT"  # SQLite's driver already is (see _prepare_sqlite)
         self._single_statements = self.engine.execution_options(**single)
         self._stop_checkpoints = threading.Event()
+        #: SQLite lets one transaction write at a time. Writers of one process queue here, and the next one
+        #: starts the moment the last commits, rather than when SQLite's busy handler next wakes it (it
+        #: sleeps up to 100 ms between tries); writers of other processes still meet in the busy handler.
+        self._writers = threading.RLock() if self.engine.dialect.name == "sqlite" else None
         database = make_url(self.engine.url).database
         if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
             _start_checkpointer(self.engine, self._stop_checkpoints)
@@ -176,7 +180,7 @@ class Database:
         session = self._sessions()
         session.info[AFTER_COMMIT_INFO] = []
         try:
-            with session.begin():
+            with self._writing(), session.begin():
                 yield session
                 hook = _before_commit.get()
                 if hook is not None:
@@ -186,6 +190,21 @@ class Database:
                 action()
         finally:
             session.close()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold this process's place in SQLite's queue of writers until the transaction ends. The wait is as
+        long as SQLite's own busy timeout; past it, the transaction goes on and SQLite refuses it, as it
+        would any writer it waited that long for."""
+        if self._writers is None:
+            yield
+            return
+        queued = self._writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            yield
+        finally:
+            if queued:
+                self._writers.release()
 
     def _run_hook(self, hook: CommitHook, session: Session) -> None:
         committing = _committing.set((self, session))
