@@ -218,7 +218,8 @@ def _use_cases(url: str, work: Path, bank: BankClient) -> PayrollUseCases:
         bank,
         roster_page_size=PAGE_SIZE,
         batch_size=BATCH_SIZE,
-        bank_batches_in_flight=settings.bank_batches_in_flight,  # the service's default
+        bank_batches_in_flight=settings.bank_batches_in_flight,  # the service's defaults
+        shards_in_flight=settings.shards_in_flight,
     )
 
 

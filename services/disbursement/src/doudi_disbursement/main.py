@@ -47,6 +47,9 @@ class DisbursementSettings(ServiceSettings):
     #: Batches a worker sends, or asks the bank about, at the same time (each on its own connection to the
     #: store: keep it within the store's pool, 5 on PostgreSQL).
     bank_batches_in_flight: int = Field(default=4, ge=1, le=5)
+    #: Shards a worker generates at the same time, each on its own thread and two connections to the store
+    #: (its roster pages, and the page it writes): while one waits for the store, another makes its rows.
+    shards_in_flight: int = Field(default=2, ge=1, le=4)
     #: How often the payroll workers look for shards to generate, batches to send and results.
     payroll_poll_seconds: float = Field(default=1.0, gt=0)
     #: The day of the month by which a period's money must be paid (DOMAIN §11.1), and how often
@@ -70,6 +73,7 @@ def payroll(context: ServiceContext[DisbursementSettings]) -> PayrollUseCases:
             roster_page_size=settings.roster_page_size,
             batch_size=settings.bank_batch_size,
             bank_batches_in_flight=settings.bank_batches_in_flight,
+            shards_in_flight=settings.shards_in_flight,
             pay_day_of_month=settings.pay_day_of_month,
         )
 

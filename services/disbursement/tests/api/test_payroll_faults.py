@@ -114,7 +114,7 @@ def test_every_payment_is_made_exactly_once_whatever_fails(
             subscription.handler(session, new_envelope(event, producer="eligibility", subject_key="k"))
     expected_total = sum(e.entitlement.components[0].monthly_amount.amount_fen for e in events)
 
-    for name in ("insert_payments_once", "finish_shard", "form_batch", "mark_batch", "settle_payment"):
+    for name in ("insert_prepared", "finish_shard", "form_batch", "mark_batch", "settle_payment"):
         monkeypatch.setattr(store, name, crashing(rng, 0.08, getattr(store, name)))
     bank = UnreliableBank(rng, failure_rate=0.25)
     now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -171,17 +171,29 @@ def store_run(context: ServiceContext, run_id: str):  # type: ignore[no-untyped-
         return store.get_run(session, run_id)
 
 
-def released_run(
-    context: ServiceContext, bank: UnreliableBank, events: list, now: datetime, batch_size: int = 1000
-):  # type: ignore[no-untyped-def]
-    """A county's December run generated from ``events`` in batches of ``batch_size``, and released by a
-    second person."""
+def on_the_roster(context: ServiceContext, events: list, now: datetime) -> None:  # type: ignore[type-arg]
     subscription, *_others = DEFINITION.subscriptions(context)
     for event in events:
         envelope = new_envelope(event, producer="eligibility", subject_key="k")
         envelope.occurred_at.FromDatetime(now)
         with context.database.transaction() as session:
             subscription.handler(session, envelope)
+
+
+def payments_per_identity(context: ServiceContext) -> dict[str, int]:
+    with context.database.read() as session:
+        rows = session.execute(
+            select(payments.c.idempotency_key, func.count()).group_by(payments.c.idempotency_key)
+        ).all()
+    return dict(rows)
+
+
+def released_run(
+    context: ServiceContext, bank: UnreliableBank, events: list, now: datetime, batch_size: int = 1000
+):  # type: ignore[no-untyped-def]
+    """A county's December run generated from ``events`` in batches of ``batch_size``, and released by a
+    second person."""
+    on_the_roster(context, events, now)
     use_cases = PayrollUseCases(context, bank, batch_size=batch_size, clock=lambda: now)
     run = use_cases.generate_run("gen", "2026-12", COUNTY, "county-clerk")
     use_cases.generate_shards()
@@ -280,3 +292,63 @@ def test_a_batch_the_bank_refuses_ends_the_pass_and_goes_again_in_the_next(conte
     assert store_run(context, run_id).state is RunState.CLOSED
     assert bank.ledger.paid_count() == 12
     assert all(len(batches) == 1 for batches in bank.submissions.values())
+
+
+def test_a_worker_generates_several_shards_at_once(
+    context: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two shards in flight: the first two pages made wait for each other (so both shards are on their way
+    at once), each township is generated once, and every identity has one payment."""
+    now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+    rng = random.Random(11)
+    events = [entitlement(i, rng) for i in range(12)]
+    on_the_roster(context, events, now)
+    together = threading.Barrier(2, timeout=10)
+    first_two = threading.Semaphore(2)
+    prepare_payments = store.prepare_payments
+
+    def crowded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if first_two.acquire(blocking=False):
+            together.wait()
+        return prepare_payments(*args, **kwargs)
+
+    monkeypatch.setattr(store, "prepare_payments", crowded)
+    worker = PayrollUseCases(context, UnreliableBank(rng, 0.0), shards_in_flight=2, clock=lambda: now)
+    run = worker.generate_run("gen", "2026-12", COUNTY, "county-clerk")
+    townships = {event.entitlement.region.code for event in events}
+    assert worker.generate_shards() == len(townships)
+    generated = store_run(context, run.run_id)
+    assert generated.state is RunState.AWAITING_APPROVAL
+    assert generated.payment_count == len(events)
+    assert generated.total_fen == sum(e.entitlement.components[0].monthly_amount.amount_fen for e in events)
+    assert sorted(payments_per_identity(context).values()) == [1] * len(events)
+
+
+def test_after_a_shard_fails_the_pass_ends_and_the_next_one_generates_the_rest_once(
+    context: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)
+    rng = random.Random(12)
+    events = [entitlement(i, rng) for i in range(12)]
+    on_the_roster(context, events, now)
+    insert_prepared = store.insert_prepared
+    failures = [Crash("the store went away while the first page was written")]
+
+    def failing_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        return insert_prepared(*args, **kwargs)
+
+    monkeypatch.setattr(store, "insert_prepared", failing_once)
+    worker = PayrollUseCases(context, UnreliableBank(rng, 0.0), shards_in_flight=2, clock=lambda: now)
+    run = worker.generate_run("gen", "2026-12", COUNTY, "county-clerk")
+    with pytest.raises(Crash):
+        worker.generate_shards()
+    assert store_run(context, run.run_id).state is RunState.GENERATING
+    later = now + timedelta(minutes=10)  # the failed shard's lease has run out
+    again = PayrollUseCases(context, UnreliableBank(rng, 0.0), shards_in_flight=2, clock=lambda: later)
+    again.generate_shards()
+    generated = store_run(context, run.run_id)
+    assert generated.state is RunState.AWAITING_APPROVAL
+    assert generated.payment_count == len(events)
+    assert sorted(payments_per_identity(context).values()) == [1] * len(events)

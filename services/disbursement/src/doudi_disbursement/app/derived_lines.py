@@ -225,15 +225,23 @@ def _declared_lines(
 
 
 def page_lines(
-    session: Session, page: Sequence[RosterEntry], run: Run, max_share: MaxShare, due: ShardDue | None = None
+    session: Session,
+    page: Sequence[RosterEntry],
+    run: Run,
+    max_share: MaxShare,
+    due: ShardDue | None = None,
+    monthly: list[PaymentLine] | None = None,
 ) -> PageLines:
     """Every line of ``run`` for one roster page; lines whose identity is already paid are dropped later
     by the store's unique key, so nothing here needs to know what earlier runs paid. ``due`` is what the
-    page's shard may owe (:func:`shard_due`); without it, everything is looked up for the page."""
+    page's shard may owe (:func:`shard_due`); without it, everything is looked up for the page. ``monthly``
+    is the page's ``lines_for`` the run's month, when the caller made them already (outside its
+    transaction): the lines of the month come first, in that order, then whatever else is due."""
     if due is None:
         due = ShardDue(store.declarations_due(session, run.run_id, run.region, run.period))
     period = run.period
-    monthly = list(lines_for(page, period))
+    if monthly is None:
+        monthly = list(lines_for(page, period))
     persons: PersonsPaid = {}
     lines = list(monthly)
     if due.arrears:

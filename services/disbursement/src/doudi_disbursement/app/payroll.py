@@ -34,6 +34,7 @@ from doudi_disbursement.domain.payments import (
     PaymentState,
     bank_key,
     identity_of,
+    lines_for,
     net_amounts,
     settlement_announced,
 )
@@ -101,6 +102,8 @@ class PayrollUseCases:
     #: Batches a worker sends, or asks the bank about, at the same time: while the bank books one, the
     #: worker reads and opens the next.
     bank_batches_in_flight: int = 1
+    #: Shards a worker generates at the same time, each on its own thread and two store connections.
+    shards_in_flight: int = 1
     pay_day_of_month: int = 10
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     #: The parameters in force for a region on a day (the shipped parameter sets by default).
@@ -181,12 +184,24 @@ class PayrollUseCases:
             )
 
     def generate_shards(self) -> int:
-        """Claim and generate shards until none is left; returns how many were generated."""
+        """Claim and generate shards until none is left; returns how many were generated. Up to
+        ``shards_in_flight`` shards are generated at once, each on its own thread: while one waits for the
+        store, another makes its next page. After a shard fails, no new one is claimed, and the failure is
+        raised once the shards on their way are done."""
+        if self.shards_in_flight <= 1:
+            return self._generate_until_done(threading.Event())
+        failed = threading.Event()
+        with ThreadPoolExecutor(self.shards_in_flight, thread_name_prefix="shards") as pool:
+            claims = [pool.submit(self._generate_until_done, failed) for _ in range(self.shards_in_flight)]
+        return sum(claim.result() for claim in claims)
+
+    def _generate_until_done(self, failed: threading.Event) -> int:
         done = 0
         try:
-            while self._generate_one_shard():
+            while not failed.is_set() and self._generate_one_shard():
                 done += 1
         except Exception:
+            failed.set()
             PAYROLL_FAILURES.labels("generate").inc()
             raise
         return done
@@ -214,14 +229,20 @@ class PayrollUseCases:
             due = shard_due(reader, run, township)
             pages = store.roster_pages(reader, township, self.roster_page_size)
             for number, page in enumerate(pages, start=1):
+                # The month's lines and their rows need nothing from the store: they are made before the
+                # transaction, which then holds the store (SQLite's one writer) only while it writes.
+                prefix = self._page_prefix(run_id, township, number)
+                monthly = list(lines_for(page, run.period))
+                prepared = store.prepare_payments(
+                    run_id, monthly, plan_batches(monthly, prefix, self.batch_size)
+                )
                 with database.transaction() as session:
-                    generated = page_lines(session, page, run, self.max_share, due)
-                    batches = plan_batches(
-                        generated.lines, self._page_prefix(run_id, township, number), self.batch_size
-                    )
-                    inserted = store.insert_payments_once(
-                        session, run_id, generated.lines, self.clock(), batches
-                    )
+                    generated = page_lines(session, page, run, self.max_share, due, monthly)
+                    if len(generated.lines) != len(monthly):  # more than the month is due: planned anew
+                        prepared = store.prepare_payments(
+                            run_id, generated.lines, plan_batches(generated.lines, prefix, self.batch_size)
+                        )
+                    inserted = store.insert_prepared(session, prepared, self.clock())
                     self._announce_held(session, inserted.held, run_id)
                     if not inserted.held:
                         # Announcing nothing, a page lost in a server crash is generated again unseen: its

@@ -575,23 +575,39 @@ class Inserted:
     held: list[str]
 
 
-def insert_payments_once(
-    session: Session,
-    run_id: str,
-    lines: list[PaymentLine],
-    now: datetime,
-    batches: list[str] | None = None,
-) -> Inserted:
-    """Insert the lines whose idempotency key is new; a key already paid (in any run) is skipped. Each line
-    goes into its bank batch (``batches``, parallel to ``lines``; none given: every line waits to be put in
-    one when sent). A line without an account is inserted HELD with the reason (DOMAIN §11.1), in no batch,
-    never PENDING for the bank."""
+@dataclass(frozen=True)
+class PreparedPayments:
+    """The rows of a page's payments, made before the transaction that writes them (they need nothing from
+    the store), so that a worker holds the store's write lock only while it writes."""
+
+    run_id: str
+    #: Rows of the ``_GENERATED_COLUMNS`` that go to the bank, PENDING in their batch.
+    ready: list[tuple[Any, ...]]
+    #: Rows of the payments without an account, HELD in no batch, and their ids.
+    held: list[tuple[Any, ...]]
+    held_ids: list[str]
+
+
+def prepare_payments(
+    run_id: str, lines: list[PaymentLine], batches: list[str] | None = None
+) -> PreparedPayments:
+    """The rows :func:`insert_prepared` writes for ``lines``. Each line goes into its bank batch (``batches``,
+    parallel to ``lines``; none given: every line waits to be put in one when sent). A line without an
+    account is inserted HELD with the reason (DOMAIN §11.1), in no batch, never PENDING for the bank."""
     planned = batches if batches is not None else [UNBATCHED] * len(lines)
     ready = [(line, batch) for line, batch in zip(lines, planned, strict=True) if not without_account(line)]
     missing = [(line, UNBATCHED) for line in lines if without_account(line)]
-    count = _insert_lines(session, run_id, ready, now, PaymentState.PENDING, "")
-    ids = new_ids("pay", len(missing))
-    count += _insert_lines(session, run_id, missing, now, PaymentState.HELD, NO_ACCOUNT_REASON, ids)
+    held_ids = new_ids("pay", len(missing))
+    ready_rows = _generated_rows(ready, new_ids("pay", len(ready)))
+    return PreparedPayments(run_id, ready_rows, _generated_rows(missing, held_ids), held_ids)
+
+
+def insert_prepared(session: Session, prepared: PreparedPayments, now: datetime) -> Inserted:
+    """Insert the prepared payments whose idempotency key is new; a key already paid (in any run) is
+    skipped."""
+    count = _insert_rows(session, prepared.run_id, prepared.ready, now, PaymentState.PENDING, "")
+    count += _insert_rows(session, prepared.run_id, prepared.held, now, PaymentState.HELD, NO_ACCOUNT_REASON)
+    ids = prepared.held_ids
     held = [
         row.payment_id
         for start in range(0, len(ids), 500)
@@ -602,16 +618,20 @@ def insert_payments_once(
     return Inserted(count, sorted(held))
 
 
-def _insert_lines(
+def insert_payments_once(
     session: Session,
     run_id: str,
-    lines: list[tuple[PaymentLine, str]],
+    lines: list[PaymentLine],
     now: datetime,
-    state: PaymentState,
-    reason: str,
-    ids: list[str] | None = None,
-) -> int:
-    rows = [
+    batches: list[str] | None = None,
+) -> Inserted:
+    """Insert the lines whose idempotency key is new (see :func:`prepare_payments` and
+    :func:`insert_prepared`)."""
+    return insert_prepared(session, prepare_payments(run_id, lines, batches), now)
+
+
+def _generated_rows(lines: list[tuple[PaymentLine, str]], ids: list[str]) -> list[tuple[Any, ...]]:
+    return [
         (
             payment_id,
             line.idempotency_key,
@@ -627,10 +647,18 @@ def _insert_lines(
             line.offsets_key,
             batch,
         )
-        for payment_id, (line, batch) in zip(
-            ids if ids is not None else new_ids("pay", len(lines)), lines, strict=True
-        )
+        for payment_id, (line, batch) in zip(ids, lines, strict=True)
     ]
+
+
+def _insert_rows(
+    session: Session,
+    run_id: str,
+    rows: list[tuple[Any, ...]],
+    now: datetime,
+    state: PaymentState,
+    reason: str,
+) -> int:
     constants = {
         "run_id": run_id,
         "state": state.value,
