@@ -222,7 +222,7 @@ def build_context(definition: ServiceDefinition[SettingsT], settings: SettingsT)
     return ServiceContext(
         settings=settings,
         channels=channels,
-        database=Database(settings.effective_database_url),
+        database=Database(settings.effective_database_url, pool_size=settings.database_pool_size),
         store=definition.store,
         outbox=Outbox(definition.name, definition.store.messaging),
     )
@@ -300,7 +300,7 @@ def reseal(definition: ServiceDefinition[SettingsT], settings: SettingsT) -> int
     if definition.store is None:
         return 0
     use_settings_keys(settings)
-    database = Database(settings.effective_database_url)
+    database = Database(settings.effective_database_url, pool_size=settings.database_pool_size)
     total = 0
     try:
         for table in definition.store.metadata.sorted_tables:

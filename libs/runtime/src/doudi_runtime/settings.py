@@ -35,6 +35,11 @@ class ServiceSettings(BaseSettings):
 
     data_dir: Path = Path(".run/data")
     database_url: str = ""
+    #: Connections a process keeps open to a PostgreSQL store, and as many more it may open at a peak; a
+    #: transaction that finds none free waits for one. Count the gRPC workers and each service's own
+    #: threads (disbursement: BANK_BATCHES_IN_FLIGHT, and two for each of SHARDS_IN_FLIGHT) against it,
+    #: and every replica's against the server's max_connections. SQLite opens what it needs.
+    database_pool_size: int = Field(default=5, ge=1, le=100)
     migrate_on_start: bool | None = None
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"

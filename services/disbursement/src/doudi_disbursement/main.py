@@ -45,7 +45,7 @@ class DisbursementSettings(ServiceSettings):
     #: replica may take the batch over. Keep it above BANK_DEADLINE_SECONDS.
     bank_lease_seconds: float = Field(default=120.0, gt=0)
     #: Batches a worker sends, or asks the bank about, at the same time (each on its own connection to the
-    #: store: keep it within the store's pool, 5 on PostgreSQL).
+    #: store: keep it within the store's pool, DATABASE_POOL_SIZE on PostgreSQL).
     bank_batches_in_flight: int = Field(default=4, ge=1, le=5)
     #: Shards a worker generates at the same time, each on its own thread and two connections to the store
     #: (its roster pages, and the page it writes): while one waits for the store, another makes its rows.
