@@ -384,7 +384,13 @@ def _measure(name: str, count: int) -> list[str]:
             return _raw_write_seconds(url, count)
 
     raws = [raw_write()]
-    lines = [f"{name}: raw bulk write of {count} payment rows (baseline): {raws[0]:7.1f} s"]
+    defaults = DisbursementSettings(grpc_port=0, metrics_port=0, auth_mode="off")
+    lines = [
+        f"{name}: each worker generates {defaults.shards_in_flight} shards and sends or asks about"
+        f" {defaults.bank_batches_in_flight} bank batches at once (the service's settings); roster pages and"
+        f" bank batches of {PAGE_SIZE} and {BATCH_SIZE}",
+        f"{name}: raw bulk write of {count} payment rows (baseline): {raws[0]:7.1f} s",
+    ]
     for replicas in dict.fromkeys((1, REPLICAS)):
         with tempfile.TemporaryDirectory() as tmp, _fresh_store(name, Path(tmp)) as url:
             measured = _payroll_seconds(url, Path(tmp), count, replicas)
