@@ -218,7 +218,7 @@ def _use_cases(url: str, work: Path, bank: BankClient) -> PayrollUseCases:
         bank,
         roster_page_size=PAGE_SIZE,
         batch_size=BATCH_SIZE,
-        bank_batches_in_flight=settings.bank_batches_in_flight,  # the service's defaults
+        bank_batches_in_flight=settings.bank_batches_in_flight,  # the service's settings
         shards_in_flight=settings.shards_in_flight,
     )
 
@@ -384,10 +384,10 @@ def _measure(name: str, count: int) -> list[str]:
             return _raw_write_seconds(url, count)
 
     raws = [raw_write()]
-    defaults = DisbursementSettings(grpc_port=0, metrics_port=0, auth_mode="off")
+    worker = _settings("", Path(tempfile.gettempdir()))
     lines = [
-        f"{name}: each worker generates {defaults.shards_in_flight} shards and sends or asks about"
-        f" {defaults.bank_batches_in_flight} bank batches at once (the service's settings); roster pages and"
+        f"{name}: each worker generates {worker.shards_in_flight} shards and sends or asks about"
+        f" {worker.bank_batches_in_flight} bank batches at once (the service's settings); roster pages and"
         f" bank batches of {PAGE_SIZE} and {BATCH_SIZE}",
         f"{name}: raw bulk write of {count} payment rows (baseline): {raws[0]:7.1f} s",
     ]

@@ -31,6 +31,7 @@ from doudi_disbursement.app.provider_lines import provider_fee_lines, provider_f
 from doudi_disbursement.domain import runs as runs_domain
 from doudi_disbursement.domain.batches import page_prefix, plan_batches
 from doudi_disbursement.domain.payments import (
+    PaymentLine,
     PaymentState,
     bank_key,
     identity_of,
@@ -209,6 +210,9 @@ class PayrollUseCases:
     def _page_prefix(self, run_id: str, township: str, page: int) -> str:
         return page_prefix(run_id, township, page, self.roster_page_size, self.batch_size)
 
+    def _prepared(self, run_id: str, lines: list[PaymentLine], prefix: str) -> store.PreparedPayments:
+        return store.prepare_payments(run_id, lines, plan_batches(lines, prefix, self.batch_size))
+
     def _generate_one_shard(self) -> bool:
         now = self.clock()
         database = self.persistence.database
@@ -233,15 +237,11 @@ class PayrollUseCases:
                 # transaction, which then holds the store (SQLite's one writer) only while it writes.
                 prefix = self._page_prefix(run_id, township, number)
                 monthly = list(lines_for(page, run.period))
-                prepared = store.prepare_payments(
-                    run_id, monthly, plan_batches(monthly, prefix, self.batch_size)
-                )
+                prepared = self._prepared(run_id, monthly, prefix)
                 with database.transaction() as session:
                     generated = page_lines(session, page, run, self.max_share, due, monthly)
                     if len(generated.lines) != len(monthly):  # more than the month is due: planned anew
-                        prepared = store.prepare_payments(
-                            run_id, generated.lines, plan_batches(generated.lines, prefix, self.batch_size)
-                        )
+                        prepared = self._prepared(run_id, generated.lines, prefix)
                     inserted = store.insert_prepared(session, prepared, self.clock())
                     self._announce_held(session, inserted.held, run_id)
                     if not inserted.held:
