@@ -43,6 +43,7 @@ S, T, C = "service", "township_a", "county"
 TABLE: dict[str, tuple[set[str], set[str]]] = {
     "GenerateMonthlyRun": ({S, C}, {S}),
     "GetRun": ({S, C}, {S}),
+    "ListRuns": ({S, C}, {S}),
     "ApproveRun": ({S, C}, {S}),
     "HoldRun": ({S, C}, {S}),
     "ResumeRun": ({S, C}, {S}),
@@ -172,6 +173,7 @@ def build(served: Served, rpc: str, target: str, request_id: str) -> object:
     requests = {
         "GenerateMonthlyRun": lambda: generate_request(target, request_id),
         "GetRun": lambda: d.GetRunRequest(run_id=run),
+        "ListRuns": lambda: d.ListRunsRequest(region=types_pb2.RegionCode(code=COUNTY[target])),
         "ApproveRun": lambda: d.ApproveRunRequest(
             request_id=request_id, run_id=run, expected_payment_count=1
         ),

@@ -25,6 +25,7 @@ from doudi_disbursement.store import payroll as store
 from doudi_runtime.events.envelope import new_envelope
 from doudi_runtime.grpc.errors import field_violations_from
 from doudi_runtime.grpc.server import GrpcServer
+from doudi_runtime.paging import encode_token
 from doudi_runtime.service import ServiceContext, build_context, migrate
 from doudi_sim.main import BANK
 from doudi_sim.settings import BankSettings
@@ -364,6 +365,86 @@ def test_bad_requests_name_their_fields(disbursement) -> None:  # type: ignore[n
         )
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert {f for f, _ in field_violations_from(raised.value)} == {"request_id", "period", "region"}
+
+
+def list_runs(p: Payroll, page_size: int = 0, **wanted) -> list[disbursement_pb2.Run]:  # type: ignore[no-untyped-def]
+    """Every run ListRuns answers for the county, page after page."""
+    found, token = [], ""
+    while True:
+        page = p.stub.ListRuns(
+            disbursement_pb2.ListRunsRequest(
+                region=types_pb2.RegionCode(code=COUNTY),
+                page=types_pb2.PageRequest(page_size=page_size, page_token=token),
+                **wanted,
+            ),
+            metadata=AS_CLERK,
+            timeout=10,
+        )
+        found.extend(page.runs)
+        token = page.page.next_page_token
+        if not token:
+            return found
+
+
+def test_the_county_finds_its_runs_newest_month_first_and_those_waiting_for_approval(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    roster_of_seven(p)
+    september, october = generate(p, "gen-9", "2026-09"), generate(p, "gen-10", "2026-10")
+    p.use_cases.generate_shards()
+    november = generate(p, "gen-11", "2026-11")
+    p.stub.CancelRun(
+        disbursement_pb2.CancelRunRequest(request_id="c-9", run_id=september.run_id, reason="名单有误"),
+        metadata=AS_CLERK,
+        timeout=10,
+    )
+    september_again = generate(p, "gen-9-again", "2026-09")
+
+    listed = list_runs(p, page_size=2)
+    assert [(r.period.month, r.run_id) for r in listed] == [
+        ("2026-11", november.run_id),
+        ("2026-10", october.run_id),
+        ("2026-09", september_again.run_id),
+        ("2026-09", september.run_id),
+    ]
+    by_id = {r.run_id: r for r in listed}
+    assert by_id[october.run_id].state == disbursement_pb2.RUN_STATE_AWAITING_APPROVAL
+    assert (by_id[october.run_id].payment_count, by_id[october.run_id].total_fen) == (
+        get_run(p, october.run_id).payment_count,
+        get_run(p, october.run_id).total_fen,
+    )
+    assert by_id[october.run_id].payment_count == 8
+    assert not by_id[october.run_id].shards  # GetRun gives them
+
+    waiting = list_runs(p, states=[disbursement_pb2.RUN_STATE_AWAITING_APPROVAL])
+    assert [r.run_id for r in waiting] == [october.run_id]
+    opened = list_runs(
+        p, states=[disbursement_pb2.RUN_STATE_GENERATING, disbursement_pb2.RUN_STATE_CANCELLED]
+    )
+    assert [r.run_id for r in opened] == [november.run_id, september_again.run_id, september.run_id]
+    assert [r.run_id for r in list_runs(p, period=types_pb2.Period(month="2026-09"))] == [
+        september_again.run_id,
+        september.run_id,
+    ]
+    assert list_runs(p, period=types_pb2.Period(month="2026-12")) == []
+
+
+def test_listing_runs_names_each_bad_field(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+
+    def refused(**fields) -> set[str]:  # type: ignore[no-untyped-def]
+        with pytest.raises(grpc.RpcError) as raised:
+            p.stub.ListRuns(disbursement_pb2.ListRunsRequest(**fields), metadata=AS_CLERK, timeout=10)
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        return {f for f, _ in field_violations_from(raised.value)}
+
+    county = types_pb2.RegionCode(code=COUNTY)
+    assert refused(region=county, page=types_pb2.PageRequest(page_size=-1)) == {"page.page_size"}
+    assert refused(region=county, states=[disbursement_pb2.RUN_STATE_HELD, 99]) == {"states[1]"}
+    assert refused(
+        region=types_pb2.RegionCode(code="64040"),
+        period=types_pb2.Period(month="2026-13"),
+        page=types_pb2.PageRequest(page_token=encode_token("not-a-run")),
+    ) == {"region.code", "period.month", "page.page_token"}
 
 
 class _AnsweringInParts:

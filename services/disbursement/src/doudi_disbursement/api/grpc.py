@@ -15,14 +15,14 @@ from doudi_disbursement.app.providers import ProviderAccounts
 from doudi_disbursement.app.returned import ReturnedPayments
 from doudi_disbursement.domain.derived import declaration_key
 from doudi_disbursement.domain.funds import Amounts
-from doudi_disbursement.domain.runs import Run
+from doudi_disbursement.domain.runs import Run, RunState
 from doudi_disbursement.events.derived import declaration_to_proto
 from doudi_disbursement.events.overpayments import overpayment_to_proto
 from doudi_disbursement.events.payroll import payment_to_proto, run_to_proto
 from doudi_disbursement.events.providers import account_to_proto, fee_to_proto
 from doudi_disbursement.store import payroll as store
 from doudi_runtime.grpc import context as call_context
-from doudi_runtime.grpc.convert import money, programme_name, programme_pb
+from doudi_runtime.grpc.convert import domain_enum, money, programme_name, programme_pb
 from doudi_runtime.paging import next_token, parse_page
 
 
@@ -85,6 +85,26 @@ class DisbursementApi(disbursement_pb2_grpc.DisbursementServiceServicer):
     ) -> disbursement_pb2.GetRunResponse:
         run, shards, by_state = self._payroll.get_run(request.run_id)
         return disbursement_pb2.GetRunResponse(run=run_to_proto(run, shards, by_state))
+
+    def ListRuns(
+        self, request: disbursement_pb2.ListRunsRequest, context: grpc.ServicerContext
+    ) -> disbursement_pb2.ListRunsResponse:
+        page = parse_page(request.page.page_size, request.page.page_token)
+        states = [
+            domain_enum(RunState, disbursement_pb2.RunState, state, "RUN_STATE_", "states")
+            for state in request.states
+        ]
+        runs, keys = self._payroll.list_runs(
+            request.region.code,
+            [state for state in states if state is not None],
+            request.period.month,
+            page.after,
+            page.size + 1,
+        )
+        return disbursement_pb2.ListRunsResponse(
+            runs=[run_to_proto(run) for run in runs[: page.size]],
+            page=types_pb2.PageResponse(next_page_token=next_token(keys, page)),
+        )
 
     def ApproveRun(
         self, request: disbursement_pb2.ApproveRunRequest, context: grpc.ServicerContext

@@ -44,6 +44,7 @@ PAYMENT = FromRecord("payment", "payment_id")
 RULES: Mapping[str, Rule] = {
     "GenerateMonthlyRun": rule(COUNTY, region=FromField("region.code"), mutates=True),
     "GetRun": rule(COUNTY, region=RUN),
+    "ListRuns": rule(COUNTY, region=Listing("region.code")),
     "ApproveRun": rule(COUNTY, region=RUN, mutates=True),
     "HoldRun": rule(COUNTY, region=RUN, mutates=True),
     "ResumeRun": rule(COUNTY, region=RUN, mutates=True),

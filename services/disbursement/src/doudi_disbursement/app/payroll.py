@@ -564,6 +564,23 @@ class PayrollUseCases:
 
     # -- queries ----------------------------------------------------------------------------------
 
+    def list_runs(
+        self, region: str, states: list[RunState], period_text: str, after: str | None, limit: int
+    ) -> tuple[list[Run], list[str]]:
+        """Up to ``limit`` runs of the counties within ``region`` (see :func:`store.list_runs`), after the
+        one a page token names; returns them with each one's key for the next page's token."""
+        validate_together(
+            lambda: RegionCode.parse(region, field="region.code"),
+            lambda: Period.parse(period_text, field="period.month") if period_text else None,
+            lambda: _after_run(after),
+        )
+        period = Period.parse(period_text) if period_text else None
+        with self.persistence.database.read() as session:
+            found = store.list_runs(
+                session, RegionCode.parse(region).prefix, states, period, _after_run(after), limit
+            )
+        return found, [_run_key(run) for run in found]
+
     def get_run(self, run_id: str) -> tuple[Run, list, dict[str, int]]:  # type: ignore[type-arg]
         with self.persistence.database.read() as session:
             if not run_id:
@@ -572,6 +589,25 @@ class PayrollUseCases:
             if run is None:
                 raise NotFound(f"no run {run_id!r}")
             return run, store.shards_of(session, run_id), store.payments_by_state(session, run_id)
+
+
+def _run_key(run: Run) -> str:
+    """A run's place in :meth:`PayrollUseCases.list_runs`, as a page token carries it."""
+    return f"{run.period}/{run.run_id}"
+
+
+def _after_run(token_key: str | None) -> tuple[str, str] | None:
+    """The (month, run id) a page token carries; a token this service did not issue is the caller's error."""
+    if token_key is None:
+        return None
+    month, _, run_id = token_key.partition("/")
+    try:
+        period = Period.parse(month)
+    except InvalidArgument:
+        period = None
+    if period is None or not run_id:
+        raise InvalidArgument.single("page.page_token", "is not a token this service issued")
+    return str(period), run_id
 
 
 def _county(region: str) -> None:

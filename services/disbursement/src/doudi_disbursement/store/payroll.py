@@ -368,6 +368,29 @@ def live_run(session: Session, period: Period, region: str) -> Run | None:
     return None if row is None else _run_from_row(row)
 
 
+def list_runs(
+    session: Session,
+    region_prefix: str,
+    states: Iterable[RunState],
+    period: Period | None,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> list[Run]:
+    """Runs of the counties within a region, newest benefit month first and, within a month, newest first
+    (run ids count up as they are made); ``after`` is the (month, run id) of the last run served."""
+    query = select(runs).where(runs.c.region.startswith(region_prefix))
+    wanted = [state.value for state in states]
+    if wanted:
+        query = query.where(runs.c.state.in_(wanted))
+    if period is not None:
+        query = query.where(runs.c.period == str(period))
+    if after is not None:
+        month, run_id = after
+        query = query.where(or_(runs.c.period < month, and_(runs.c.period == month, runs.c.run_id < run_id)))
+    ordered = query.order_by(runs.c.period.desc(), runs.c.run_id.desc()).limit(limit)
+    return [_run_from_row(row) for row in session.execute(ordered).all()]
+
+
 def runs_in(session: Session, state: RunState) -> list[Run]:
     return [_run_from_row(r) for r in session.execute(select(runs).where(runs.c.state == state.value)).all()]
 
