@@ -31,6 +31,7 @@ from .test_payroll_api import (
     approve,
     deliver,
     disbursement,
+    every_page,
     generate,
     get_run,
 )
@@ -289,9 +290,8 @@ def test_an_overpayment_needs_a_beneficiary_on_the_roster_and_names_its_bad_fiel
 
 
 def to_resolve(p: Payroll, region: str, *states: int, size: int = 10) -> list[disbursement_pb2.Payment]:
-    found, token = [], ""
-    while True:
-        page = p.stub.ListPaymentsToResolve(
+    return every_page(
+        lambda token: p.stub.ListPaymentsToResolve(
             disbursement_pb2.ListPaymentsToResolveRequest(
                 region=types_pb2.RegionCode(code=region),
                 states=list(states),
@@ -299,11 +299,9 @@ def to_resolve(p: Payroll, region: str, *states: int, size: int = 10) -> list[di
             ),
             metadata=AS_CLERK,
             timeout=10,
-        )
-        found.extend(page.payments)
-        token = page.page.next_page_token
-        if not token:
-            return found
+        ),
+        "payments",
+    )
 
 
 def test_a_returned_payment_is_held_corrected_and_paid_on_its_second_attempt(disbursement) -> None:  # type: ignore[no-untyped-def]

@@ -4,10 +4,11 @@ dual-control release, bank submission, reconciliation — and nobody paid twice,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -175,20 +176,29 @@ def approve(p: Payroll, run: disbursement_pb2.Run, metadata=AS_FINANCE, total: i
     ).run
 
 
-def all_payments(p: Payroll, run_id: str) -> list[disbursement_pb2.Payment]:
-    found, token = [], ""
+def every_page(fetch: Callable[[str], Any], items: str) -> list[Any]:
+    """The ``items`` of every page a list RPC answers: ``fetch`` asks for the page a token names."""
+    found: list[Any] = []
+    token = ""
     while True:
-        page = p.stub.ListPayments(
+        page = fetch(token)
+        found.extend(getattr(page, items))
+        token = page.page.next_page_token
+        if not token:
+            return found
+
+
+def all_payments(p: Payroll, run_id: str) -> list[disbursement_pb2.Payment]:
+    return every_page(
+        lambda token: p.stub.ListPayments(
             disbursement_pb2.ListPaymentsRequest(
                 run_id=run_id, page=types_pb2.PageRequest(page_size=3, page_token=token)
             ),
             metadata=AS_CLERK,
             timeout=10,
-        )
-        found.extend(page.payments)
-        token = page.page.next_page_token
-        if not token:
-            return found
+        ),
+        "payments",
+    )
 
 
 def test_a_month_is_generated_released_by_a_second_person_paid_and_reconciled(disbursement) -> None:  # type: ignore[no-untyped-def]
@@ -369,9 +379,8 @@ def test_bad_requests_name_their_fields(disbursement) -> None:  # type: ignore[n
 
 def list_runs(p: Payroll, page_size: int = 0, **wanted) -> list[disbursement_pb2.Run]:  # type: ignore[no-untyped-def]
     """Every run ListRuns answers for the county, page after page."""
-    found, token = [], ""
-    while True:
-        page = p.stub.ListRuns(
+    return every_page(
+        lambda token: p.stub.ListRuns(
             disbursement_pb2.ListRunsRequest(
                 region=types_pb2.RegionCode(code=COUNTY),
                 page=types_pb2.PageRequest(page_size=page_size, page_token=token),
@@ -379,11 +388,9 @@ def list_runs(p: Payroll, page_size: int = 0, **wanted) -> list[disbursement_pb2
             ),
             metadata=AS_CLERK,
             timeout=10,
-        )
-        found.extend(page.runs)
-        token = page.page.next_page_token
-        if not token:
-            return found
+        ),
+        "runs",
+    )
 
 
 def test_the_county_finds_its_runs_newest_month_first_and_those_waiting_for_approval(disbursement) -> None:  # type: ignore[no-untyped-def]
