@@ -15,6 +15,7 @@ from doudi.intake.v1 import events_pb2 as intake_events
 from doudi.intake.v1 import intake_pb2
 from doudi.verification.v1 import events_pb2 as verification_events
 from doudi.verification.v1 import verification_pb2
+from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.events.entitlements import apply_entitlement_event
 from doudi_disbursement.main import DEFINITION as DISBURSEMENT
 from doudi_disbursement.main import DisbursementSettings
@@ -151,5 +152,5 @@ def disbursement_fed(tmp_path: Path, envelopes: list[Any], now: datetime) -> Ser
     disbursement = build_context(DISBURSEMENT, settings)
     for envelope in envelopes:
         with disbursement.persistence().database.transaction() as session:
-            apply_entitlement_event(session, envelope, now)
+            apply_entitlement_event(session, envelope, now, Overpayments(disbursement))
     return disbursement

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.app.payroll import PayrollUseCases
 from doudi_disbursement.events.entitlements import apply_entitlement_event
 from doudi_disbursement.store import payroll as payroll_store
@@ -62,7 +63,7 @@ def test_a_late_approval_is_paid_its_delay_months_once_as_arrears(tmp_path: Path
     ]
 
     with disbursement.persistence().database.transaction() as session:
-        apply_entitlement_event(session, activation, clock())
+        apply_entitlement_event(session, activation, clock(), Overpayments(disbursement))
     clock.on(date(2025, 8, 1))
     august = payroll.generate_run("g-aug", "2025-08", "640402000000", "county-clerk")
     payroll.generate_shards()

@@ -18,6 +18,7 @@ from typing import Any
 
 from doudi.eligibility.v1 import events_pb2
 from doudi_common.period import Period
+from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.app.payroll import PayrollUseCases
 from doudi_disbursement.events.entitlements import apply_entitlement_event
 from doudi_disbursement.store import payroll as payroll_store
@@ -32,7 +33,7 @@ REGION = "640402000000"
 def _apply(disbursement: Any, envelopes: list[Any], now: Any) -> None:
     for envelope in envelopes:
         with disbursement.persistence().database.transaction() as session:
-            apply_entitlement_event(session, envelope, now)
+            apply_entitlement_event(session, envelope, now, Overpayments(disbursement))
 
 
 def _active_h01(tmp_path: Path) -> tuple[Eligibility, str]:

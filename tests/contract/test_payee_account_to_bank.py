@@ -18,6 +18,7 @@ from sqlalchemy import select
 from doudi.common.v1 import programme_pb2, types_pb2
 from doudi.intake.v1 import events_pb2 as intake_events
 from doudi.intake.v1 import intake_pb2
+from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.app.returned import ReturnedPayments
 from doudi_disbursement.domain.payments import NO_ACCOUNT_REASON
 from doudi_disbursement.events.entitlements import apply_entitlement_event
@@ -145,7 +146,7 @@ def decided_in_eligibility(c: Chain, application_id: str, accepted: Any) -> None
 def hand_to_disbursement(c: Chain, already: int = 0) -> None:
     for envelope in c.eligibility.entitlement_events()[already:]:
         with c.disbursement.persistence().database.transaction() as session:
-            apply_entitlement_event(session, envelope, c.eligibility.clock())
+            apply_entitlement_event(session, envelope, c.eligibility.clock(), Overpayments(c.disbursement))
 
 
 def pay_april(c: Chain) -> Any:

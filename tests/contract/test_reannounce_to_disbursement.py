@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from doudi.eligibility.v1 import events_pb2
 from doudi_common.fieldcrypt import LookupHasher
 from doudi_common.period import Period
+from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.events.entitlements import apply_entitlement_event
 from doudi_disbursement.store import payroll as payroll_store
 from doudi_disbursement.store import tables as disbursement_tables
@@ -46,7 +47,7 @@ def test_a_reannouncement_after_a_rotation_names_each_person_by_the_new_and_the_
         [again] = e.entitlement_events()[len(heard) :]
         assert unpack(again, events_pb2.EntitlementReannounced).entitlement.digests_per_person == 2
         with disbursement.persistence().database.transaction() as session:
-            apply_entitlement_event(session, again, e.clock())
+            apply_entitlement_event(session, again, e.clock(), Overpayments(disbursement))
         with disbursement.persistence().database.read() as session:
             after = payroll_store.get_roster_entry(session, entitlement.entitlement_id)
             lines = session.execute(

@@ -34,6 +34,7 @@ from doudi.intake.v1 import events_pb2 as intake_events
 from doudi.intake.v1 import intake_pb2
 from doudi.verification.v1 import events_pb2 as verification_events
 from doudi.verification.v1 import verification_pb2
+from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.domain.reserve import Advance, Method
 from doudi_disbursement.events.entitlements import apply_entitlement_event
 from doudi_disbursement.main import payroll, reserve_funds
@@ -103,7 +104,9 @@ class Chain:
         """Every entitlement event eligibility wrote, in order, applied by disbursement's consumer."""
         for envelope in self.eligibility.entitlement_events():
             with self.disbursement.persistence().database.transaction() as session:
-                apply_entitlement_event(session, envelope, self.eligibility.clock())
+                apply_entitlement_event(
+                    session, envelope, self.eligibility.clock(), Overpayments(self.disbursement)
+                )
 
 
 @pytest.fixture

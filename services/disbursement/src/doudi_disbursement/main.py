@@ -113,10 +113,11 @@ def _bindings(context: ServiceContext[DisbursementSettings]) -> Sequence[GrpcSer
 
 def _subscriptions(context: ServiceContext[DisbursementSettings]) -> Sequence[Subscription]:
     clock = payroll(context).clock
+    overpayments = Overpayments(context, clock)
     return [
-        entitlement_subscription(clock),
+        entitlement_subscription(clock, overpayments),
         settlement_subscription(clock),
-        post_check_subscription(Overpayments(context, clock)),
+        post_check_subscription(overpayments),
     ]
 
 

@@ -2,6 +2,9 @@
 recovered by the runs, which offset part of each later month's payment under the same programme, and by
 the household's repayments.
 
+An entitlement change, end or suspension that takes effect from a month already paid records one itself,
+in the consumer's transaction: what the month was paid beyond what is now due (``domain.paid_ahead``).
+
 Eligibility's post-check after advance aid (DOMAIN §7.4) records one too, once per case: what a
 misrepresentation recovers, under urgent temporary assistance, owed by the household the reserve fund's
 advance paid (named ``advance:<advance id>``, as the fund names an advance's overpayment). That programme
@@ -20,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
-from doudi_disbursement.domain import ta_recovery
+from doudi_common.period import Period
+from doudi_disbursement.domain import paid_ahead, ta_recovery
+from doudi_disbursement.domain.roster import RosterEntry
 from doudi_disbursement.events import overpayments as events
 from doudi_disbursement.store import derived as store
 from doudi_disbursement.store import payroll as payroll_store
@@ -29,6 +34,8 @@ from doudi_runtime.idempotency import MAX_REQUEST_ID_LENGTH, fingerprint_of, run
 
 #: Who records a post-check's recovery, and the key of its case among the service's idempotency keys.
 POST_CHECK_RECORDER = "eligibility post-check"
+#: Who records the months an entitlement change found paid beyond what is now due.
+PAID_AHEAD_RECORDER = "entitlement change"
 POST_CHECK_KEY = "ta-post-check:"
 
 RECORDED_FEN = Counter(
@@ -220,6 +227,38 @@ class Overpayments(Commands):
             perform=perform,
             replay=lambda overpayment_id: self._view(session, overpayment_id),
         )
+
+    def record_paid_ahead(
+        self, session: Session, now: datetime, entry: RosterEntry, first: Period, change: str, cause: str
+    ) -> OverpaymentView | None:
+        """What ``entry``'s months from ``first`` on were paid beyond what its change (described by
+        ``change``) now makes due (DOMAIN §11.4, §12.1), inside the consumer's transaction: recorded and
+        announced once, with each month's share, or None when nothing paid is now overpaid. A month counted
+        before is counted again only for what this change adds, so hearing the event again records
+        nothing more."""
+        paid = payroll_store.monthly_paid_since(session, entry, paid_ahead.monthly_components(entry), first)
+        if not paid:
+            return None
+        found = store.overpaid_found(session, entry.entitlement_id, first)
+        overpaid = paid_ahead.overpaid_by_month(entry, paid, found)
+        if not overpaid:
+            return None
+        amount_fen = sum(overpaid.values())
+        view = self._insert(
+            session,
+            now,
+            cause,
+            beneficiary_id=entry.beneficiary_id,
+            programme=entry.programme,
+            township=entry.township,
+            amount_fen=amount_fen,
+            reason=paid_ahead.overpaid_reason(overpaid, change),
+            decision_reference=cause,
+            recorded_by=PAID_AHEAD_RECORDER,
+        )
+        store.record_overpaid_months(session, entry.entitlement_id, view.row.overpayment_id, overpaid)
+        RECORDED_FEN.inc(amount_fen)
+        return view
 
     def get(self, overpayment_id: str) -> OverpaymentView:
         validate_together(require_id(overpayment_id, "overpayment_id"))

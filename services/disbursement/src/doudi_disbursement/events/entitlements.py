@@ -16,6 +16,7 @@ from doudi_common.calendar import china_date
 from doudi_common.errors import InvalidArgument
 from doudi_common.period import Period
 from doudi_contracts.topics import topic
+from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.domain import arrears, roster
 from doudi_disbursement.domain.arrears import ARREARS
 from doudi_disbursement.domain.exit_bonus import exit_bonus_key
@@ -28,6 +29,8 @@ from doudi_runtime.events.envelope import unpack
 from doudi_runtime.grpc.convert import programme_name
 
 TOPIC_ENTITLEMENTS = topic("doudi.eligibility.entitlement.v1").name
+#: How much of eligibility's reason for a change an overpayment it finds quotes.
+REASON_QUOTED = 200
 log = logging.getLogger(__name__)
 ARREARS_FEN = Counter(
     "doudi_disbursement_arrears_fen_total",
@@ -226,8 +229,20 @@ def _refresh(session: Session, envelope: EventEnvelope, now: datetime) -> None:
         store.save_roster_entry(session, refreshed, now)
 
 
-def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: datetime) -> None:
+def _cause(text: str) -> str:
+    """Eligibility's reason, as an overpayment's reason quotes it."""
+    text = text.strip()
+    return f" ({text[:REASON_QUOTED]})" if text else ""
+
+
+def apply_entitlement_event(
+    session: Session, envelope: EventEnvelope, now: datetime, overpayments: Overpayments
+) -> None:
+    """Apply one entitlement event to the roster. A change, stop or suspension taking effect from a month
+    already paid records what that month was paid beyond what is now due as an overpayment (DOMAIN §11.4,
+    §12.1): ``paid_ahead`` is the first month it takes effect from, and what it is."""
     kind = envelope.event_type.rsplit(".", 1)[1]
+    paid_ahead: tuple[Period, str] | None = None
     occurred = (
         envelope.occurred_at.ToDatetime().replace(tzinfo=now.tzinfo)
         if envelope.HasField("occurred_at")
@@ -306,28 +321,34 @@ def apply_entitlement_event(session: Session, envelope: EventEnvelope, now: date
                 _digests_per_person(e),
             )
             entry = _gradual_exit(entry, event)
+            paid_ahead = (effective, f"the change effective {effective}{_cause(event.reason)}")
         entry = roster.with_payee(entry, e.payee.account_name, e.payee.account_number)
         entry = roster.with_birth_month(entry, _birth_month(e))
     elif kind == "EntitlementSuspended":
         event = unpack(envelope, events_pb2.EntitlementSuspended)
-        entry = roster.suspended(
-            _existing(session, event.entitlement.entitlement_id), Period.of(china_date(occurred)).next()
-        )
+        suspended_from = Period.of(china_date(occurred)).next()
+        entry = roster.suspended(_existing(session, event.entitlement.entitlement_id), suspended_from)
+        paid_ahead = (suspended_from, f"the suspension from {suspended_from}{_cause(event.reason)}")
     elif kind == "EntitlementTerminated":
         event = unpack(envelope, events_pb2.EntitlementTerminated)
         last = _period(event.last_month.month, "last_month", event.entitlement.entitlement_id)
         entry = roster.terminated(_existing(session, event.entitlement.entitlement_id), last)
         if event.exit_bonus.amount_fen > 0:
             _record_exit_bonus(session, entry, last, event, now)
+        paid_ahead = (last.next(), f"the end after {last}{_cause(event.reason)}")
     elif kind == "EntitlementReannounced":
         _refresh(session, envelope, now)
         return
     else:
         return
     store.save_roster_entry(session, entry, now)
+    if paid_ahead is not None:
+        first, change = paid_ahead
+        overpayments.record_paid_ahead(session, now, entry, first, change, f"{kind} {envelope.event_id}")
 
 
-def entitlement_subscription(clock: Callable[[], datetime]) -> Subscription:
+def entitlement_subscription(clock: Callable[[], datetime], overpayments: Overpayments) -> Subscription:
     return Subscription(
-        TOPIC_ENTITLEMENTS, lambda session, envelope: apply_entitlement_event(session, envelope, clock())
+        TOPIC_ENTITLEMENTS,
+        lambda session, envelope: apply_entitlement_event(session, envelope, clock(), overpayments),
     )

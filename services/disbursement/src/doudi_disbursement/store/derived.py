@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from doudi_disbursement.store.tables import (
     arrears,
     derived_declarations,
     derived_persons,
+    overpaid_months,
     overpayments,
     payments,
     recoveries,
@@ -103,6 +104,33 @@ def arrears_unpaid(session: Session, entitlement_ids: Iterable[str], up_to: Peri
 
 def insert_overpayment(session: Session, values: dict[str, Any]) -> None:
     session.execute(insert(overpayments).values(**values))
+
+
+def overpaid_found(session: Session, entitlement_id: str, first: Period) -> dict[Period, int]:
+    """What earlier findings counted overpaid for each of the entitlement's months from ``first`` on."""
+    rows = session.execute(
+        select(overpaid_months.c.period, func.sum(overpaid_months.c.amount_fen))
+        .where(overpaid_months.c.entitlement_id == entitlement_id, overpaid_months.c.period >= str(first))
+        .group_by(overpaid_months.c.period)
+    ).all()
+    return {Period.parse(period): int(amount) for period, amount in rows}
+
+
+def record_overpaid_months(
+    session: Session, entitlement_id: str, overpayment_id: str, months: Mapping[Period, int]
+) -> None:
+    session.execute(
+        insert(overpaid_months),
+        [
+            {
+                "entitlement_id": entitlement_id,
+                "period": str(month),
+                "overpayment_id": overpayment_id,
+                "amount_fen": amount,
+            }
+            for month, amount in months.items()
+        ],
+    )
 
 
 def get_overpayment(session: Session, overpayment_id: str) -> Any:

@@ -28,7 +28,7 @@ from doudi_common.period import Period
 from doudi_disbursement.domain.batches import UNBATCHED
 from doudi_disbursement.domain.payments import NO_ACCOUNT_REASON, PaymentLine, PaymentState, without_account
 from doudi_disbursement.domain.roster import AmountChange, RosterEntry
-from doudi_disbursement.domain.runs import Run, RunState, Totals
+from doudi_disbursement.domain.runs import PAID_OUT, Run, RunState, Totals
 from doudi_disbursement.store import bulk
 from doudi_disbursement.store.payee_sealing import ACCOUNT_CONTEXT, NAME_CONTEXT, Carried, as_stored, opened
 from doudi_disbursement.store.tables import (
@@ -690,6 +690,32 @@ def _insert_rows(
         "attempt": 1,
     }
     return bulk.insert_once(session, payments, _GENERATED_COLUMNS, rows, constants, "idempotency_key")
+
+
+#: A line being paid or paid: its run released, and neither returned, failed, held nor withdrawn.
+_GOING_OUT = (PaymentState.PENDING.value, PaymentState.SUBMITTED.value, PaymentState.SETTLED.value)
+
+
+def monthly_paid_since(
+    session: Session, entry: RosterEntry, components: Iterable[str], first: Period
+) -> dict[Period, int]:
+    """What the entitlement's lines of ``components`` paid, month by month from ``first`` on: the lines of
+    released runs that the bank was or will be sent, and did not return or refuse."""
+    rows = session.execute(
+        select(payments.c.period, func.sum(payments.c.amount_fen))
+        .select_from(_WITH_BATCH.join(runs, runs.c.run_id == payments.c.run_id))
+        .where(
+            payments.c.beneficiary_id == entry.beneficiary_id,
+            payments.c.programme == entry.programme,
+            payments.c.entitlement_id == entry.entitlement_id,
+            payments.c.component.in_(sorted(components)),
+            payments.c.period >= str(first),
+            runs.c.state.in_(sorted(state.value for state in PAID_OUT)),
+            PAYMENT_STATE.in_(_GOING_OUT),
+        )
+        .group_by(payments.c.period)
+    ).all()
+    return {Period.parse(period): int(amount) for period, amount in rows}
 
 
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:

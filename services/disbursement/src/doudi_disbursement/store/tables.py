@@ -181,6 +181,17 @@ overpayments = Table(
     Index("ix_overpayments_beneficiary", "beneficiary_id", "programme"),
 )
 
+#: What each overpayment found a month overpaid by, per entitlement, when a change took effect from a month
+#: already paid (DOMAIN §11.4): a later change finds only what it adds.
+overpaid_months = Table(
+    "overpaid_months",
+    metadata,
+    Column("entitlement_id", String(40), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("overpayment_id", String(40), primary_key=True),
+    Column("amount_fen", BigInteger, nullable=False),
+)
+
 #: Repayments a household made towards an overpayment (DOMAIN §11.4: repayment or offset).
 repayments = Table(
     "repayments",

@@ -1,0 +1,25 @@
+"""What each overpayment found a month overpaid by, per entitlement, when a change took effect from a month
+already paid (DOMAIN §11.4, §12.1): a later change of the same months finds only what it adds. Overpayments
+recorded before were given their amounts by hand and name no months."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "overpaid_months",
+        sa.Column("entitlement_id", sa.String(40), primary_key=True),
+        sa.Column("period", sa.String(7), primary_key=True),
+        sa.Column("overpayment_id", sa.String(40), primary_key=True),
+        sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("overpaid_months")
