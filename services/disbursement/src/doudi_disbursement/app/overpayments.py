@@ -34,9 +34,9 @@ from doudi_runtime.idempotency import MAX_REQUEST_ID_LENGTH, fingerprint_of, run
 
 #: Who records a post-check's recovery, and the key of its case among the service's idempotency keys.
 POST_CHECK_RECORDER = "eligibility post-check"
+POST_CHECK_KEY = "ta-post-check:"
 #: Who records the months an entitlement change found paid beyond what is now due.
 PAID_AHEAD_RECORDER = "entitlement change"
-POST_CHECK_KEY = "ta-post-check:"
 
 RECORDED_FEN = Counter(
     "doudi_disbursement_overpayment_recorded_fen_total", "Overpayments recorded for recovery, in fen."

@@ -240,8 +240,9 @@ def apply_entitlement_event(
 ) -> None:
     """Apply one entitlement event to the roster. A change, stop or suspension taking effect from a month
     already paid records what that month was paid beyond what is now due as an overpayment (DOMAIN §11.4,
-    §12.1): ``paid_ahead`` is the first month it takes effect from, and what it is."""
+    §12.1)."""
     kind = envelope.event_type.rsplit(".", 1)[1]
+    # The first month a change, stop or suspension takes effect from, and what it is.
     paid_ahead: tuple[Period, str] | None = None
     occurred = (
         envelope.occurred_at.ToDatetime().replace(tzinfo=now.tzinfo)
