@@ -21,12 +21,20 @@ from .test_derived_payments_api import (
     lines,
     pay,
 )
-from .test_payroll_api import Payroll, all_payments, deliver, disbursement, generate, get_run
+from .test_payroll_api import AS_CLERK, Payroll, all_payments, deliver, disbursement, generate
 from .test_ta_post_check import overpayments_of
 
 __all__ = ["disbursement"]
 
 RETURNED_ACCOUNT = "6228480000000000"  # the bank simulator returns accounts ending 0000: "account closed"
+
+
+def died(entitlement_id: str, amount_fen: int, last: str) -> eligibility_events.EntitlementTerminated:
+    return eligibility_events.EntitlementTerminated(
+        entitlement=entitlement(entitlement_id, amount_fen),
+        reason="死亡",
+        last_month=types_pb2.Period(month=last),
+    )
 
 
 def paid_month(p: Payroll, month: str) -> disbursement_pb2.Run:
@@ -75,25 +83,43 @@ def test_h11_x_recomputed_from_may_after_may_and_june_were_paid_recovers_570(dis
     )
 
 
-def test_an_end_counts_the_months_paid_after_it_but_not_a_run_still_awaiting_approval(disbursement) -> None:  # type: ignore[no-untyped-def]
+def test_an_end_counts_the_months_paid_after_it_and_a_run_generated_before_it_once_released(
+    disbursement,
+) -> None:  # type: ignore[no-untyped-def]
     p = disbursement
     deliver(p, eligibility_events.EntitlementActivated(entitlement=entitlement("liu", 60_000)))
     paid_month(p, "2026-05")
     june = generate(p, "gen-2026-06", "2026-06")
     p.use_cases.generate_shards()
-    assert get_run(p, june.run_id).state == disbursement_pb2.RUN_STATE_AWAITING_APPROVAL
 
-    deliver(
-        p,
-        eligibility_events.EntitlementTerminated(
-            entitlement=entitlement("liu", 60_000),
-            reason="死亡",
-            last_month=types_pb2.Period(month="2026-04"),
-        ),
-    )
+    deliver(p, died("liu", 60_000, last="2026-04"))
     (found,) = overpayments_of(p, "hh_liu")
     assert found.amount.amount_fen == 60_000
-    assert found.reason.endswith("(DOMAIN §11.4): 2026-05 600.00 yuan")
+    assert found.reason.endswith("(DOMAIN §11.4): 2026-05 600.00 yuan"), "June's run is not released yet"
+
+    assert pay(p, june).state == disbursement_pb2.RUN_STATE_CLOSED  # released with the totals approved
+    after_june = sorted(
+        (o.amount.amount_fen, o.reason.rsplit(": ", 1)[1]) for o in overpayments_of(p, "hh_liu")
+    )
+    assert after_june == [(60_000, "2026-05 600.00 yuan"), (60_000, "2026-06 600.00 yuan")]
+    assert len(announced(p, events_pb2.OverpaymentDetected)) == 2
+
+
+def test_a_run_cancelled_after_an_end_and_made_again_pays_nothing_to_recover(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    deliver(p, eligibility_events.EntitlementActivated(entitlement=entitlement("sun", 60_000)))
+    june = generate(p, "gen-2026-06", "2026-06")
+    p.use_cases.generate_shards()
+    deliver(p, died("sun", 60_000, last="2026-05"))
+    p.stub.CancelRun(
+        disbursement_pb2.CancelRunRequest(request_id="c-jun", run_id=june.run_id, reason="名单有误"),
+        metadata=AS_CLERK,
+        timeout=10,
+    )
+    again = generate(p, "gen-2026-06-again", "2026-06")
+    p.use_cases.generate_shards()
+    assert all_payments(p, again.run_id) == []
+    assert overpayments_of(p, "hh_sun") == []
 
 
 def test_a_month_the_bank_returned_was_not_paid_and_a_suspension_counts_the_paid_month_after_it(  # type: ignore[no-untyped-def]

@@ -235,8 +235,12 @@ class Overpayments(Commands):
         ``change``) now makes due (DOMAIN §11.4, §12.1), inside the consumer's transaction: recorded and
         announced once, with each month's share, or None when nothing paid is now overpaid. A month counted
         before is counted again only for what this change adds, so hearing the event again records
-        nothing more."""
-        paid = payroll_store.monthly_paid_since(session, entry, paid_ahead.monthly_components(entry), first)
+        nothing more. A line of a run not released yet is looked at again when that run is released
+        (:meth:`recheck_released`)."""
+        components = paid_ahead.monthly_components(entry)
+        unreleased = payroll_store.unreleased_runs_paying(session, entry, components, first)
+        store.add_rechecks(session, unreleased, entry.entitlement_id, first, change, cause)
+        paid = payroll_store.monthly_paid_since(session, entry, components, first)
         if not paid:
             return None
         found = store.overpaid_found(session, entry.entitlement_id, first)
@@ -259,6 +263,17 @@ class Overpayments(Commands):
         store.record_overpaid_months(session, entry.entitlement_id, view.row.overpayment_id, overpaid)
         RECORDED_FEN.inc(amount_fen)
         return view
+
+    def recheck_released(self, session: Session, now: datetime, run_id: str) -> None:
+        """The run was released in this transaction: each change that found one of its lines no longer due as
+        generated records what the line now pays beyond what is due (as :meth:`record_paid_ahead` would
+        have, had the run been released before the change)."""
+        for recheck in store.rechecks_of(session, run_id):
+            entry = payroll_store.get_roster_entry(session, recheck.entitlement_id)
+            if entry is not None:
+                first = Period.parse(recheck.first_period)
+                self.record_paid_ahead(session, now, entry, first, recheck.change, recheck.cause)
+        store.drop_rechecks(session, run_id)
 
     def get(self, overpayment_id: str) -> OverpaymentView:
         validate_together(require_id(overpayment_id, "overpayment_id"))

@@ -27,6 +27,7 @@ from doudi_common.region import RegionCode, RegionLevel
 from doudi_common.validation import validate_together
 from doudi_disbursement.app.bank_gateway import Order, Result
 from doudi_disbursement.app.derived_lines import page_lines, shard_due
+from doudi_disbursement.app.overpayments import Overpayments
 from doudi_disbursement.app.provider_lines import provider_fee_lines, provider_fees_due
 from doudi_disbursement.domain import runs as runs_domain
 from doudi_disbursement.domain.batches import page_prefix, plan_batches
@@ -269,13 +270,26 @@ class PayrollUseCases:
 
     # -- dual control -----------------------------------------------------------------------------
 
-    def _change_run(self, method: str, request_id: str, run_id: str, fingerprint: str, change) -> Run:  # type: ignore[no-untyped-def]
+    def _change_run(
+        self,
+        method: str,
+        request_id: str,
+        run_id: str,
+        fingerprint: str,
+        change: Callable[[Session, Run, datetime], Run],
+        then: Callable[[Session, Run, datetime], None] | None = None,
+    ) -> Run:
+        """Change the run once per request id; ``then`` runs after the changed run is saved, in the same
+        transaction."""
         validate_request_id(request_id)
         with self.persistence.database.transaction() as session:
 
             def perform() -> tuple[str, Run]:
-                changed = change(session, self._run(session, run_id), self.clock())
+                now = self.clock()
+                changed = change(session, self._run(session, run_id), now)
                 store.save_run(session, changed)
+                if then is not None:
+                    then(session, changed, now)
                 return changed.run_id, changed
 
             return run_once(
@@ -289,12 +303,21 @@ class PayrollUseCases:
             )
 
     def approve(self, request_id: str, run_id: str, approver: str, count: int, total_fen: int) -> Run:
+        """Release the run (dual control). Lines generated before a change made them due for less are paid
+        as generated (the approver confirmed these totals), and what they pay beyond what is due is recorded
+        as overpaid with the release (DOMAIN §11.4)."""
+
         def change(session: Session, run: Run, now: datetime) -> Run:
             released = runs_domain.approve(run, approver, count, total_fen, now)
             store.release_batches(session, run_id, now)
             return released
 
-        return self._change_run("ApproveRun", request_id, run_id, f"{approver}|{count}|{total_fen}", change)
+        def recheck(session: Session, released: Run, now: datetime) -> None:
+            Overpayments(self.context, self.clock).recheck_released(session, now, released.run_id)
+
+        return self._change_run(
+            "ApproveRun", request_id, run_id, f"{approver}|{count}|{total_fen}", change, recheck
+        )
 
     def hold(self, request_id: str, run_id: str, reason: str) -> Run:
         if not reason.strip():
@@ -319,6 +342,7 @@ class PayrollUseCases:
         def change(session: Session, run: Run, now: datetime) -> Run:
             cancelled = runs_domain.cancel(run, reason.strip(), now)
             store.delete_unsent_payments(session, run.run_id)
+            derived_store.drop_rechecks(session, run.run_id)  # its lines are withdrawn: nothing to look at
             return cancelled
 
         return self._change_run("CancelRun", request_id, run_id, reason, change)

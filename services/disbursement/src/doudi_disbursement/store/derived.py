@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy import and_, delete, exists, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from doudi_disbursement.store.tables import (
     derived_persons,
     overpaid_months,
     overpayments,
+    paid_ahead_rechecks,
     payments,
     recoveries,
     repayments,
@@ -131,6 +132,36 @@ def record_overpaid_months(
             for month, amount in months.items()
         ],
     )
+
+
+def add_rechecks(
+    session: Session, run_ids: Iterable[str], entitlement_id: str, first: Period, change: str, cause: str
+) -> None:
+    rows = [
+        {
+            "run_id": run_id,
+            "entitlement_id": entitlement_id,
+            "cause": cause,
+            "first_period": str(first),
+            "change": change,
+        }
+        for run_id in run_ids
+    ]
+    insert_once(session, paid_ahead_rechecks, rows, ["run_id", "entitlement_id", "cause"])
+
+
+def rechecks_of(session: Session, run_id: str) -> list[Any]:
+    return list(
+        session.execute(
+            select(paid_ahead_rechecks)
+            .where(paid_ahead_rechecks.c.run_id == run_id)
+            .order_by(paid_ahead_rechecks.c.entitlement_id, paid_ahead_rechecks.c.cause)
+        ).all()
+    )
+
+
+def drop_rechecks(session: Session, run_id: str) -> None:
+    session.execute(delete(paid_ahead_rechecks).where(paid_ahead_rechecks.c.run_id == run_id))
 
 
 def get_overpayment(session: Session, overpayment_id: str) -> Any:

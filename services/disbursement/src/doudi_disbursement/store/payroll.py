@@ -28,7 +28,7 @@ from doudi_common.period import Period
 from doudi_disbursement.domain.batches import UNBATCHED
 from doudi_disbursement.domain.payments import NO_ACCOUNT_REASON, PaymentLine, PaymentState, without_account
 from doudi_disbursement.domain.roster import AmountChange, RosterEntry
-from doudi_disbursement.domain.runs import PAID_OUT, Run, RunState, Totals
+from doudi_disbursement.domain.runs import PAID_OUT, UNRELEASED, Run, RunState, Totals
 from doudi_disbursement.store import bulk
 from doudi_disbursement.store.payee_sealing import ACCOUNT_CONTEXT, NAME_CONTEXT, Carried, as_stored, opened
 from doudi_disbursement.store.tables import (
@@ -696,6 +696,25 @@ def _insert_rows(
 _GOING_OUT = (PaymentState.PENDING.value, PaymentState.SUBMITTED.value, PaymentState.SETTLED.value)
 
 
+def _lines_of(
+    entry: RosterEntry, components: Iterable[str], first: Period, run_states: Iterable[RunState]
+) -> Any:
+    """The entitlement's lines of ``components`` from ``first`` on, in runs in ``run_states``, that the bank
+    was, is or will be sent and did not return or refuse."""
+    return and_(
+        payments.c.beneficiary_id == entry.beneficiary_id,
+        payments.c.programme == entry.programme,
+        payments.c.entitlement_id == entry.entitlement_id,
+        payments.c.component.in_(sorted(components)),
+        payments.c.period >= str(first),
+        runs.c.state.in_(sorted(state.value for state in run_states)),
+        PAYMENT_STATE.in_(_GOING_OUT),
+    )
+
+
+_WITH_RUN = _WITH_BATCH.join(runs, runs.c.run_id == payments.c.run_id)
+
+
 def monthly_paid_since(
     session: Session, entry: RosterEntry, components: Iterable[str], first: Period
 ) -> dict[Period, int]:
@@ -703,19 +722,26 @@ def monthly_paid_since(
     released runs that the bank was or will be sent, and did not return or refuse."""
     rows = session.execute(
         select(payments.c.period, func.sum(payments.c.amount_fen))
-        .select_from(_WITH_BATCH.join(runs, runs.c.run_id == payments.c.run_id))
-        .where(
-            payments.c.beneficiary_id == entry.beneficiary_id,
-            payments.c.programme == entry.programme,
-            payments.c.entitlement_id == entry.entitlement_id,
-            payments.c.component.in_(sorted(components)),
-            payments.c.period >= str(first),
-            runs.c.state.in_(sorted(state.value for state in PAID_OUT)),
-            PAYMENT_STATE.in_(_GOING_OUT),
-        )
+        .select_from(_WITH_RUN)
+        .where(_lines_of(entry, components, first, PAID_OUT))
         .group_by(payments.c.period)
     ).all()
     return {Period.parse(period): int(amount) for period, amount in rows}
+
+
+def unreleased_runs_paying(
+    session: Session, entry: RosterEntry, components: Iterable[str], first: Period
+) -> list[str]:
+    """The runs not released yet that hold lines of the entitlement's ``components`` from ``first`` on."""
+    return list(
+        session.execute(
+            select(payments.c.run_id)
+            .distinct()
+            .select_from(_WITH_RUN)
+            .where(_lines_of(entry, components, first, UNRELEASED))
+            .order_by(payments.c.run_id)
+        ).scalars()
+    )
 
 
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:

@@ -192,6 +192,18 @@ overpaid_months = Table(
     Column("amount_fen", BigInteger, nullable=False),
 )
 
+#: A change that found a line of an unreleased run no longer due as generated: once the run is released,
+#: what the line pays beyond what is due is overpaid, and the change is looked at again for it.
+paid_ahead_rechecks = Table(
+    "paid_ahead_rechecks",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("entitlement_id", String(40), primary_key=True),
+    Column("cause", String(200), primary_key=True),
+    Column("first_period", String(7), nullable=False),
+    Column("change", Text, nullable=False),
+)
+
 #: Repayments a household made towards an overpayment (DOMAIN §11.4: repayment or offset).
 repayments = Table(
     "repayments",

@@ -1,6 +1,7 @@
 """What each overpayment found a month overpaid by, per entitlement, when a change took effect from a month
 already paid (DOMAIN §11.4, §12.1): a later change of the same months finds only what it adds. Overpayments
-recorded before were given their amounts by hand and name no months."""
+recorded before were given their amounts by hand and name no months. And the changes to look at again when
+a run is released, for its lines generated before them."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -20,6 +21,16 @@ def upgrade() -> None:
         sa.Column("amount_fen", sa.BigInteger, nullable=False),
     )
 
+    op.create_table(
+        "paid_ahead_rechecks",
+        sa.Column("run_id", sa.String(40), primary_key=True),
+        sa.Column("entitlement_id", sa.String(40), primary_key=True),
+        sa.Column("cause", sa.String(200), primary_key=True),
+        sa.Column("first_period", sa.String(7), nullable=False),
+        sa.Column("change", sa.Text, nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("paid_ahead_rechecks")
     op.drop_table("overpaid_months")
