@@ -174,6 +174,16 @@ def test_a_newer_set_replaces_its_level_whole_so_it_must_restate_every_value() -
     assert "dls.amount:MISSING" in {v.name for v in caught.value.violations}
 
 
+def test_a_list_of_one_code_is_read_as_text_though_it_reads_as_a_number() -> None:
+    written = a_set("EX-GY-Q", COUNTY, "2026-01-01", {"payment.quarterly.townships": '"640402101000"'})
+    assert parse_set(written).values["payment.quarterly.townships"] == Fraction(640402101000)
+    assert read_set(written).parameters.values["payment.quarterly.townships"] == "640402101000"
+    quarterly = read_set(written).parameters.values
+    newer = restated("EX-GY-Q", COUNTY, date(2026, 1, 1), dict(quarterly))  # type: ignore[arg-type]
+    resolved = Registry([*shipped_registry().sets, newer]).resolve(EX_GY_VILLAGE, date(2026, 1, 1))
+    assert resolved.texts("payment.quarterly.townships") == {"640402101000"}
+
+
 def test_reading_a_key_outside_the_catalogue_or_of_the_wrong_kind_is_an_error() -> None:
     p = ex_gy()
     with pytest.raises(ParameterError, match="catalogue"):

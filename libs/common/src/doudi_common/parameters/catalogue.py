@@ -727,6 +727,15 @@ _DEFINITIONS: tuple[Definition, ...] = (
         "Parent conditions a province adds",
         "[L, S57] Guangdong",
     ),
+    # Disbursement (§11.1); read by the disbursement service: a township named pays a quarter at a time
+    Definition(
+        "payment.quarterly.townships",
+        Kind.TEXT_LIST,
+        "township codes",
+        "Rural townships paid quarterly, by the 10th of the quarter's first month",
+        "[L/N*, S63, S64] DOMAIN §11.1",
+        required=False,
+    ),
     # Disbursement (§11.4); read by the disbursement service, which refuses to offset without it
     Definition(
         "recovery.offset.max_share",

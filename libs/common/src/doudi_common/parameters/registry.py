@@ -52,9 +52,15 @@ class SourcedSet:
         return self.parameters.set_id
 
 
+def _textual(key: str) -> bool:
+    """A key whose value is text, however it reads: a list of codes, a grade threshold."""
+    definition = CATALOGUE.get(key)
+    return definition is not None and definition.kind in (Kind.TEXT, Kind.TEXT_LIST, Kind.GRADES)
+
+
 def read_set(text: str, where: str = "parameter set") -> SourcedSet:
     """Parse one TOML parameter file; ``[sources]`` maps keys to the reference their value rests on."""
-    parsed = parse_set(text, where)
+    parsed = parse_set(text, where, _textual)
     try:
         sources = tomllib.loads(text).get("sources", {})
     except tomllib.TOMLDecodeError as exc:

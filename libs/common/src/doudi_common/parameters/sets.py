@@ -8,7 +8,7 @@ nothing is a float.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -32,13 +32,15 @@ class ParameterSet:
     values: Mapping[str, Value]
 
 
-def _value(key: str, raw: object, where: str) -> Value:
+def _value(key: str, raw: object, where: str, textual: Callable[[str], bool]) -> Value:
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int):
         return Fraction(raw)
     if isinstance(raw, str):
         text = raw.strip()
+        if textual(key):
+            return text
         try:
             return Fraction(text)
         except ValueError:
@@ -46,7 +48,11 @@ def _value(key: str, raw: object, where: str) -> Value:
     raise ParameterError(f"{where}: {key!r} must be a string, an integer or true/false (floats are refused)")
 
 
-def parse_set(text: str, where: str = "parameter set") -> ParameterSet:
+def parse_set(
+    text: str, where: str = "parameter set", textual: Callable[[str], bool] = lambda _key: False
+) -> ParameterSet:
+    """A set from its TOML. A string is read as a number where it reads as one, except for the keys
+    ``textual`` names: their text is kept as written (a single region code stays a code)."""
     try:
         data = tomllib.loads(text)
         head = data["set"]
@@ -59,5 +65,5 @@ def parse_set(text: str, where: str = "parameter set") -> ParameterSet:
         raise ParameterError(f"{where}: {exc}") from exc
     if region.level not in _LEVELS:
         raise ParameterError(f"{where}: a parameter set belongs to a province, a city or a county")
-    values = {str(key): _value(str(key), raw, where) for key, raw in raw_values.items()}
+    values = {str(key): _value(str(key), raw, where, textual) for key, raw in raw_values.items()}
     return ParameterSet(set_id, region, effective_from, source, values)
