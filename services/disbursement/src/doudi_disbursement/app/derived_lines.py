@@ -235,8 +235,9 @@ def page_lines(
     """Every line of ``run`` for one roster page; lines whose identity is already paid are dropped later
     by the store's unique key, so nothing here needs to know what earlier runs paid. ``due`` is what the
     page's shard may owe (:func:`shard_due`); without it, everything is looked up for the page. ``monthly``
-    is the page's ``lines_for`` the run's month, when the caller made them already (outside its
-    transaction): the lines of the month come first, in that order, then whatever else is due."""
+    is the page's ``lines_for`` the months the run pays the township (its month, or the rest of its quarter
+    for a township paid quarterly), when the caller made them already (outside its transaction): those lines
+    come first, in that order, then whatever else is due."""
     if due is None:
         due = ShardDue(store.declarations_due(session, run.run_id, run.region, run.period))
     period = run.period

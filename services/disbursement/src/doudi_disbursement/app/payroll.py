@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from doudi_common.calendar import china_date
 from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
-from doudi_common.parameters import Parameters, shipped_registry
+from doudi_common.parameters import ParameterError, Parameters, shipped_registry
 from doudi_common.period import Period
 from doudi_common.region import RegionCode, RegionLevel
 from doudi_common.validation import validate_together
@@ -41,6 +41,7 @@ from doudi_disbursement.domain.payments import (
     settlement_announced,
 )
 from doudi_disbursement.domain.runs import Run, RunState, Totals
+from doudi_disbursement.domain.schedule import QUARTERLY_TOWNSHIPS, months_paid
 from doudi_disbursement.events import payroll as events
 from doudi_disbursement.store import derived as derived_store
 from doudi_disbursement.store import payroll as store
@@ -112,6 +113,20 @@ class PayrollUseCases:
     parameters: Callable[[str, date], Parameters] = lambda region, day: shipped_registry().resolve(
         region, day
     )
+
+    def months_paid(self, township: str, period: Period) -> tuple[Period, ...]:
+        """The benefit months a run of ``period`` pays the township (DOMAIN §11.1): its own, or the rest of
+        its quarter when the county's ``payment.quarterly.townships`` names it."""
+        try:
+            parameters = self.parameters(township, period.first_day)
+        except ParameterError:
+            log.warning(
+                "no parameter set is in force for the township; it is paid monthly",
+                extra={"township": township, "period": str(period)},
+            )
+            return months_paid(period, quarterly=False)
+        quarterly = parameters.has(QUARTERLY_TOWNSHIPS) and township in parameters.texts(QUARTERLY_TOWNSHIPS)
+        return months_paid(period, quarterly)
 
     def max_share(self, township: str, period: Period) -> Fraction:
         """DOMAIN §11.4: the most of a month's payment an offset may take (``recovery.offset.max_share``)."""
@@ -230,6 +245,7 @@ class PayrollUseCases:
                 batches = plan_batches(fees, self._page_prefix(run_id, township, 0), self.batch_size)
                 inserted = store.insert_payments_once(session, run_id, fees, self.clock(), batches)
                 self._announce_held(session, inserted.held, run_id)
+        months = self.months_paid(township, run.period)
         with database.read() as reader:
             due = shard_due(reader, run, township)
             pages = store.roster_pages(reader, township, self.roster_page_size)
@@ -237,7 +253,7 @@ class PayrollUseCases:
                 # The month's lines and their rows need nothing from the store: they are made before the
                 # transaction, which then holds the store (SQLite's one writer) only while it writes.
                 prefix = self._page_prefix(run_id, township, number)
-                monthly = list(lines_for(page, run.period))
+                monthly = [line for month in months for line in lines_for(page, month)]
                 prepared = self._prepared(run_id, monthly, prefix)
                 with database.transaction() as session:
                     generated = page_lines(session, page, run, self.max_share, due, monthly)
