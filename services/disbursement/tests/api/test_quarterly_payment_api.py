@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from importlib import resources
 
+from doudi.common.v1 import types_pb2
 from doudi.eligibility.v1 import events_pb2 as eligibility_events
 from doudi_common.parameters import read_set, shipped_registry
 
-from .test_derived_payments_api import BASE, entitlement, lines, pay
+from .test_derived_payments_api import ARREARS, BASE, entitlement, lines, pay
 from .test_paid_ahead_api import died
 from .test_payroll_api import TOWNSHIPS, Payroll, all_payments, deliver, disbursement, generate
 from .test_ta_post_check import overpayments_of
@@ -84,3 +85,27 @@ def test_without_the_parameter_every_township_is_paid_monthly(disbursement) -> N
     p = disbursement
     deliver(p, in_township("farm", 50_000, QUARTERLY))
     assert month_of(p, "2026-01") == [("hh_farm", "2026-01", BASE, 50_000)]
+
+
+def test_a_rise_in_months_paid_ahead_is_paid_as_each_month_s_arrears_once(disbursement) -> None:  # type: ignore[no-untyped-def]
+    p = disbursement
+    paying_quarterly(p, QUARTERLY)
+    deliver(p, in_township("farm", 50_000, QUARTERLY))
+    month_of(p, "2026-01")
+    rise = eligibility_events.EntitlementChanged(
+        after=entitlement("farm", 56_000),
+        effective_month=types_pb2.Period(month="2026-02"),
+        reason="标准提高",
+    )
+    rise.after.region.code = QUARTERLY
+    deliver(p, rise)
+    deliver(p, rise)  # heard twice: owed once
+
+    assert month_of(p, "2026-02") == [("hh_farm", "2026-02", ARREARS, 6_000)]
+    assert month_of(p, "2026-03") == [("hh_farm", "2026-03", ARREARS, 6_000)]
+    assert month_of(p, "2026-04") == [
+        ("hh_farm", "2026-04", BASE, 56_000),
+        ("hh_farm", "2026-05", BASE, 56_000),
+        ("hh_farm", "2026-06", BASE, 56_000),
+    ]
+    assert overpayments_of(p, "hh_farm") == []

@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 
 from doudi_common.period import Period
 from doudi_disbursement.domain import roster
-from doudi_disbursement.domain.paid_ahead import monthly_components, overpaid_by_month, overpaid_reason
+from doudi_disbursement.domain.paid_ahead import (
+    differences_by_month,
+    monthly_components,
+    overpaid_by_month,
+    overpaid_reason,
+    owed_by_month,
+    owed_reason,
+)
 
 MAY, JUNE, JULY = Period(2026, 5), Period(2026, 6), Period(2026, 7)
 
@@ -48,9 +55,18 @@ def test_a_stop_or_suspension_makes_every_paid_month_after_it_overpaid_whole() -
     assert overpaid_by_month(roster.suspended(household_x(), JULY), paid, {}) == {JULY: 79_500}
 
 
-def test_a_change_in_the_household_s_favour_finds_nothing_overpaid() -> None:
+def test_a_change_in_the_household_s_favour_owes_each_paid_month_the_difference() -> None:
     raised = roster.changed(household_x(), MAY, {"BASE": 90_000}, "standard raised")
-    assert overpaid_by_month(raised, {MAY: 79_500, JUNE: 79_500}, {}) == {}
+    paid = {MAY: 79_500, JUNE: 79_500}
+    assert overpaid_by_month(raised, paid, {}) == {}
+    assert owed_by_month(raised, paid, {}) == {MAY: 10_500, JUNE: 10_500}
+    assert owed_by_month(raised, paid, {MAY: -10_500, JUNE: -10_500}) == {}, "owed once"
+
+
+def test_a_month_owed_a_top_up_and_then_cut_is_overpaid_by_what_it_received_beyond_due() -> None:
+    raised = roster.changed(household_x(), MAY, {"BASE": 90_000}, "standard raised")
+    cut = roster.changed(raised, MAY, {"BASE": 60_000}, "income rose")
+    assert overpaid_by_month(cut, {MAY: 79_500}, {MAY: -10_500}) == {MAY: 30_000}
 
 
 def test_the_monthly_components_are_those_of_the_whole_history() -> None:
@@ -64,6 +80,9 @@ def test_the_reason_names_what_changed_and_each_month_s_share() -> None:
         "paid before the change effective 2026-05 took effect (DOMAIN §11.4): 2026-05 285.00 yuan,"
         " 2026-06 285.00 yuan"
     )
+    assert owed_reason({MAY: 10_500}, "the change effective 2026-05") == (
+        "paid short before the change effective 2026-05 took effect (DOMAIN §11.4): 2026-05 105.00 yuan"
+    )
 
 
 amounts = st.integers(min_value=0, max_value=200_000)
@@ -74,20 +93,24 @@ amounts = st.integers(min_value=0, max_value=200_000)
     after=amounts,
     effective=st.integers(min_value=0, max_value=11),
     paid_months=st.lists(st.integers(min_value=0, max_value=11), unique=True, max_size=12),
-    already=st.dictionaries(st.integers(min_value=0, max_value=11), amounts, max_size=12),
+    already=st.dictionaries(
+        st.integers(min_value=0, max_value=11),
+        st.integers(min_value=-200_000, max_value=200_000),
+        max_size=12,
+    ),
 )
-def test_no_finding_is_negative_and_with_what_was_found_never_exceeds_paid_less_due(
+def test_each_paid_month_is_found_overpaid_or_owed_by_exactly_what_earlier_changes_left(
     before: int, after: int, effective: int, paid_months: list[int], already: dict[int, int]
 ) -> None:
     january = Period(2026, 1)
     entry = roster.changed(household_x(before), january.plus(effective), {"BASE": after}, "changed")
     paid = {january.plus(month): before for month in paid_months}
     found = {january.plus(month): amount for month, amount in already.items()}
-    overpaid = overpaid_by_month(entry, paid, found)
-    assert set(overpaid) <= set(paid)
-    for month, amount in overpaid.items():
+    overpaid, owed = overpaid_by_month(entry, paid, found), owed_by_month(entry, paid, found)
+    assert not set(overpaid) & set(owed)
+    assert set(overpaid) | set(owed) == set(differences_by_month(entry, paid, found)) <= set(paid)
+    for month in paid:
         due = sum(entry.amounts_for(month).values())
-        assert amount > 0
-        assert amount + found.get(month, 0) == paid[month] - due
-    for month in set(paid) - set(overpaid):
-        assert paid[month] - sum(entry.amounts_for(month).values()) <= found.get(month, 0)
+        assert all(amount > 0 for amount in (*overpaid.values(), *owed.values()))
+        # After this finding, what the month received net of every finding is what is due.
+        assert paid[month] - found.get(month, 0) - overpaid.get(month, 0) + owed.get(month, 0) == due

@@ -14,6 +14,7 @@ recovered by repayment (``RecordRepayment``) only."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +26,8 @@ from doudi_common.errors import InvalidArgument, NotFound
 from doudi_common.ids import new_id
 from doudi_common.period import Period
 from doudi_disbursement.domain import paid_ahead, ta_recovery
+from doudi_disbursement.domain.arrears import ARREARS
+from doudi_disbursement.domain.payments import idempotency_key
 from doudi_disbursement.domain.roster import RosterEntry
 from doudi_disbursement.events import overpayments as events
 from doudi_disbursement.store import derived as store
@@ -38,8 +41,18 @@ POST_CHECK_KEY = "ta-post-check:"
 #: Who records the months an entitlement change found paid beyond what is now due.
 PAID_AHEAD_RECORDER = "entitlement change"
 
+log = logging.getLogger(__name__)
 RECORDED_FEN = Counter(
     "doudi_disbursement_overpayment_recorded_fen_total", "Overpayments recorded for recovery, in fen."
+)
+OWED_FEN = Counter(
+    "doudi_disbursement_owed_fen_total",
+    "Months a change found paid short of what it made due, owed as ARREARS lines (DOMAIN §11.4), in fen.",
+)
+OWED_LEFT = Counter(
+    "doudi_disbursement_owed_left_total",
+    "Months a change found paid short that are not paid automatically (a line returned, refused or held, or "
+    "the month's ARREARS line taken): a caseworker decides.",
 )
 REPAID_FEN = Counter(
     "doudi_disbursement_overpayment_repaid_fen_total", "Overpayments repaid directly by households, in fen."
@@ -228,25 +241,39 @@ class Overpayments(Commands):
             replay=lambda overpayment_id: self._view(session, overpayment_id),
         )
 
-    def record_paid_ahead(
+    def review_paid_months(
         self, session: Session, now: datetime, entry: RosterEntry, first: Period, change: str, cause: str
-    ) -> OverpaymentView | None:
-        """What ``entry``'s months from ``first`` on were paid beyond what its change (described by
-        ``change``) now makes due (DOMAIN §11.4, §12.1), inside the consumer's transaction: recorded and
-        announced once, with each month's share, or None when nothing paid is now overpaid. A month counted
-        before is counted again only for what this change adds, so hearing the event again records
-        nothing more. A line of a run not released yet is looked at again when that run is released
-        (:meth:`recheck_released`)."""
+    ) -> None:
+        """Compare what ``entry``'s months from ``first`` on were paid with what its change (``change``) now
+        makes due (DOMAIN §11.4, §12.1), inside the consumer's transaction. What was paid beyond it is one
+        overpayment, announced, each month's share in its reason; what was paid short of it is owed as the
+        month's ARREARS line, paid by the next run. A month is compared net of what earlier changes found, so
+        hearing the event again records nothing more. A line of a run not released yet is looked at again
+        when that run is released (:meth:`recheck_released`)."""
         components = paid_ahead.monthly_components(entry)
         unreleased = payroll_store.unreleased_runs_paying(session, entry, components, first)
         store.add_rechecks(session, unreleased, entry.entitlement_id, first, change, cause)
         paid = payroll_store.monthly_paid_since(session, entry, components, first)
         if not paid:
-            return None
-        found = store.overpaid_found(session, entry.entitlement_id, first)
-        overpaid = paid_ahead.overpaid_by_month(entry, paid, found)
-        if not overpaid:
-            return None
+            return
+        adjusted = store.adjusted_since(session, entry.entitlement_id, first)
+        overpaid = paid_ahead.overpaid_by_month(entry, paid, adjusted)
+        if overpaid:
+            self._recover(session, now, entry, overpaid, change, cause)
+        owed = paid_ahead.owed_by_month(entry, paid, adjusted)
+        if owed:
+            not_whole = payroll_store.months_not_paid_whole(session, entry, components, first)
+            self._pay_owed(session, now, entry, owed, not_whole, change)
+
+    def _recover(
+        self,
+        session: Session,
+        now: datetime,
+        entry: RosterEntry,
+        overpaid: dict[Period, int],
+        change: str,
+        cause: str,
+    ) -> None:
         amount_fen = sum(overpaid.values())
         view = self._insert(
             session,
@@ -260,19 +287,60 @@ class Overpayments(Commands):
             decision_reference=cause,
             recorded_by=PAID_AHEAD_RECORDER,
         )
-        store.record_overpaid_months(session, entry.entitlement_id, view.row.overpayment_id, overpaid)
+        overpayment_id = view.row.overpayment_id
+        store.record_adjustments(
+            session, entry.entitlement_id, dict.fromkeys(overpaid, overpayment_id), overpaid
+        )
         RECORDED_FEN.inc(amount_fen)
-        return view
+
+    def _pay_owed(
+        self,
+        session: Session,
+        now: datetime,
+        entry: RosterEntry,
+        owed: dict[Period, int],
+        not_whole: set[Period],
+        change: str,
+    ) -> None:
+        """Owe each month its ARREARS line. A month with a line the bank returned or refused, or one held, is
+        left to the caseworker re-issuing it, and so is a month whose ARREARS line is taken (one line a
+        month): both are logged and counted, never paid twice."""
+        keys = {
+            month: idempotency_key(entry.beneficiary_id, entry.programme, month, ARREARS) for month in owed
+        }
+        taken = payroll_store.existing_keys(session, keys.values()) | store.arrears_keys(
+            session, keys.values()
+        )
+        payable = {m: amount for m, amount in owed.items() if m not in not_whole and keys[m] not in taken}
+        for month in sorted(owed.keys() - payable.keys()):
+            OWED_LEFT.inc()
+            log.warning(
+                "a month paid short of what a change made due is not paid automatically",
+                extra={"entitlement": entry.entitlement_id, "period": str(month), "owed_fen": owed[month]},
+            )
+        if not payable:
+            return
+        lines = {keys[month]: (month, amount) for month, amount in payable.items()}
+        store.record_arrears(
+            session, entry.entitlement_id, lines, paid_ahead.owed_reason(payable, change), now
+        )
+        store.record_adjustments(
+            session,
+            entry.entitlement_id,
+            {month: keys[month] for month in payable},
+            {month: -amount for month, amount in payable.items()},
+        )
+        OWED_FEN.inc(sum(payable.values()))
 
     def recheck_released(self, session: Session, now: datetime, run_id: str) -> None:
         """The run was released in this transaction: each change that found one of its lines no longer due as
-        generated records what the line now pays beyond what is due (as :meth:`record_paid_ahead` would
-        have, had the run been released before the change)."""
+        generated compares it now (as :meth:`review_paid_months` would have, had the run been released
+        before the change)."""
         for recheck in store.rechecks_of(session, run_id):
             entry = payroll_store.get_roster_entry(session, recheck.entitlement_id)
             if entry is not None:
                 first = Period.parse(recheck.first_period)
-                self.record_paid_ahead(session, now, entry, first, recheck.change, recheck.cause)
+                self.review_paid_months(session, now, entry, first, recheck.change, recheck.cause)
         store.drop_rechecks(session, run_id)
 
     def get(self, overpayment_id: str) -> OverpaymentView:

@@ -239,8 +239,8 @@ def apply_entitlement_event(
     session: Session, envelope: EventEnvelope, now: datetime, overpayments: Overpayments
 ) -> None:
     """Apply one entitlement event to the roster. A change, stop or suspension taking effect from a month
-    already paid records what that month was paid beyond what is now due as an overpayment (DOMAIN §11.4,
-    §12.1)."""
+    already paid records what that month was paid beyond what is now due as an overpayment, and owes what it
+    was paid short of it (DOMAIN §11.4, §12.1)."""
     kind = envelope.event_type.rsplit(".", 1)[1]
     # The first month a change, stop or suspension takes effect from, and what it is.
     paid_ahead: tuple[Period, str] | None = None
@@ -345,7 +345,7 @@ def apply_entitlement_event(
     store.save_roster_entry(session, entry, now)
     if paid_ahead is not None:
         first, change = paid_ahead
-        overpayments.record_paid_ahead(session, now, entry, first, change, f"{kind} {envelope.event_id}")
+        overpayments.review_paid_months(session, now, entry, first, change, f"{kind} {envelope.event_id}")
 
 
 def entitlement_subscription(clock: Callable[[], datetime], overpayments: Overpayments) -> Subscription:

@@ -20,7 +20,7 @@ from doudi_disbursement.store.tables import (
     arrears,
     derived_declarations,
     derived_persons,
-    overpaid_months,
+    month_adjustments,
     overpayments,
     paid_ahead_rechecks,
     payments,
@@ -59,6 +59,15 @@ def record_arrears(
         for key, (period, amount) in owed.items()
     ]
     return insert_once(session, arrears, rows, ["idempotency_key"])
+
+
+def arrears_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Which of these ARREARS payment keys are owed already (paid or not)."""
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    found = select(arrears.c.idempotency_key).where(bulk.one_of(session, arrears.c.idempotency_key, wanted))
+    return set(session.execute(found).scalars())
 
 
 def unpaid(session: Session, table: Any, entitlement_ids: Iterable[str], up_to: Period) -> list[Any]:
@@ -107,29 +116,31 @@ def insert_overpayment(session: Session, values: dict[str, Any]) -> None:
     session.execute(insert(overpayments).values(**values))
 
 
-def overpaid_found(session: Session, entitlement_id: str, first: Period) -> dict[Period, int]:
-    """What earlier findings counted overpaid for each of the entitlement's months from ``first`` on."""
+def adjusted_since(session: Session, entitlement_id: str, first: Period) -> dict[Period, int]:
+    """What earlier changes found each of the entitlement's months from ``first`` on overpaid (positive) or
+    owed (negative), in all."""
     rows = session.execute(
-        select(overpaid_months.c.period, func.sum(overpaid_months.c.amount_fen))
-        .where(overpaid_months.c.entitlement_id == entitlement_id, overpaid_months.c.period >= str(first))
-        .group_by(overpaid_months.c.period)
+        select(month_adjustments.c.period, func.sum(month_adjustments.c.amount_fen))
+        .where(month_adjustments.c.entitlement_id == entitlement_id, month_adjustments.c.period >= str(first))
+        .group_by(month_adjustments.c.period)
     ).all()
     return {Period.parse(period): int(amount) for period, amount in rows}
 
 
-def record_overpaid_months(
-    session: Session, entitlement_id: str, overpayment_id: str, months: Mapping[Period, int]
+def record_adjustments(
+    session: Session, entitlement_id: str, references: Mapping[Period, str], amounts: Mapping[Period, int]
 ) -> None:
+    """Each month's adjustment (overpaid positive, owed negative) under what recorded it."""
     session.execute(
-        insert(overpaid_months),
+        insert(month_adjustments),
         [
             {
                 "entitlement_id": entitlement_id,
                 "period": str(month),
-                "overpayment_id": overpayment_id,
+                "reference": references[month],
                 "amount_fen": amount,
             }
-            for month, amount in months.items()
+            for month, amount in amounts.items()
         ],
     )
 

@@ -692,15 +692,21 @@ def _insert_rows(
     return bulk.insert_once(session, payments, _GENERATED_COLUMNS, rows, constants, "idempotency_key")
 
 
-#: A line being paid or paid: its run released, and neither returned, failed, held nor withdrawn.
+#: A line being paid or paid: neither returned, failed, held nor withdrawn.
 _GOING_OUT = (PaymentState.PENDING.value, PaymentState.SUBMITTED.value, PaymentState.SETTLED.value)
+#: A line the bank did not pay, or that waits for a caseworker: it may yet be re-issued.
+_NOT_PAID = (PaymentState.RETURNED.value, PaymentState.FAILED.value, PaymentState.HELD.value)
+_WITH_RUN = _WITH_BATCH.join(runs, runs.c.run_id == payments.c.run_id)
 
 
 def _lines_of(
-    entry: RosterEntry, components: Iterable[str], first: Period, run_states: Iterable[RunState]
+    entry: RosterEntry,
+    components: Iterable[str],
+    first: Period,
+    run_states: Iterable[RunState],
+    states: Iterable[str],
 ) -> Any:
-    """The entitlement's lines of ``components`` from ``first`` on, in runs in ``run_states``, that the bank
-    was, is or will be sent and did not return or refuse."""
+    """The entitlement's lines of ``components`` from ``first`` on in runs in ``run_states``, by state."""
     return and_(
         payments.c.beneficiary_id == entry.beneficiary_id,
         payments.c.programme == entry.programme,
@@ -708,11 +714,8 @@ def _lines_of(
         payments.c.component.in_(sorted(components)),
         payments.c.period >= str(first),
         runs.c.state.in_(sorted(state.value for state in run_states)),
-        PAYMENT_STATE.in_(_GOING_OUT),
+        PAYMENT_STATE.in_(list(states)),
     )
-
-
-_WITH_RUN = _WITH_BATCH.join(runs, runs.c.run_id == payments.c.run_id)
 
 
 def monthly_paid_since(
@@ -723,10 +726,24 @@ def monthly_paid_since(
     rows = session.execute(
         select(payments.c.period, func.sum(payments.c.amount_fen))
         .select_from(_WITH_RUN)
-        .where(_lines_of(entry, components, first, PAID_OUT))
+        .where(_lines_of(entry, components, first, PAID_OUT, _GOING_OUT))
         .group_by(payments.c.period)
     ).all()
     return {Period.parse(period): int(amount) for period, amount in rows}
+
+
+def months_not_paid_whole(
+    session: Session, entry: RosterEntry, components: Iterable[str], first: Period
+) -> set[Period]:
+    """Months from ``first`` on with a line of the entitlement's ``components`` in a released run that the
+    bank returned or refused, or that is held: what it did not pay may yet be re-issued."""
+    rows = session.execute(
+        select(payments.c.period)
+        .distinct()
+        .select_from(_WITH_RUN)
+        .where(_lines_of(entry, components, first, PAID_OUT, _NOT_PAID))
+    ).scalars()
+    return {Period.parse(period) for period in rows}
 
 
 def unreleased_runs_paying(
@@ -738,7 +755,7 @@ def unreleased_runs_paying(
             select(payments.c.run_id)
             .distinct()
             .select_from(_WITH_RUN)
-            .where(_lines_of(entry, components, first, UNRELEASED))
+            .where(_lines_of(entry, components, first, UNRELEASED, _GOING_OUT))
             .order_by(payments.c.run_id)
         ).scalars()
     )

@@ -181,14 +181,15 @@ overpayments = Table(
     Index("ix_overpayments_beneficiary", "beneficiary_id", "programme"),
 )
 
-#: What each overpayment found a month overpaid by, per entitlement, when a change took effect from a month
-#: already paid (DOMAIN §11.4): a later change finds only what it adds.
-overpaid_months = Table(
-    "overpaid_months",
+#: What a change found a month already paid differed by from what it now makes due, per entitlement (DOMAIN
+#: §11.4): overpaid (positive; the reference is the overpayment) or owed (negative; the ARREARS line's key).
+#: A later change of the month finds only what it adds.
+month_adjustments = Table(
+    "month_adjustments",
     metadata,
     Column("entitlement_id", String(40), primary_key=True),
     Column("period", String(7), primary_key=True),
-    Column("overpayment_id", String(40), primary_key=True),
+    Column("reference", String(200), primary_key=True),
     Column("amount_fen", BigInteger, nullable=False),
 )
 
