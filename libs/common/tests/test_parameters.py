@@ -184,6 +184,14 @@ def test_a_list_of_one_code_is_read_as_text_though_it_reads_as_a_number() -> Non
     assert resolved.texts("payment.quarterly.townships") == {"640402101000"}
 
 
+def test_the_townships_paid_quarterly_are_named_by_township_codes() -> None:
+    key = "payment.quarterly.townships"
+    assert check_value(key, "640402100000, 640402101000", "S") == ()
+    assert {v.name for v in check_value(key, "640402000000", "S")} == {f"{key}:NOT_ALLOWED"}
+    assert {v.name for v in check_value(key, "640402100000,64040210", "S")} == {f"{key}:NOT_ALLOWED"}
+    assert "640402100201" in check_value(key, "640402100201", "S")[0].message
+
+
 def test_reading_a_key_outside_the_catalogue_or_of_the_wrong_kind_is_an_error() -> None:
     p = ex_gy()
     with pytest.raises(ParameterError, match="catalogue"):

@@ -14,7 +14,7 @@ from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
-from doudi_common.parameters.constraints import AtLeast, AtMost, Constraint, CoversGrades, OneOf
+from doudi_common.parameters.constraints import AtLeast, AtMost, Constraint, CoversGrades, OneOf, Townships
 
 
 class Kind(StrEnum):
@@ -734,6 +734,7 @@ _DEFINITIONS: tuple[Definition, ...] = (
         "township codes",
         "Rural townships paid quarterly, by the 10th of the quarter's first month",
         "[L/N*, S63, S64] DOMAIN §11.1",
+        (Townships("the townships paid quarterly are named by their 12-digit codes"),),
         required=False,
     ),
     # Disbursement (§11.4); read by the disbursement service, which refuses to offset without it

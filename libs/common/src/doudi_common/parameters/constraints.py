@@ -12,7 +12,9 @@ from enum import StrEnum
 from fractions import Fraction
 
 from doudi_common.disability import GradeThreshold
+from doudi_common.errors import InvalidArgument
 from doudi_common.parameters.sets import Value
+from doudi_common.region import RegionCode, RegionLevel
 
 
 class ViolationCode(StrEnum):
@@ -110,3 +112,25 @@ class CoversGrades:
 
 
 Constraint = AtLeast | AtMost | OneOf | CoversGrades
+
+
+@dataclass(frozen=True)
+class Townships:
+    """Every entry of a comma-separated list is the 12-digit code of a township (not a county, not a
+    village): a code mistyped would otherwise match nothing, unseen."""
+
+    why: str
+
+    def check(self, value: Value) -> Finding | None:
+        if not isinstance(value, str):
+            return None
+        for entry in (part.strip() for part in value.split(",")):
+            if not entry:
+                continue
+            try:
+                level = RegionCode.parse(entry).level
+            except InvalidArgument:
+                return Finding(ViolationCode.NOT_ALLOWED, f"{entry!r} is not a region code: {self.why}")
+            if level is not RegionLevel.TOWNSHIP:
+                return Finding(ViolationCode.NOT_ALLOWED, f"{entry} is not a township's code: {self.why}")
+        return None
