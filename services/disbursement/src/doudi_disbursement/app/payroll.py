@@ -319,9 +319,9 @@ class PayrollUseCases:
             )
 
     def approve(self, request_id: str, run_id: str, approver: str, count: int, total_fen: int) -> Run:
-        """Release the run (dual control). Lines generated before a change made them due for less are paid
-        as generated (the approver confirmed these totals), and what they pay beyond what is due is recorded
-        as overpaid with the release (DOMAIN §11.4)."""
+        """Release the run (dual control). Lines generated before a change made them due for another amount
+        are paid as generated (the approver confirmed these totals), and compared with what is due with the
+        release: overpaid, or owed as arrears (DOMAIN §11.4)."""
 
         def change(session: Session, run: Run, now: datetime) -> Run:
             released = runs_domain.approve(run, approver, count, total_fen, now)
